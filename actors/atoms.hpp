@@ -1,0 +1,166 @@
+// Message vocabulary shared by every actor: atoms (CAF 0.17: at most 10
+// characters) and the plain structs that travel in messages. Everything here
+// stays inside one process, so the structs are allowed as unsafe (unserialized)
+// message types instead of getting `inspect` overloads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+namespace chat {
+
+// -- atoms -------------------------------------------------------------------
+
+using append_atom = caf::atom_constant<caf::atom("append")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using auth_atom = caf::atom_constant<caf::atom("auth")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using hashed_atom = caf::atom_constant<caf::atom("hashed")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using login_atom = caf::atom_constant<caf::atom("login")>;
+using logout_atom = caf::atom_constant<caf::atom("logout")>;
+using member_atom = caf::atom_constant<caf::atom("member")>;
+using post_atom = caf::atom_constant<caf::atom("post")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using room_atom = caf::atom_constant<caf::atom("room")>;
+using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using token_atom = caf::atom_constant<caf::atom("token")>;
+using user_atom = caf::atom_constant<caf::atom("user")>;
+using users_atom = caf::atom_constant<caf::atom("users")>;
+using verified_atom = caf::atom_constant<caf::atom("verified")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using who_atom = caf::atom_constant<caf::atom("who")>;
+
+// -- message payloads --------------------------------------------------------
+
+/// An immutable, already serialized frame. A broadcast builds one and every
+/// recipient shares the same bytes.
+using frame_ptr = std::shared_ptr<const std::string>;
+
+/// Who is behind a connection: the result of a token check.
+struct identity {
+  std::string user_id;
+  std::string name;
+};
+
+/// A stored account.
+struct user_record {
+  std::string user_id;
+  std::string name;
+  std::string password_hash; // argon2id string as libsodium encodes it
+};
+
+/// A stored login token (only its hash is kept).
+struct token_record {
+  std::string token_hash;
+  std::string user_id;
+  std::int64_t expires_at_ms = 0;
+};
+
+struct member_record {
+  std::string user_id;
+  std::string name;
+};
+
+/// A room as stored: settings, members and the last assigned sequence number.
+struct room_record {
+  std::string name;
+  bool is_private = false;
+  std::string key; // empty = no key
+  std::uint32_t max_members = 0;
+  std::int64_t last_seq = 0;
+  std::vector<member_record> members;
+};
+
+/// Settings a creator may give on the first join; `key` is also what a joiner
+/// presents to enter a keyed room.
+struct join_options {
+  std::optional<std::uint32_t> max_members;
+  bool is_private = false;
+  std::string key;
+};
+
+/// One room message. `id` is assigned by storage, `seq` by the room.
+struct chat_message {
+  std::string id;
+  std::int64_t seq = 0;
+  std::string room;
+  std::string user_id;
+  std::string name;
+  std::string body; // the JSON object as sent, serialized
+  std::int64_t ts = 0; // Unix milliseconds
+};
+
+struct history_page {
+  std::string room;
+  std::int64_t page = 0;
+  std::vector<chat_message> messages; // oldest first
+  bool has_more = false;
+};
+
+struct room_summary {
+  std::string name;
+  std::int64_t members = 0;
+  bool is_private = false;
+};
+
+/// A member as shown to clients (`joined`, `members`).
+struct member_view {
+  std::string user_id;
+  std::string name;
+  bool online = false;
+};
+
+/// The answer to a successful login.
+struct login_result {
+  std::string token;
+  identity who;
+  std::int64_t expires_in = 0; // seconds
+};
+
+/// The answer to a token check: who it is and until when the token holds.
+struct session_info {
+  identity who;
+  std::string token_hash;
+  std::int64_t expires_at_ms = 0;
+};
+
+using member_list = std::vector<member_view>;
+using room_list = std::vector<room_summary>;
+using user_list = std::vector<user_record>;
+using token_list = std::vector<token_record>;
+using name_list = std::vector<std::string>;
+
+} // namespace chat
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::identity)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::join_options)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::chat_message)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::history_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::member_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::login_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::session_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::name_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<chat::room_record>)

@@ -1,0 +1,230 @@
+#include "actors/auth_registry.hpp"
+
+#include <cstdint>
+#include <unordered_map>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/chat_error.hpp"
+#include "actors/frames.hpp"
+
+namespace chat {
+
+namespace {
+
+struct token_entry {
+  identity who;
+  std::int64_t expires_at_ms;
+};
+
+// A register or login waiting for the hash pool.
+struct pending_job {
+  caf::response_promise rp;
+  user_record user; // register: the new account; login: the account
+};
+
+struct registry_state {
+  caf::actor storage;
+  std::shared_ptr<auth::hash_pool> pool;
+  auth_settings settings;
+  std::unordered_map<std::string, user_record> users; // by name
+  std::unordered_map<std::string, token_entry> tokens; // by token digest
+  std::unordered_multimap<std::string, caf::actor> watchers; // by digest
+  std::unordered_map<std::uint64_t, pending_job> jobs;
+  std::uint64_t next_job = 0;
+  static inline const char* name = "auth_registry";
+
+  bool server_password_ok(const std::string& given) const {
+    return settings.server_password.empty()
+           || auth::equal_secret(given, settings.server_password);
+  }
+};
+
+using registry_actor = caf::stateful_actor<registry_state>;
+
+// Queues `work` (run on a pool thread) for the request behind `rp`; its
+// result comes back to this actor as (DoneAtom, job id, result). False when
+// the pool is saturated.
+template <class DoneAtom, class Work>
+bool submit(registry_actor* self, caf::response_promise& rp, user_record user,
+            Work work) {
+  auto& st = self->state;
+  auto id = st.next_job++;
+  caf::actor me = self;
+  if (!st.pool->submit([me, id, work] { caf::anon_send(me, DoneAtom::value, id, work()); }))
+    return false;
+  st.jobs.emplace(id, pending_job{rp, std::move(user)});
+  return true;
+}
+
+caf::response_promise fail(caf::response_promise& rp, chat_errc code,
+                           std::string text) {
+  rp.deliver(make_error(code, std::move(text)));
+  return rp;
+}
+
+// Takes the pending job `id` out of the state.
+pending_job take_job(registry_actor* self, std::uint64_t id) {
+  auto it = self->state.jobs.find(id);
+  auto job = std::move(it->second);
+  self->state.jobs.erase(it);
+  return job;
+}
+
+caf::behavior registry(registry_actor* self, caf::actor storage,
+                       std::shared_ptr<auth::hash_pool> pool,
+                       auth_settings settings, user_list users,
+                       token_list tokens) {
+  auto& st = self->state;
+  st.storage = std::move(storage);
+  st.pool = std::move(pool);
+  st.settings = std::move(settings);
+  for (auto& u : users)
+    st.users.emplace(u.name, std::move(u));
+  std::unordered_map<std::string, std::string> names; // user_id -> name
+  for (const auto& [name, u] : st.users)
+    names.emplace(u.user_id, name);
+  for (auto& t : tokens)
+    if (auto it = names.find(t.user_id); it != names.end())
+      st.tokens.emplace(t.token_hash,
+                        token_entry{{t.user_id, it->second}, t.expires_at_ms});
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& ws = self->state.watchers;
+    for (auto it = ws.begin(); it != ws.end();)
+      it = it->second.address() == dm.source ? ws.erase(it) : std::next(it);
+  });
+  return {
+    [self](register_atom, const std::string& name, const std::string& password,
+           const std::string& server_password) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      if (!st.server_password_ok(server_password))
+        return fail(rp, chat_errc::unauthorized, "wrong server password");
+      if (!valid_user_name(name))
+        return fail(rp, chat_errc::bad_request,
+                    "name must be 1-32 characters of A-Z a-z 0-9 _ . -");
+      if (password.size() < 8)
+        return fail(rp, chat_errc::bad_request,
+                    "password must be at least 8 characters");
+      if (st.users.count(name) > 0)
+        return fail(rp, chat_errc::name_taken, "name is taken");
+      user_record rec{auth::random_user_id(), name, {}};
+      auto cost = st.settings.cost;
+      if (!submit<hashed_atom>(self, rp, rec, [password, cost] {
+            return auth::hash_password(password, cost);
+          }))
+        return fail(rp, chat_errc::busy, "password hashing is saturated, retry later");
+      // Reserve the name now so a second register of it fails at once.
+      st.users.emplace(name, std::move(rec));
+      return rp;
+    },
+    [self](hashed_atom, std::uint64_t id, std::string& hash) {
+      auto job = take_job(self, id);
+      auto& st = self->state;
+      if (hash.empty()) {
+        st.users.erase(job.user.name);
+        job.rp.deliver(make_error(chat_errc::busy, "password hashing failed"));
+        return;
+      }
+      job.user.password_hash = std::move(hash);
+      room_record channel;
+      channel.name = channel_of(job.user.name);
+      channel.max_members = st.settings.default_max_members;
+      channel.members.push_back({job.user.user_id, job.user.name});
+      self->request(st.storage, st.settings.request_timeout, create_atom::value,
+                    user_atom::value, job.user, channel)
+        .then(
+          [self, job](bool) mutable {
+            self->state.users[job.user.name] = job.user;
+            job.rp.deliver(identity{job.user.user_id, job.user.name});
+          },
+          [self, job](caf::error& err) mutable {
+            self->state.users.erase(job.user.name);
+            job.rp.deliver(std::move(err));
+          });
+    },
+    [self](login_atom, const std::string& name, const std::string& password,
+           const std::string& server_password) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      if (!st.server_password_ok(server_password))
+        return fail(rp, chat_errc::unauthorized, "wrong server password");
+      auto it = st.users.find(name);
+      if (it == st.users.end() || it->second.password_hash.empty())
+        return fail(rp, chat_errc::unauthorized, "wrong name or password");
+      auto encoded = it->second.password_hash;
+      if (!submit<verified_atom>(self, rp, it->second, [encoded, password] {
+            return auth::verify_password(encoded, password);
+          }))
+        return fail(rp, chat_errc::busy, "password hashing is saturated, retry later");
+      return rp;
+    },
+    [self](verified_atom, std::uint64_t id, bool ok) {
+      auto job = take_job(self, id);
+      auto& st = self->state;
+      if (!ok) {
+        job.rp.deliver(make_error(chat_errc::unauthorized, "wrong name or password"));
+        return;
+      }
+      auto token = auth::random_token();
+      token_record rec{auth::token_digest(token), job.user.user_id,
+                       now_ms() + st.settings.token_ttl_s * 1000};
+      identity who{job.user.user_id, job.user.name};
+      self->request(st.storage, st.settings.request_timeout, create_atom::value,
+                    token_atom::value, rec)
+        .then(
+          [self, job, rec, who, token](bool) mutable {
+            self->state.tokens[rec.token_hash] = token_entry{who, rec.expires_at_ms};
+            job.rp.deliver(login_result{token, who, self->state.settings.token_ttl_s});
+          },
+          [job](caf::error& err) mutable { job.rp.deliver(std::move(err)); });
+    },
+    [self](auth_atom, const std::string& token) -> caf::result<session_info> {
+      auto digest = auth::token_digest(token);
+      auto& tokens = self->state.tokens;
+      auto it = tokens.find(digest);
+      if (it == tokens.end())
+        return make_error(chat_errc::unauthorized, "unknown or logged-out token");
+      if (it->second.expires_at_ms <= now_ms()) {
+        tokens.erase(it);
+        return make_error(chat_errc::unauthorized, "token expired");
+      }
+      return session_info{it->second.who, digest, it->second.expires_at_ms};
+    },
+    [self](logout_atom, const std::string& token) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      auto digest = auth::token_digest(token);
+      auto it = st.tokens.find(digest);
+      if (it == st.tokens.end() || it->second.expires_at_ms <= now_ms())
+        return fail(rp, chat_errc::unauthorized, "unknown or expired token");
+      st.tokens.erase(it);
+      auto [first, last] = st.watchers.equal_range(digest);
+      for (auto w = first; w != last; ++w)
+        self->send(w->second, logout_atom::value);
+      st.watchers.erase(digest);
+      // Answer once the token is gone from disk too: a restart must not revive it.
+      self->request(st.storage, st.settings.request_timeout, logout_atom::value, digest)
+        .then([rp](bool) mutable { rp.deliver(true); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](watch_atom, const std::string& digest, const caf::actor& conn) {
+      self->state.watchers.emplace(digest, conn);
+      self->monitor(conn);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_auth_registry(caf::actor_system& sys, caf::actor storage,
+                               std::shared_ptr<auth::hash_pool> pool,
+                               auth_settings settings, user_list users,
+                               token_list tokens) {
+  return sys.spawn(registry, std::move(storage), std::move(pool),
+                   std::move(settings), std::move(users), std::move(tokens));
+}
+
+} // namespace chat

@@ -1,0 +1,44 @@
+// Auth registry actor: accounts and login tokens. Password hashing and
+// verification run on the hash pool (never on a CAF or I/O thread); the
+// registry gets their results back as messages. Tokens are stored by digest.
+//
+// Messages (request -> reply):
+//   (register_atom, name, password, server_password) -> identity
+//        errors: unauthorized (server password), bad_request, name_taken, busy
+//   (login_atom, name, password, server_password) -> login_result
+//        errors: unauthorized, busy
+//   (auth_atom, token)               -> session_info; error: unauthorized
+//   (logout_atom, token)             -> bool; the token's watchers get
+//        close_atom; error: unauthorized
+//   (watch_atom, token_hash, caf::actor connection): close `connection`
+//        when the token is logged out (monitored; no reply)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/settings.hpp"
+#include "auth/hash_pool.hpp"
+#include "auth/password.hpp"
+
+namespace chat {
+
+struct auth_settings {
+  std::string server_password; // empty = none
+  std::int64_t token_ttl_s = 86400;
+  auth::hash_cost cost;
+  std::uint32_t default_max_members = 1000; // for users' channels
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+/// `users` and `tokens` are what storage holds at start-up.
+caf::actor spawn_auth_registry(caf::actor_system& sys, caf::actor storage,
+                               std::shared_ptr<auth::hash_pool> pool,
+                               auth_settings settings, user_list users,
+                               token_list tokens);
+
+} // namespace chat

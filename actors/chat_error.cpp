@@ -1,0 +1,57 @@
+#include "actors/chat_error.hpp"
+
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+
+namespace chat {
+
+namespace {
+
+constexpr auto category = caf::atom("chat");
+
+} // namespace
+
+const char* to_code(chat_errc code) {
+  switch (code) {
+    case chat_errc::bad_request: return "bad_request";
+    case chat_errc::unknown_action: return "unknown_action";
+    case chat_errc::unauthorized: return "unauthorized";
+    case chat_errc::forbidden: return "forbidden";
+    case chat_errc::not_member: return "not_member";
+    case chat_errc::room_full: return "room_full";
+    case chat_errc::unknown_room: return "unknown_room";
+    case chat_errc::too_large: return "too_large";
+    case chat_errc::name_taken: return "name_taken";
+    case chat_errc::busy: return "busy";
+    case chat_errc::storage: return "storage";
+    case chat_errc::timeout: return "timeout";
+  }
+  return "internal";
+}
+
+chat_errc to_chat_errc(const caf::error& err) {
+  if (err.category() == category)
+    return static_cast<chat_errc>(err.code());
+  if (err == caf::sec::request_timeout)
+    return chat_errc::timeout;
+  return chat_errc::storage;
+}
+
+std::string error_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return to_code(to_chat_errc(err));
+}
+
+caf::error make_error(chat_errc code) {
+  return caf::error{static_cast<std::uint8_t>(code), category};
+}
+
+caf::error make_error(chat_errc code, std::string text) {
+  return caf::error{static_cast<std::uint8_t>(code), category,
+                    caf::make_message(std::move(text))};
+}
+
+} // namespace chat

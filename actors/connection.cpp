@@ -1,0 +1,267 @@
+#include "actors/connection.hpp"
+
+#include <unordered_map>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/chat_error.hpp"
+#include "actors/frames.hpp"
+
+namespace chat {
+
+namespace {
+
+struct connection_state {
+  connection_params params;
+  caf::actor user;
+  std::unordered_map<std::string, caf::actor> rooms; // looked up before
+  static inline const char* name = "connection";
+
+  void send(std::string text) { params.sink->send(make_frame(std::move(text))); }
+
+  void send_error(const caf::error& err, const std::string& ref) {
+    send(error_frame(to_chat_errc(err), error_text(err), ref));
+  }
+
+  void send_error(chat_errc code, const std::string& text, const std::string& ref) {
+    send(error_frame(code, text, ref));
+  }
+};
+
+using connection_actor = caf::stateful_actor<connection_state>;
+
+// Runs `f(room)` once the room actor is known. A lookup blocks this
+// connection's later frames (await) so that a join and the send right behind
+// it reach the room in the order the client sent them.
+template <class F>
+void with_room(connection_actor* self, const std::string& name, bool create,
+               join_options opts, const std::string& ref, F f) {
+  auto& st = self->state;
+  if (auto it = st.rooms.find(name); it != st.rooms.end()) {
+    f(it->second);
+    return;
+  }
+  self
+    ->request(st.params.directory, st.params.settings.request_timeout,
+              room_atom::value, name, create, std::move(opts))
+    .await(
+      [self, name, f](const caf::actor& room) mutable {
+        self->state.rooms.emplace(name, room);
+        f(room);
+      },
+      [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
+// Reads the creation / entry options of a join: {"max_members","private","key"}.
+caf::expected<join_options> read_join_options(const nlohmann::json& body) {
+  join_options opts;
+  if (!body.is_object())
+    return make_error(chat_errc::bad_request, "body must be a JSON object");
+  if (auto it = body.find("max_members"); it != body.end()) {
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1
+        || it->get<std::uint64_t>() > 1000000)
+      return make_error(chat_errc::bad_request, "max_members must be 1..1000000");
+    opts.max_members = it->get<std::uint32_t>();
+  }
+  if (auto it = body.find("private"); it != body.end()) {
+    if (!it->is_boolean())
+      return make_error(chat_errc::bad_request, "private must be true or false");
+    opts.is_private = it->get<bool>();
+  }
+  if (auto it = body.find("key"); it != body.end()) {
+    if (!it->is_string())
+      return make_error(chat_errc::bad_request, "key must be a string");
+    opts.key = it->get<std::string>();
+  }
+  return opts;
+}
+
+void on_join(connection_actor* self, client_request& req) {
+  auto opts = read_join_options(req.body);
+  if (!opts) {
+    self->state.send_error(opts.error(), req.ref);
+    return;
+  }
+  // Channels ("@name") come into being with their user, never by a join.
+  bool create = req.target.front() != '@';
+  auto key = opts->key;
+  with_room(self, req.target, create, std::move(*opts), req.ref,
+            [self, room_name = req.target, ref = req.ref, key](const caf::actor& room) {
+              auto& st = self->state;
+              self
+                ->request(room, st.params.settings.request_timeout, join_atom::value,
+                          st.params.session.who, st.user, key)
+                .then(
+                  [self, room_name, ref](const member_list& members) {
+                    self->state.send(joined_frame(room_name, members, ref));
+                  },
+                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+            });
+}
+
+void on_send(connection_actor* self, client_request& req) {
+  if (!req.body.is_object()) {
+    self->state.send_error(chat_errc::bad_request, "body must be a JSON object", req.ref);
+    return;
+  }
+  with_room(self, req.target, false, {}, req.ref,
+            [self, body = req.body.dump(), ref = req.ref](const caf::actor& room) {
+              auto& st = self->state;
+              self
+                ->request(room, st.params.settings.request_timeout, post_atom::value,
+                          st.params.session.who, body)
+                .then(
+                  [self, ref](const chat_message& msg) {
+                    self->state.send(sent_frame(ref, msg));
+                  },
+                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+            });
+}
+
+void on_leave(connection_actor* self, client_request& req) {
+  with_room(self, req.target, false, {}, req.ref,
+            [self, room_name = req.target, ref = req.ref](const caf::actor& room) {
+              auto& st = self->state;
+              self
+                ->request(room, st.params.settings.request_timeout, leave_atom::value,
+                          st.params.session.who.user_id)
+                .then(
+                  [self, room_name, ref](bool) {
+                    self->state.send(left_frame(room_name, ref));
+                  },
+                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+            });
+}
+
+void on_history(connection_actor* self, client_request& req) {
+  std::int64_t page = 0;
+  if (req.body.is_object() && req.body.contains("page")) {
+    const auto& p = req.body["page"];
+    if (!p.is_number_unsigned()) {
+      self->state.send_error(chat_errc::bad_request, "page must be a number >= 0", req.ref);
+      return;
+    }
+    page = p.get<std::int64_t>();
+  }
+  with_room(self, req.target, false, {}, req.ref,
+            [self, page, ref = req.ref](const caf::actor& room) {
+              auto& st = self->state;
+              self
+                ->request(room, st.params.settings.request_timeout, history_atom::value,
+                          st.params.session.who.user_id, page)
+                .then(
+                  [self, ref](const history_page& hp) {
+                    self->state.send(history_frame(hp, ref));
+                  },
+                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+            });
+}
+
+void on_who(connection_actor* self, client_request& req) {
+  with_room(self, req.target, false, {}, req.ref,
+            [self, room_name = req.target, ref = req.ref](const caf::actor& room) {
+              self->request(room, self->state.params.settings.request_timeout, who_atom::value)
+                .then(
+                  [self, room_name, ref](const member_list& members) {
+                    self->state.send(members_frame(room_name, members, ref));
+                  },
+                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+            });
+}
+
+void on_rooms(connection_actor* self, client_request& req) {
+  auto& st = self->state;
+  self
+    ->request(st.params.directory, st.params.settings.request_timeout, rooms_atom::value,
+              st.params.session.who.user_id)
+    .then(
+      [self, ref = req.ref](const room_list& rooms) {
+        self->state.send(rooms_frame(rooms, ref));
+      },
+      [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
+void dispatch(connection_actor* self, client_request& req) {
+  auto& st = self->state;
+  if (req.action == "ping") {
+    st.send(pong_frame(req.ref));
+    return;
+  }
+  if (req.action == "rooms") {
+    on_rooms(self, req);
+    return;
+  }
+  using handler = void (*)(connection_actor*, client_request&);
+  static const std::unordered_map<std::string, handler> room_actions{
+    {"join", on_join},       {"leave", on_leave}, {"send", on_send},
+    {"history", on_history}, {"who", on_who},
+  };
+  auto it = room_actions.find(req.action);
+  if (it == room_actions.end()) {
+    st.send_error(chat_errc::unknown_action, "unknown action: " + req.action, req.ref);
+    return;
+  }
+  if (!valid_room_name(req.target)) {
+    st.send_error(chat_errc::bad_request,
+                  "target must be a room name (1-64 of A-Z a-z 0-9 _ . -, or @user)",
+                  req.ref);
+    return;
+  }
+  it->second(self, req);
+}
+
+void close_and_quit(connection_actor* self, std::uint16_t code, const char* reason) {
+  self->state.params.sink->close(code, reason);
+  self->quit();
+}
+
+caf::behavior connection(connection_actor* self, connection_params params) {
+  auto& st = self->state;
+  st.params = std::move(params);
+  st.send(welcome_frame(st.params.id, st.params.session.who));
+  self->send(st.params.registry, watch_atom::value, st.params.session.token_hash,
+             caf::actor{self});
+  // No frame is handled before the user actor is known (await).
+  self
+    ->request(st.params.directory, st.params.settings.request_timeout, user_atom::value,
+              st.params.session.who, caf::actor{self})
+    .await([self](const caf::actor& user) { self->state.user = user; },
+           [self](const caf::error&) {
+             close_and_quit(self, 1011, "server busy, try again");
+           });
+  return {
+    [self](frame_atom, const std::string& text) {
+      auto& st = self->state;
+      std::string ref;
+      if (now_ms() >= st.params.session.expires_at_ms) {
+        st.send_error(chat_errc::unauthorized, "token expired", ref);
+        close_and_quit(self, 1008, "token expired");
+        return;
+      }
+      if (text.size() > st.params.settings.max_frame_bytes) {
+        st.send_error(chat_errc::too_large, "frame exceeds max_frame_bytes", ref);
+        return;
+      }
+      auto req = parse_request(text, ref);
+      if (!req) {
+        st.send_error(req.error(), ref);
+        return;
+      }
+      dispatch(self, *req);
+    },
+    [self](deliver_atom, const frame_ptr& frame) {
+      self->state.params.sink->send(frame);
+    },
+    [self](logout_atom) { close_and_quit(self, 1008, "logged out"); },
+    [self](close_atom) { close_and_quit(self, 1001, "server shutting down"); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_connection(caf::actor_system& sys, connection_params params) {
+  return sys.spawn(connection, std::move(params));
+}
+
+} // namespace chat

@@ -1,0 +1,36 @@
+// Connection actor: one per open socket. It turns the client's request
+// frames into messages to rooms and the directory, and the answers and
+// deliveries into frames for its session (through connection_sink).
+//
+// Messages:
+//   (frame_atom, std::string text): a text frame from the client
+//   (deliver_atom, frame_ptr): a frame for the client (from its user actor)
+//   (logout_atom): the token was logged out: close with 1008 and quit
+//   (close_atom): the socket is gone, or the server stops: close and quit
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/connection_sink.hpp"
+#include "actors/settings.hpp"
+
+namespace chat {
+
+struct connection_params {
+  std::string id; // connection id, unique in this process
+  session_info session;
+  std::shared_ptr<connection_sink> sink;
+  caf::actor directory;
+  caf::actor registry;
+  actor_settings settings;
+};
+
+/// Spawns the actor; it greets the client with `welcome` at once.
+caf::actor spawn_connection(caf::actor_system& sys, connection_params params);
+
+} // namespace chat

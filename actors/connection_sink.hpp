@@ -1,0 +1,25 @@
+// What a connection actor sees of its socket. Transport sessions implement
+// it; keeping Beast behind this interface keeps it out of every actor's
+// translation unit (and lets tests stand in for a socket).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/atoms.hpp"
+
+namespace chat {
+
+class connection_sink {
+public:
+  virtual ~connection_sink() = default;
+
+  /// Queues a frame for the socket. Thread-safe and never blocks: sessions
+  /// only post to their socket's executor.
+  virtual void send(frame_ptr frame) = 0;
+
+  /// Closes the socket (WebSocket close `code` and `reason`).
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+} // namespace chat

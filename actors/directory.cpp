@@ -1,0 +1,154 @@
+#include "actors/directory.hpp"
+
+#include <unordered_map>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/chat_error.hpp"
+#include "actors/room.hpp"
+#include "actors/user.hpp"
+
+namespace chat {
+
+namespace {
+
+// A request for a room that is being loaded from storage.
+struct room_waiter {
+  caf::typed_response_promise<caf::actor> rp;
+  bool create;
+  join_options opts;
+};
+
+struct user_entry {
+  caf::actor actor;
+  std::uint64_t attaches = 0; // attaches forwarded to `actor` so far
+};
+
+struct directory_state {
+  caf::actor storage;
+  actor_settings settings;
+  std::unordered_map<std::string, caf::actor> rooms;
+  std::unordered_map<std::string, std::vector<room_waiter>> loading;
+  std::unordered_map<std::string, user_entry> users;
+  static inline const char* name = "directory";
+};
+
+using directory_actor = caf::stateful_actor<directory_state>;
+
+void finish_load(directory_actor* self, const std::string& name,
+                 caf::expected<caf::actor> room) {
+  auto& st = self->state;
+  auto waiters = std::move(st.loading[name]);
+  st.loading.erase(name);
+  if (room)
+    st.rooms.emplace(name, *room);
+  for (auto& w : waiters) {
+    if (room)
+      w.rp.deliver(*room);
+    else
+      w.rp.deliver(room.error());
+  }
+}
+
+void spawn_loaded(directory_actor* self, room_record rec) {
+  auto name = rec.name;
+  auto& st = self->state;
+  finish_load(self, name,
+              spawn_room(self->system(), std::move(rec), st.storage, st.settings));
+}
+
+// No stored room by that name: create it if any waiter asked to, with the
+// options of the first such waiter (the creator).
+void create_or_fail(directory_actor* self, const std::string& name) {
+  auto& st = self->state;
+  const room_waiter* creator = nullptr;
+  for (const auto& w : st.loading[name])
+    if (w.create) {
+      creator = &w;
+      break;
+    }
+  if (creator == nullptr) {
+    finish_load(self, name, make_error(chat_errc::unknown_room, "no such room: " + name));
+    return;
+  }
+  room_record rec;
+  rec.name = name;
+  rec.is_private = creator->opts.is_private;
+  rec.key = creator->opts.key;
+  rec.max_members = creator->opts.max_members.value_or(st.settings.default_max_members);
+  self->request(st.storage, st.settings.request_timeout, create_atom::value,
+                room_atom::value, rec)
+    .then([self, rec](bool) mutable { spawn_loaded(self, std::move(rec)); },
+          [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+}
+
+caf::behavior directory(directory_actor* self, caf::actor storage,
+                        actor_settings settings) {
+  self->state.storage = std::move(storage);
+  self->state.settings = settings;
+  return {
+    [self](room_atom, const std::string& name, bool create,
+           join_options& opts) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      if (auto it = st.rooms.find(name); it != st.rooms.end())
+        return it->second;
+      auto rp = self->make_response_promise<caf::actor>();
+      auto& waiters = st.loading[name];
+      waiters.push_back({rp, create, std::move(opts)});
+      if (waiters.size() == 1) // the first asker starts the load
+        self->request(st.storage, st.settings.request_timeout, load_atom::value,
+                      room_atom::value, name)
+          .then(
+            [self, name](std::optional<room_record>& rec) {
+              if (rec)
+                spawn_loaded(self, std::move(*rec));
+              else
+                create_or_fail(self, name);
+            },
+            [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+      return rp;
+    },
+    [self](user_atom, identity& who, const caf::actor& conn) {
+      auto& st = self->state;
+      auto& entry = st.users[who.user_id];
+      if (!entry.actor)
+        entry.actor = spawn_user(self->system(), who, self, st.storage, st.settings);
+      ++entry.attaches;
+      self->send(entry.actor, attach_atom::value, conn);
+      return entry.actor;
+    },
+    [self](idle_atom, const std::string& user_id, std::uint64_t attaches) {
+      auto& users = self->state.users;
+      auto it = users.find(user_id);
+      // Equal counts: no attach is in flight, so the user really is idle.
+      if (it != users.end() && it->second.attaches == attaches) {
+        self->send(it->second.actor, close_atom::value);
+        users.erase(it);
+      }
+    },
+    [self](rooms_atom, const std::string& user_id) {
+      auto& st = self->state;
+      return self->delegate(st.storage, rooms_atom::value, user_id);
+    },
+    [self](close_atom) {
+      for (auto& [id, entry] : self->state.users)
+        self->send(entry.actor, close_atom::value);
+      for (auto& [name, room] : self->state.rooms)
+        self->send(room, close_atom::value);
+      self->quit();
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_directory(caf::actor_system& sys, caf::actor storage,
+                           actor_settings settings) {
+  return sys.spawn(directory, std::move(storage), settings);
+}
+
+} // namespace chat

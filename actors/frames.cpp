@@ -1,0 +1,222 @@
+#include "actors/frames.hpp"
+
+#include <algorithm>
+
+namespace chat {
+
+namespace {
+
+using json = nlohmann::json;
+
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+         || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+bool valid_name(std::string_view name, std::size_t max_len) {
+  return !name.empty() && name.size() <= max_len
+         && std::all_of(name.begin(), name.end(), name_char);
+}
+
+// Starts a frame: `{"type":"<type>"` plus `,"ref":<ref>` when there is one.
+// Callers append their fields and the closing brace.
+std::string open_frame(const char* type, const std::string& ref) {
+  std::string out = R"({"type":")";
+  out += type;
+  out += '"';
+  if (!ref.empty()) {
+    out += R"(,"ref":)";
+    out += ref;
+  }
+  return out;
+}
+
+void append_field(std::string& out, const char* key, const json& value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  out += value.dump();
+}
+
+json member_json(const member_list& members) {
+  auto arr = json::array();
+  for (const auto& m : members)
+    arr.push_back({{"user_id", m.user_id}, {"name", m.name}, {"online", m.online}});
+  return arr;
+}
+
+void append_messages(std::string& out, const history_page& page) {
+  out += R"(,"messages":[)";
+  for (std::size_t i = 0; i < page.messages.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_message_json(out, page.messages[i]);
+  }
+  out += ']';
+}
+
+} // namespace
+
+caf::expected<client_request> parse_request(std::string_view text,
+                                            std::string& ref_out) {
+  auto doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return make_error(chat_errc::bad_request, "frame is not a JSON object");
+  client_request req;
+  if (auto ref = doc.find("ref"); ref != doc.end() && !ref->is_null()) {
+    req.ref = ref->dump();
+    ref_out = req.ref;
+  }
+  auto action = doc.find("action");
+  if (action == doc.end() || !action->is_string())
+    return make_error(chat_errc::bad_request, "\"action\" must be a string");
+  req.action = action->get<std::string>();
+  if (auto target = doc.find("target"); target != doc.end() && !target->is_null()) {
+    if (!target->is_string())
+      return make_error(chat_errc::bad_request, "\"target\" must be a string");
+    req.target = target->get<std::string>();
+  }
+  if (auto body = doc.find("body"); body != doc.end() && !body->is_null())
+    req.body = std::move(*body);
+  return req;
+}
+
+bool valid_user_name(std::string_view name) {
+  return valid_name(name, 32);
+}
+
+bool valid_room_name(std::string_view name) {
+  if (!name.empty() && name.front() == '@')
+    return valid_user_name(name.substr(1));
+  return valid_name(name, 64);
+}
+
+std::string channel_of(const std::string& name) {
+  return "@" + name;
+}
+
+frame_ptr make_frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+std::string welcome_frame(const std::string& connection_id, const identity& who) {
+  auto out = open_frame("welcome", {});
+  append_field(out, "connection_id", connection_id);
+  append_field(out, "user_id", who.user_id);
+  append_field(out, "name", who.name);
+  append_field(out, "channel", channel_of(who.name));
+  out += '}';
+  return out;
+}
+
+std::string error_frame(chat_errc code, const std::string& message,
+                        const std::string& ref) {
+  auto out = open_frame("error", ref);
+  append_field(out, "code", to_code(code));
+  append_field(out, "message", message);
+  out += '}';
+  return out;
+}
+
+std::string joined_frame(const std::string& room, const member_list& members,
+                         const std::string& ref) {
+  auto out = open_frame("joined", ref);
+  append_field(out, "room", room);
+  append_field(out, "members", member_json(members));
+  out += '}';
+  return out;
+}
+
+std::string presence_frame(const std::string& room, const char* event,
+                           const identity& who) {
+  auto out = open_frame("presence", {});
+  append_field(out, "room", room);
+  append_field(out, "event", event);
+  append_field(out, "user", {{"user_id", who.user_id}, {"name", who.name}});
+  out += '}';
+  return out;
+}
+
+std::string left_frame(const std::string& room, const std::string& ref) {
+  auto out = open_frame("left", ref);
+  append_field(out, "room", room);
+  out += '}';
+  return out;
+}
+
+void append_message_json(std::string& out, const chat_message& msg) {
+  out += R"({"id":)";
+  out += json(msg.id).dump();
+  out += R"(,"seq":)";
+  out += std::to_string(msg.seq);
+  append_field(out, "room", msg.room);
+  append_field(out, "from", {{"user_id", msg.user_id}, {"name", msg.name}});
+  // The body was validated and serialized when it arrived: embed it as is.
+  out += R"(,"body":)";
+  out += msg.body;
+  out += R"(,"ts":)";
+  out += std::to_string(msg.ts);
+  out += '}';
+}
+
+std::string message_frame(const chat_message& msg) {
+  // Same fields as the stored form, with "type" first.
+  std::string out = R"({"type":"message",)";
+  std::string rest;
+  append_message_json(rest, msg);
+  out.append(rest, 1, std::string::npos); // drop rest's opening brace
+  return out;
+}
+
+std::string sent_frame(const std::string& ref, const chat_message& msg) {
+  auto out = open_frame("sent", ref);
+  append_field(out, "id", msg.id);
+  append_field(out, "seq", msg.seq);
+  out += '}';
+  return out;
+}
+
+std::string history_frame(const history_page& page, const std::string& ref) {
+  auto out = open_frame("history", ref);
+  append_field(out, "room", page.room);
+  append_field(out, "page", page.page);
+  append_messages(out, page);
+  append_field(out, "has_more", page.has_more);
+  out += '}';
+  return out;
+}
+
+std::string history_json(const history_page& page) {
+  std::string out = R"({"room":)";
+  out += json(page.room).dump();
+  append_field(out, "page", page.page);
+  append_messages(out, page);
+  append_field(out, "has_more", page.has_more);
+  out += '}';
+  return out;
+}
+
+std::string rooms_frame(const room_list& rooms, const std::string& ref) {
+  auto arr = json::array();
+  for (const auto& r : rooms)
+    arr.push_back({{"name", r.name}, {"members", r.members}, {"private", r.is_private}});
+  auto out = open_frame("rooms", ref);
+  append_field(out, "rooms", arr);
+  out += '}';
+  return out;
+}
+
+std::string members_frame(const std::string& room, const member_list& members,
+                          const std::string& ref) {
+  auto out = open_frame("members", ref);
+  append_field(out, "room", room);
+  append_field(out, "members", member_json(members));
+  out += '}';
+  return out;
+}
+
+std::string pong_frame(const std::string& ref) {
+  return open_frame("pong", ref) + '}';
+}
+
+} // namespace chat

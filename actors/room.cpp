@@ -1,0 +1,142 @@
+#include "actors/room.hpp"
+
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/chat_error.hpp"
+#include "actors/frames.hpp"
+
+namespace chat {
+
+namespace {
+
+struct member {
+  std::string name;
+  caf::actor user; // the member's user actor while it is online, else null
+};
+
+struct room_state {
+  room_record info; // `members` is moved into `members` below
+  std::unordered_map<std::string, member> members;
+  caf::actor storage;
+  actor_settings settings;
+  static inline const char* name = "room";
+
+  member_list views() const {
+    member_list out;
+    out.reserve(members.size());
+    for (const auto& [id, m] : members)
+      out.push_back({id, m.name, static_cast<bool>(m.user)});
+    return out;
+  }
+
+  // Sends one immutable frame to every online member but `except`.
+  void broadcast(caf::event_based_actor* self, const frame_ptr& frame,
+                 const std::string& except = {}) {
+    for (const auto& [id, m] : members)
+      if (m.user && id != except)
+        self->send(m.user, deliver_atom::value, frame);
+  }
+};
+
+using room_actor = caf::stateful_actor<room_state>;
+
+caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
+                   actor_settings settings) {
+  auto& st = self->state;
+  for (auto& m : rec.members)
+    st.members.emplace(std::move(m.user_id), member{std::move(m.name), {}});
+  rec.members.clear();
+  st.info = std::move(rec);
+  st.storage = std::move(storage);
+  st.settings = settings;
+  // A member's user actor stops when the member's last connection closes.
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    for (auto& [id, m] : self->state.members)
+      if (m.user && m.user.address() == dm.source)
+        m.user = nullptr;
+  });
+  return {
+    [self](join_atom, const identity& who, const caf::actor& user,
+           const std::string& key) -> caf::result<member_list> {
+      auto& st = self->state;
+      auto it = st.members.find(who.user_id);
+      if (it == st.members.end()) {
+        if (!st.info.key.empty() && key != st.info.key)
+          return make_error(chat_errc::forbidden, "wrong or missing room key");
+        if (st.members.size() >= st.info.max_members)
+          return make_error(chat_errc::room_full, "the room is full");
+        it = st.members.emplace(who.user_id, member{who.name, {}}).first;
+        self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
+        st.broadcast(self, make_frame(presence_frame(st.info.name, "join", who)),
+                     who.user_id);
+      }
+      if (user && it->second.user != user) {
+        it->second.user = user;
+        self->monitor(user);
+      }
+      return st.views();
+    },
+    [self](leave_atom, const std::string& user_id) -> caf::result<bool> {
+      auto& st = self->state;
+      auto it = st.members.find(user_id);
+      if (it == st.members.end())
+        return make_error(chat_errc::not_member, "not a member of this room");
+      identity who{user_id, it->second.name};
+      st.members.erase(it);
+      self->send(st.storage, member_atom::value, st.info.name, user_id, false);
+      st.broadcast(self, make_frame(presence_frame(st.info.name, "leave", who)));
+      return true;
+    },
+    [self](post_atom, const identity& who,
+           std::string& body) -> caf::result<chat_message> {
+      auto& st = self->state;
+      if (st.members.count(who.user_id) == 0)
+        return make_error(chat_errc::not_member, "join the room before sending");
+      chat_message msg{{}, ++st.info.last_seq, st.info.name, who.user_id,
+                       who.name, std::move(body), now_ms()};
+      auto rp = self->make_response_promise<chat_message>();
+      // The storage actor answers in the order it was asked, so messages go
+      // out in seq order; they go out only once stored.
+      self->request(st.storage, st.settings.request_timeout, append_atom::value,
+                    std::move(msg))
+        .then(
+          [self, rp](chat_message& stored) mutable {
+            self->state.broadcast(self, make_frame(message_frame(stored)));
+            rp.deliver(std::move(stored));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](history_atom, const std::string& user_id, std::int64_t page) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<history_page>();
+      if (st.info.is_private && st.members.count(user_id) == 0)
+        rp.deliver(make_error(chat_errc::forbidden, "private room: members only"));
+      else
+        rp.delegate(st.storage, history_atom::value, st.info.name, page,
+                    st.settings.history_page_size);
+      return rp;
+    },
+    [self](who_atom) { return self->state.views(); },
+    [self](attach_atom, const std::string& user_id, const caf::actor& user) {
+      auto it = self->state.members.find(user_id);
+      if (it != self->state.members.end() && it->second.user != user) {
+        it->second.user = user;
+        self->monitor(user);
+      }
+    },
+    [self](close_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_room(caf::actor_system& sys, room_record rec,
+                      caf::actor storage, actor_settings settings) {
+  return sys.spawn(room, std::move(rec), std::move(storage), settings);
+}
+
+} // namespace chat

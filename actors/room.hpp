@@ -1,0 +1,32 @@
+// Room actor: owns one room's membership, settings and sequence counter, and
+// fans its messages out to the members' user actors. Spawned by the
+// directory with the room as stored.
+//
+// Messages (request -> reply):
+//   (join_atom, identity, caf::actor user, std::string key) -> member_list
+//        errors: forbidden (wrong key), room_full
+//   (leave_atom, std::string user_id)            -> bool; error: not_member
+//   (post_atom, identity, std::string body)      -> chat_message (stored:
+//        id and seq set); every online member gets the message frame
+//        error: not_member
+//   (history_atom, std::string user_id, int64 page) -> history_page
+//        error: forbidden (private room, not a member)
+//   (who_atom)                                    -> member_list
+//   (attach_atom, std::string user_id, caf::actor user): a member's user
+//        actor came online (no reply); it is monitored to see it go.
+//   (close_atom): server shutdown, quit.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/settings.hpp"
+
+namespace chat {
+
+caf::actor spawn_room(caf::actor_system& sys, room_record rec,
+                      caf::actor storage, actor_settings settings);
+
+} // namespace chat

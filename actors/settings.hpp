@@ -1,0 +1,23 @@
+// The limits and timeouts the actors work with, taken from server_config by
+// the server's wiring (actors do not depend on the config parser).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace chat {
+
+struct actor_settings {
+  /// Every request an actor makes of another gives up after this long.
+  std::chrono::milliseconds request_timeout{10000};
+  std::uint32_t default_max_members = 1000;
+  std::size_t max_frame_bytes = 65536;
+  std::int64_t history_page_size = 100;
+};
+
+/// Unix time in milliseconds.
+std::int64_t now_ms();
+
+} // namespace chat

@@ -1,0 +1,160 @@
+#include "app/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/auth_registry.hpp"
+#include "actors/directory.hpp"
+#include "common/log.hpp"
+#include "storage/message_store.hpp"
+#include "transport/listener.hpp"
+
+namespace chat {
+
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+// Asks storage for what the registry starts with; blocking is fine here,
+// before anything serves.
+template <class T, class... Ts>
+caf::expected<T> load(caf::actor_system& sys, const caf::actor& storage, Ts... xs) {
+  caf::scoped_actor self{sys};
+  caf::expected<T> result{T{}};
+  self->request(storage, 30s, xs...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+// Waits (blocking: only at shutdown) until `who` has terminated.
+void await_exit(caf::actor_system& sys, const caf::actor& who) {
+  caf::scoped_actor self{sys};
+  self->monitor(who);
+  caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {}, caf::after(30s) >> [] {
+    log_error("storage did not stop within 30 s");
+  });
+}
+
+actor_settings actor_settings_of(const server_config& cfg) {
+  actor_settings s;
+  s.request_timeout = std::chrono::milliseconds{cfg.request_timeout_ms};
+  s.default_max_members = cfg.default_max_members;
+  s.max_frame_bytes = cfg.max_frame_bytes;
+  return s;
+}
+
+} // namespace
+
+int run_server(const server_config& cfg) {
+  if (!auth::init()) {
+    log_error("libsodium failed to initialize");
+    return 1;
+  }
+  // Declared first so it is destroyed last: sessions still held by actors
+  // close their sockets while the actor system shuts down.
+  net::io_context ioc{cfg.io_threads};
+  caf::actor_system_config caf_cfg;
+  caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.actor_threads));
+  caf::actor_system sys{caf_cfg};
+
+  store_options store_opts{cfg.storage_path, std::chrono::milliseconds{cfg.commit_window_ms},
+                           static_cast<std::size_t>(cfg.batch_max), cfg.synchronous_full};
+  auto storage = spawn_message_store(sys, store_opts);
+  if (!storage) {
+    log_error("cannot open storage " + cfg.storage_path + ": " + sys.render(storage.error()));
+    return 1;
+  }
+  auto users = load<user_list>(sys, *storage, load_atom::value, users_atom::value);
+  auto tokens = load<token_list>(sys, *storage, load_atom::value, token_atom::value, now_ms());
+  if (!users || !tokens) {
+    log_error("cannot load accounts from storage");
+    await_exit(sys, *storage);
+    return 1;
+  }
+  log_info("storage " + cfg.storage_path + ": " + std::to_string(users->size()) + " users");
+
+  auto settings = actor_settings_of(cfg);
+  auto directory = spawn_directory(sys, *storage, settings);
+  auto pool = std::make_shared<auth::hash_pool>(cfg.hash_threads, cfg.hash_queue_max);
+  auth_settings auth_cfg{cfg.server_password, cfg.token_ttl_s,
+                         auth::hash_cost{cfg.hash_ops, cfg.hash_mem_kib * 1024},
+                         cfg.default_max_members, settings.request_timeout};
+  auto registry = spawn_auth_registry(sys, *storage, pool, auth_cfg, std::move(*users),
+                                      std::move(*tokens));
+
+  transport_settings tcfg;
+  tcfg.web_root = cfg.web_root;
+  tcfg.max_body_bytes = cfg.max_body_bytes;
+  tcfg.write_queue_max = cfg.write_queue_max;
+  tcfg.handshake_timeout = std::chrono::seconds{cfg.handshake_timeout_s};
+  tcfg.idle_timeout = std::chrono::seconds{cfg.idle_timeout_s};
+  tcfg.max_connections = cfg.max_connections;
+  auto ctx = std::make_shared<server_context>(sys, registry, directory, settings, tcfg);
+
+  auto stop_actors = [&] {
+    caf::anon_send(directory, close_atom::value);
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  };
+  {
+    listener http{ioc, ctx};
+    if (auto err = http.open(cfg.bind, cfg.http_port); !err.empty()) {
+      log_error("cannot listen for HTTP: " + err);
+      stop_actors();
+      await_exit(sys, *storage);
+      return 1;
+    }
+    http.run();
+    log_info("listening on http://" + cfg.bind + ":" + std::to_string(http.port()));
+
+    // SIGINT/SIGTERM: stop accepting, close every WebSocket with a close
+    // frame (directory -> users -> connections), give the closes a moment
+    // to go out, then stop the I/O threads.
+    net::signal_set signals{ioc, SIGINT, SIGTERM};
+    net::steady_timer drain{ioc};
+    auto deadline = std::chrono::steady_clock::now();
+    std::function<void()> wait_drained = [&] {
+      if (ctx->live_connections == 0 || std::chrono::steady_clock::now() > deadline) {
+        ioc.stop();
+        return;
+      }
+      drain.expires_after(20ms);
+      drain.async_wait([&](const boost::system::error_code&) { wait_drained(); });
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      log_info("signal " + std::to_string(sig) + ": shutting down");
+      http.stop();
+      stop_actors();
+      deadline = std::chrono::steady_clock::now() + 3s;
+      wait_drained();
+    });
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < cfg.io_threads; ++i)
+      threads.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : threads)
+      t.join();
+  }
+  // Everything stored so far is committed before the storage actor exits.
+  await_exit(sys, *storage);
+  log_info("storage flushed; bye");
+  return 0;
+}
+
+} // namespace chat

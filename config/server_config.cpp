@@ -1,0 +1,305 @@
+// Reads config/server.ini into a server_config. inih's C API splits the text
+// into (section, key, value) triples and already drops whitespace and inline
+// `; comments`; this file checks each key against a table, converts and
+// range-checks its value, and resolves relative paths. Runs once at start-up,
+// before any thread is spawned.
+#include "config/server_config.hpp"
+
+#include <ini.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+namespace chat {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int64_t no_max = std::numeric_limits<std::int64_t>::max();
+// Durations stay convertible to std::chrono::nanoseconds without overflow.
+constexpr std::int64_t max_seconds = no_max / 1'000'000'000;
+constexpr std::int64_t max_millis = no_max / 1'000'000;
+// libsodium's argon2id accepts at most this many passes and KiB of memory.
+constexpr std::int64_t max_u32 = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t max_int = std::numeric_limits<int>::max();
+
+// inih reads lines into a 200-byte buffer: a longer line is silently cut in
+// two. Content plus '\n' must fit in 199 bytes.
+constexpr std::size_t max_line_length = 198;
+
+template <auto Member>
+void set_int(server_config& cfg, std::int64_t value) {
+  using field = std::remove_reference_t<decltype(cfg.*Member)>;
+  cfg.*Member = static_cast<field>(value);
+}
+
+struct int_key {
+  const char* section;
+  const char* name;
+  std::int64_t min;
+  std::int64_t max;
+  void (*set)(server_config&, std::int64_t);
+};
+
+using sc = server_config;
+
+const int_key int_keys[] = {
+  {"server", "http_port", 0, 65535, &set_int<&sc::http_port>},
+  {"server", "tcp_port", 0, 65535, &set_int<&sc::tcp_port>},
+  {"server", "io_threads", 1, 64, &set_int<&sc::io_threads>},
+  {"server", "actor_threads", 1, 64, &set_int<&sc::actor_threads>},
+  {"storage", "commit_window_ms", 0, 1000, &set_int<&sc::commit_window_ms>},
+  {"storage", "batch_max", 1, 100000, &set_int<&sc::batch_max>},
+  {"auth", "token_ttl_s", 1, max_seconds, &set_int<&sc::token_ttl_s>},
+  {"auth", "hash_ops", 1, max_u32, &set_int<&sc::hash_ops>},
+  {"auth", "hash_mem_kib", 8, max_u32, &set_int<&sc::hash_mem_kib>},
+  {"auth", "hash_threads", 1, 64, &set_int<&sc::hash_threads>},
+  {"auth", "hash_queue_max", 1, max_int, &set_int<&sc::hash_queue_max>},
+  {"delivery", "ack_timeout_s", 1, max_seconds, &set_int<&sc::ack_timeout_s>},
+  {"delivery", "backlog_max", 1, no_max, &set_int<&sc::backlog_max>},
+  {"limits", "max_frame_bytes", 64, no_max, &set_int<&sc::max_frame_bytes>},
+  {"limits", "max_body_bytes", 64, no_max, &set_int<&sc::max_body_bytes>},
+  {"limits", "write_queue_max", 1, no_max, &set_int<&sc::write_queue_max>},
+  {"limits", "request_timeout_ms", 1, max_millis,
+   &set_int<&sc::request_timeout_ms>},
+  {"limits", "handshake_timeout_s", 1, max_seconds,
+   &set_int<&sc::handshake_timeout_s>},
+  {"limits", "idle_timeout_s", 1, max_seconds, &set_int<&sc::idle_timeout_s>},
+  {"limits", "messages_per_second", 1, no_max,
+   &set_int<&sc::messages_per_second>},
+  {"limits", "burst", 1, no_max, &set_int<&sc::burst>},
+  {"limits", "max_connections", 1, no_max, &set_int<&sc::max_connections>},
+  {"limits", "default_max_members", 1, max_u32,
+   &set_int<&sc::default_max_members>},
+};
+
+enum class text_kind { non_empty, any, path, synchronous };
+
+struct text_key {
+  const char* section;
+  const char* name;
+  text_kind kind;
+};
+
+const text_key text_keys[] = {
+  {"server", "bind", text_kind::non_empty},
+  {"server", "web_root", text_kind::path},
+  {"storage", "path", text_kind::path},
+  {"storage", "synchronous", text_kind::synchronous},
+  {"auth", "server_password", text_kind::any},
+};
+
+const char* const sections[] = {"server", "storage", "auth", "delivery",
+                                "limits"};
+
+// What the inih handler accumulates; the first bad value wins.
+struct parse_state {
+  config_result result;
+  std::set<std::pair<std::string, std::string>> seen;
+  std::set<std::string> warned_sections;
+};
+
+std::string trim(const char* text) {
+  std::string s = text ? text : "";
+  const char* ws = " \t\r\n";
+  auto first = s.find_first_not_of(ws);
+  if (first == std::string::npos)
+    return {};
+  return s.substr(first, s.find_last_not_of(ws) - first + 1);
+}
+
+std::string expected_range(std::int64_t min, std::int64_t max) {
+  if (max == no_max) {
+    if (min == 0)
+      return "a non-negative integer";
+    if (min == 1)
+      return "a positive integer";
+    return "an integer >= " + std::to_string(min);
+  }
+  return "an integer from " + std::to_string(min) + " to "
+         + std::to_string(max);
+}
+
+void fail(parse_state& st, const std::string& section, const std::string& name,
+          const std::string& value, const std::string& expected) {
+  if (st.result.error.empty())
+    st.result.error = "bad value for [" + section + "] " + name + ": '" + value
+                      + "' (expected " + expected + ")";
+}
+
+void apply_int(parse_state& st, const int_key& key, const std::string& value) {
+  std::int64_t n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || ec != std::errc{} || ptr != end || n < key.min
+      || n > key.max) {
+    fail(st, key.section, key.name, value, expected_range(key.min, key.max));
+    return;
+  }
+  key.set(st.result.config, n);
+}
+
+void apply_text(parse_state& st, const text_key& key,
+                const std::string& value) {
+  auto& cfg = st.result.config;
+  switch (key.kind) {
+    case text_kind::non_empty:
+      if (value.empty())
+        fail(st, key.section, key.name, value, "a non-empty string");
+      else
+        cfg.bind = value;
+      break;
+    case text_kind::any:
+      cfg.server_password = value;
+      break;
+    case text_kind::path:
+      if (value.empty())
+        fail(st, key.section, key.name, value, "a path");
+      else if (std::strcmp(key.name, "web_root") == 0)
+        cfg.web_root = value;
+      else
+        cfg.storage_path = value;
+      break;
+    case text_kind::synchronous:
+      if (value == "normal" || value == "full")
+        cfg.synchronous_full = value == "full";
+      else
+        fail(st, key.section, key.name, value, "normal or full");
+      break;
+  }
+}
+
+int on_entry(void* user, const char* raw_section, const char* raw_name,
+             const char* raw_value) {
+  auto& st = *static_cast<parse_state*>(user);
+  auto section = trim(raw_section);
+  auto name = trim(raw_name);
+  auto value = trim(raw_value);
+  // inih reports an indented line as a continuation of the previous key's
+  // value (configparser style); that and a repeated key look the same here.
+  if (!st.seen.emplace(section, name).second) {
+    if (st.result.error.empty())
+      st.result.error = "[" + section + "] " + name
+                        + " is set twice (or an indented line continues it)";
+    return 1;
+  }
+  for (const auto& key : int_keys) {
+    if (section == key.section && name == key.name) {
+      apply_int(st, key, value);
+      return 1;
+    }
+  }
+  for (const auto& key : text_keys) {
+    if (section == key.section && name == key.name) {
+      apply_text(st, key, value);
+      return 1;
+    }
+  }
+  auto& warnings = st.result.warnings;
+  if (section.empty()) {
+    warnings.push_back("unknown key " + name + " before any [section] (ignored)");
+    return 1;
+  }
+  for (const char* known : sections) {
+    if (section == known) {
+      warnings.push_back("unknown key [" + section + "] " + name + " (ignored)");
+      return 1;
+    }
+  }
+  if (st.warned_sections.insert(section).second)
+    warnings.push_back("unknown section [" + section + "] (ignored)");
+  return 1;
+}
+
+// Absolute and lexically normal, without a trailing separator.
+std::string resolve(const fs::path& base, const std::string& value) {
+  auto p = (base / fs::path(value)).lexically_normal();
+  if (!p.has_filename() && p.has_relative_path())
+    p = p.parent_path();
+  return p.string();
+}
+
+// Checks what inih cannot report well: NUL bytes and over-long lines.
+std::string check_text(const std::string& text) {
+  if (text.find('\0') != std::string::npos)
+    return "config contains a NUL byte";
+  for (std::size_t line = 1, start = 0; start <= text.size(); ++line) {
+    auto end = std::min(text.find('\n', start), text.size());
+    if (end - start > max_line_length)
+      return "line " + std::to_string(line) + " of the config is too long (at "
+             "most " + std::to_string(max_line_length) + " characters)";
+    start = end + 1;
+  }
+  return {};
+}
+
+} // namespace
+
+config_result parse_config(const std::string& text,
+                           const std::string& base_dir) {
+  parse_state st;
+  if (auto err = check_text(text); !err.empty()) {
+    st.result.error = std::move(err);
+    return std::move(st.result);
+  }
+  int rc = ini_parse_string(text.c_str(), &on_entry, &st);
+  auto& result = st.result;
+  if (rc != 0) // > 0: first bad line; < 0: out of memory (heap builds only)
+    result.error = rc > 0 ? "syntax error on line " + std::to_string(rc)
+                              + " of the config (expected [section] or key = value)"
+                          : std::string{"cannot parse the config: out of memory"};
+  if (!result.ok())
+    return std::move(result);
+  std::error_code ec;
+  fs::path base = base_dir.empty() ? fs::current_path(ec)
+                                   : fs::absolute(base_dir, ec);
+  if (ec) {
+    result.error = "cannot resolve config folder '" + base_dir
+                   + "': " + ec.message();
+    return std::move(result);
+  }
+  auto& cfg = result.config;
+  cfg.web_root = resolve(base, cfg.web_root);
+  cfg.storage_path = resolve(base, cfg.storage_path);
+  return std::move(result);
+}
+
+config_result load_config(const std::string& path) {
+  config_result result;
+  auto cannot_read = [&](int err) {
+    result.error = "cannot read config file " + path + ": "
+                   + std::strerror(err);
+    return std::move(result);
+  };
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    return cannot_read(EISDIR);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{
+    std::fopen(path.c_str(), "rb"), &std::fclose};
+  if (!file)
+    return cannot_read(errno);
+  std::string text;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0)
+    text.append(buf, n);
+  if (std::ferror(file.get()))
+    return cannot_read(EIO);
+  auto abs = fs::absolute(path, ec);
+  if (ec)
+    return cannot_read(ec.value());
+  return parse_config(text, abs.parent_path().string());
+}
+
+} // namespace chat

@@ -1,0 +1,234 @@
+// The storage actor (see message_store.hpp for its interface). It owns the
+// SQLite connection and group-commits writes: the first write of a batch
+// opens a transaction and arms a `commit_window` timer; writes run at once
+// inside it while their replies wait as response promises; the batch commits
+// when the timer fires or `batch_max` writes are pending, and only then are
+// the replies delivered. The statements themselves live in store_queries.hpp.
+#include "storage/message_store.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <caf/actor_ostream.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/result.hpp>
+#include <caf/spawn_options.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/chat_error.hpp"
+#include "storage/store_queries.hpp"
+
+namespace chat {
+
+namespace {
+
+/// A write's reply, held until the batch holding the write has committed.
+struct held_reply {
+  caf::response_promise promise;
+  std::variant<bool, chat_message> value;
+};
+
+struct store_state {
+  static inline const char* name = "message_store";
+
+  explicit store_state(caf::event_based_actor* ptr) : self(ptr) {
+  }
+
+  store_state(const store_state&) = delete;
+  store_state& operator=(const store_state&) = delete;
+
+  // Runs when the actor terminates for any reason: whatever is pending still
+  // reaches the disk and its requesters still get their replies.
+  ~store_state() {
+    commit();
+  }
+
+  /// Makes sure a transaction is open; the first write of a batch opens it
+  /// and arms the commit timer.
+  caf::error begin_write() {
+    if (in_transaction)
+      return caf::none;
+    if (auto err = db->q.begin.bind().run())
+      return err;
+    in_transaction = true;
+    self->delayed_send(self, opts.commit_window, flush_atom::value, ++batch);
+    return caf::none;
+  }
+
+  /// Counts a write that ran inside the open transaction and holds its reply
+  /// (if it has one) until the commit.
+  void written(caf::response_promise promise,
+               std::variant<bool, chat_message> value) {
+    replies.push_back(held_reply{std::move(promise), std::move(value)});
+    written();
+  }
+
+  void written() {
+    if (++pending >= opts.batch_max)
+      commit();
+  }
+
+  /// Commits the open transaction, then answers every held request in
+  /// arrival order: with its value, or with an error if the commit failed.
+  void commit() {
+    if (!in_transaction)
+      return;
+    if (auto err = db->q.commit.bind().run()) {
+      // After a failed COMMIT the transaction may still be open (e.g. BUSY)
+      // or already rolled back by SQLite; ROLLBACK covers the first case and
+      // fails harmlessly in the second.
+      db->q.rollback.bind().run();
+      return end_batch("commit failed: " + error_text(err));
+    }
+    end_batch({});
+  }
+
+  /// Called after a write failed: some errors (disk full, I/O) make SQLite
+  /// roll back the whole transaction, and then the held writes are gone too.
+  void check_rolled_back() {
+    if (in_transaction && !db->conn.in_transaction())
+      end_batch("transaction rolled back: " + db->conn.last_error());
+  }
+
+  /// Closes the batch and answers its held requests; a non-empty `failure`
+  /// means nothing of the batch was stored.
+  void end_batch(const std::string& failure) {
+    in_transaction = false;
+    pending = 0;
+    auto batch_replies = std::move(replies);
+    replies.clear();
+    for (auto& reply : batch_replies) {
+      if (!failure.empty())
+        reply.promise.deliver(make_error(chat_errc::storage, failure));
+      else
+        std::visit([&](auto& x) { reply.promise.deliver(std::move(x)); },
+                   reply.value);
+    }
+  }
+
+  caf::event_based_actor* self;
+  std::unique_ptr<store_db> db;
+  store_options opts;
+  bool in_transaction = false;
+  std::size_t pending = 0;
+  // Numbers the batches so a timer armed for a batch that already committed
+  // (because it filled up) does not cut the next batch short.
+  std::uint64_t batch = 0;
+  std::vector<held_reply> replies;
+};
+
+using store_actor = caf::stateful_actor<store_state>;
+
+/// Runs one write for a request: on success its reply waits for the commit,
+/// on failure the request gets the error at once and the batch carries on.
+template <class Write>
+void write(store_actor* self, Write&& fn) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise();
+  if (auto err = st.begin_write()) {
+    promise.deliver(std::move(err));
+    return;
+  }
+  auto result = fn(*st.db);
+  if (!result) {
+    promise.deliver(std::move(result.error()));
+    st.check_rolled_back();
+    return;
+  }
+  st.written(std::move(promise), std::move(*result));
+}
+
+caf::behavior message_store(store_actor* self, std::shared_ptr<store_db> db,
+                            store_options opts) {
+  // The database arrives through a shared_ptr (spawn arguments must be
+  // copyable), but the state alone owns it so it closes when the actor ends.
+  self->state.db = std::make_unique<store_db>(std::move(*db));
+  self->state.opts = std::move(opts);
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.commit();
+    if (msg.reason)
+      self->quit(std::move(msg.reason));
+  });
+  return {
+    [self](flush_atom, std::uint64_t batch) {
+      if (batch == self->state.batch)
+        self->state.commit();
+    },
+    // -- reads: answered at once, uncommitted writes included ---------------
+    [self](load_atom, users_atom) -> caf::result<user_list> {
+      return load_users(*self->state.db);
+    },
+    [self](load_atom, token_atom,
+           std::int64_t now_ms) -> caf::result<token_list> {
+      return load_tokens(*self->state.db, now_ms);
+    },
+    [self](load_atom, room_atom,
+           const std::string& name) -> caf::result<std::optional<room_record>> {
+      return load_room(*self->state.db, name);
+    },
+    [self](history_atom, const std::string& room, std::int64_t page,
+           std::int64_t page_size) -> caf::result<history_page> {
+      return load_history(*self->state.db, room, page, page_size);
+    },
+    [self](rooms_atom, const std::string& user_id) -> caf::result<room_list> {
+      return load_rooms(*self->state.db, user_id);
+    },
+    [self](user_atom, rooms_atom,
+           const std::string& user_id) -> caf::result<name_list> {
+      return load_user_rooms(*self->state.db, user_id);
+    },
+    // -- writes: answered after the batch holding them committed ------------
+    [self](create_atom, user_atom, const user_record& user,
+           const room_record& channel) {
+      write(self, [&](store_db& db) { return insert_user(db, user, channel); });
+    },
+    [self](create_atom, token_atom, const token_record& token) {
+      write(self, [&](store_db& db) { return insert_token(db, token); });
+    },
+    [self](logout_atom, const std::string& token_hash) {
+      write(self, [&](store_db& db) { return delete_token(db, token_hash); });
+    },
+    [self](create_atom, room_atom, const room_record& room) {
+      write(self, [&](store_db& db) { return insert_room(db, room); });
+    },
+    [self](append_atom, const chat_message& msg) {
+      write(self, [&](store_db& db) { return insert_message(db, msg); });
+    },
+    // Fire and forget: nobody waits, so a failure can only be logged.
+    [self](member_atom, const std::string& room, const std::string& user_id,
+           bool joined) {
+      auto& st = self->state;
+      auto err = st.begin_write();
+      if (!err)
+        err = update_member(*st.db, room, user_id, joined);
+      if (err) {
+        st.check_rolled_back();
+        caf::aout(self) << "message_store: lost member change " << user_id
+                        << " in " << room << ": " << error_text(err)
+                        << std::endl;
+        return;
+      }
+      st.written();
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<caf::actor> spawn_message_store(caf::actor_system& sys,
+                                               const store_options& opts) {
+  // Opened here rather than in the actor so a bad path fails start-up with a
+  // readable error instead of a storage actor that rejects every request.
+  auto db = std::make_shared<store_db>();
+  if (auto err = open_store(*db, opts.path, opts.synchronous_full))
+    return err;
+  return sys.spawn<caf::detached>(message_store, std::move(db), opts);
+}
+
+} // namespace chat

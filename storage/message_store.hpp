@@ -1,0 +1,59 @@
+// The storage actor: the only owner of the SQLite connection. It runs
+// detached (its own thread), so SQLite's blocking calls never occupy a CAF
+// scheduler thread or an I/O thread.
+//
+// Writes run inside one open transaction; the transaction commits after
+// `commit_window` or once `batch_max` writes are pending, whichever comes
+// first (group commit). Replies to writes are delivered only after that
+// commit, so a reply means "durable". Reads run on the same connection and
+// therefore see writes that are still waiting for their commit.
+//
+// Message interface (request -> reply):
+//   (load_atom, users_atom)                         -> user_list
+//   (load_atom, token_atom, int64 now_ms)           -> token_list (unexpired)
+//   (create_atom, user_atom, user_record, room_record channel)
+//        -> bool; stores the user, the channel room and the user's
+//           membership in it, all in one batch. Name taken -> name_taken.
+//   (create_atom, token_atom, token_record)         -> bool
+//   (logout_atom, std::string token_hash)           -> bool
+//   (load_atom, room_atom, std::string name)        -> std::optional<room_record>
+//        (members with their names; last_seq = highest stored seq)
+//   (create_atom, room_atom, room_record)           -> bool
+//   (member_atom, std::string room, std::string user_id, bool joined)
+//        -> no reply (fire and forget, committed with the next batch)
+//   (append_atom, chat_message)                     -> chat_message, with
+//        `id` filled in ("m" + row id) once the batch holding it committed
+//   (history_atom, std::string room, int64 page, int64 page_size)
+//        -> history_page: page 0 = newest page_size messages, oldest first
+//   (rooms_atom, std::string user_id)               -> room_list: public
+//        rooms plus the private rooms the user belongs to, by name
+//   (user_atom, rooms_atom, std::string user_id)    -> name_list: the rooms
+//        the user belongs to
+// Failures reply with make_error(chat_errc::storage, text).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/atoms.hpp"
+
+namespace chat {
+
+struct store_options {
+  std::string path; // SQLite file; its folder is created if missing
+  std::chrono::milliseconds commit_window{2};
+  std::size_t batch_max = 1000;
+  bool synchronous_full = false; // PRAGMA synchronous = FULL instead of NORMAL
+};
+
+/// Opens (and creates, if needed) the database, then spawns the storage actor
+/// that owns it. Fails with a readable error if the file cannot be opened.
+caf::expected<caf::actor> spawn_message_store(caf::actor_system& sys,
+                                               const store_options& opts);
+
+} // namespace chat

@@ -1,0 +1,139 @@
+// Unit tests of the directory actor: rooms loaded or created on demand, one
+// actor per room, and user actors that live exactly while connected.
+#include "actors/directory.hpp"
+
+#include <doctest/doctest.h>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/chat_error.hpp"
+#include "fake_storage.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::actor storage = chat::test::spawn_fake_storage(
+    sys, {{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}});
+  caf::actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
+  caf::scoped_actor self{sys};
+
+  std::pair<caf::actor, std::optional<chat::chat_errc>>
+  room(const std::string& name, bool create, chat::join_options opts = {}) {
+    std::pair<caf::actor, std::optional<chat::chat_errc>> out;
+    self->request(directory, 5s, chat::room_atom::value, name, create, opts)
+      .receive([&](caf::actor& r) { out.first = r; },
+               [&](caf::error& err) { out.second = chat::to_chat_errc(err); });
+    return out;
+  }
+
+  ~fixture() {
+    caf::anon_send(directory, chat::close_atom::value);
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+  }
+};
+
+} // namespace
+
+TEST_SUITE("directory") {
+
+TEST_CASE_FIXTURE(fixture, "an unknown room is an error unless the caller creates it") {
+  auto [none, err] = room("newroom", false);
+  CHECK(err == chat::chat_errc::unknown_room);
+  chat::join_options opts;
+  opts.max_members = 1;
+  auto [created, err2] = room("newroom", true, opts);
+  REQUIRE_FALSE(err2);
+  auto [again, err3] = room("newroom", false);
+  CHECK(again == created);
+  // The creator's max_members took effect: a second member is refused.
+  caf::scoped_actor a{sys};
+  a->request(created, 5s, chat::join_atom::value, chat::identity{"u1", "a"},
+             caf::actor{a}, std::string{})
+    .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("first join failed"); });
+  a->request(created, 5s, chat::join_atom::value, chat::identity{"u2", "b"},
+             caf::actor{a}, std::string{})
+    .receive([](chat::member_list&) { FAIL("second join should be refused"); },
+             [](caf::error& err) {
+               CHECK(chat::to_chat_errc(err) == chat::chat_errc::room_full);
+             });
+}
+
+TEST_CASE_FIXTURE(fixture, "a stored room is loaded with its members and seq") {
+  auto [stored, err] = room("stored", false);
+  REQUIRE_FALSE(err);
+  self->request(stored, 5s, chat::who_atom::value)
+    .receive(
+      [](chat::member_list& members) {
+        REQUIRE(members.size() == 1);
+        CHECK(members[0].name == "zed");
+        CHECK_FALSE(members[0].online);
+      },
+      [](caf::error&) { FAIL("who failed"); });
+  self->request(stored, 5s, chat::join_atom::value, chat::identity{"u1", "a"},
+                caf::actor{self}, std::string{})
+    .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("join failed"); });
+  self->request(stored, 5s, chat::post_atom::value, chat::identity{"u1", "a"},
+                std::string{"{}"})
+    .receive([](chat::chat_message& m) { CHECK(m.seq == 6); },
+             [](caf::error&) { FAIL("post failed"); });
+}
+
+TEST_CASE_FIXTURE(fixture, "concurrent lookups of one room get the same actor") {
+  std::vector<caf::actor> seen;
+  std::vector<std::unique_ptr<caf::scoped_actor>> askers;
+  std::vector<decltype(self->request(directory, 5s, chat::who_atom::value))> pending;
+  for (int i = 0; i < 20; ++i) {
+    askers.push_back(std::make_unique<caf::scoped_actor>(sys));
+    pending.push_back((*askers.back())->request(directory, 5s, chat::room_atom::value,
+                                             std::string{"busy"}, true, chat::join_options{}));
+  }
+  for (auto& p : pending)
+    p.receive([&](caf::actor& r) { seen.push_back(r); },
+              [](caf::error&) { FAIL("no answer"); });
+  REQUIRE(seen.size() == 20);
+  for (const auto& r : seen)
+    CHECK(r == seen.front());
+}
+
+TEST_CASE_FIXTURE(fixture, "a user actor serves all its connections and stops after the last") {
+  chat::identity alice{"u1", "alice"};
+  // Two "connections" that report each delivered frame to the test.
+  caf::actor probe = self;
+  auto make_conn = [&](int n) {
+    return sys.spawn([probe, n](caf::event_based_actor*) -> caf::behavior {
+      return {[probe, n](chat::deliver_atom, const chat::frame_ptr& f) {
+        caf::anon_send(probe, n, f);
+      }};
+    });
+  };
+  auto c1 = make_conn(1);
+  auto c2 = make_conn(2);
+  caf::actor u1;
+  caf::actor u2;
+  self->request(directory, 5s, chat::user_atom::value, alice, c1)
+    .receive([&](caf::actor& u) { u1 = u; }, [](caf::error&) { FAIL("user lookup"); });
+  self->request(directory, 5s, chat::user_atom::value, alice, c2)
+    .receive([&](caf::actor& u) { u2 = u; }, [](caf::error&) { FAIL("user lookup"); });
+  REQUIRE(u1 == u2);
+  auto frame = std::make_shared<const std::string>("x");
+  self->send(u1, chat::deliver_atom::value, frame);
+  int seen = 0;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](int n, const chat::frame_ptr& f) { seen += n; CHECK(f == frame); },
+                  caf::after(5s) >> [] { FAIL("not delivered to every connection"); });
+  CHECK(seen == 3);
+  self->monitor(u1);
+  caf::anon_send_exit(c1, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(c2, caf::exit_reason::user_shutdown);
+  bool down = false;
+  self->receive([&](const caf::down_msg& dm) { down = dm.source == u1.address(); },
+                caf::after(5s) >> [] {});
+  CHECK(down);
+}
+
+} // TEST_SUITE

@@ -1,0 +1,77 @@
+// A stand-in for the storage actor in actor unit tests: answers the messages
+// rooms and the directory send, in memory, and records member changes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/atoms.hpp"
+
+namespace chat::test {
+
+/// `rooms` are the rooms "stored" before the test starts.
+inline caf::actor spawn_fake_storage(caf::actor_system& sys,
+                                     std::map<std::string, room_record> rooms = {}) {
+  auto stored = std::make_shared<std::map<std::string, room_record>>(std::move(rooms));
+  return sys.spawn([stored](caf::event_based_actor*) -> caf::behavior {
+    return {
+      [](append_atom, chat_message msg) {
+        msg.id = "m" + std::to_string(msg.seq);
+        return msg;
+      },
+      [stored](member_atom, const std::string& room, const std::string& user, bool joined) {
+        auto& members = (*stored)[room].members;
+        if (joined)
+          members.push_back({user, user});
+        else
+          for (auto it = members.begin(); it != members.end(); ++it)
+            if (it->user_id == user) {
+              members.erase(it);
+              break;
+            }
+      },
+      [](history_atom, const std::string& room, std::int64_t page, std::int64_t) {
+        return history_page{room, page, {}, false};
+      },
+      [stored](load_atom, room_atom, const std::string& name) {
+        std::optional<room_record> out;
+        if (auto it = stored->find(name); it != stored->end())
+          out = it->second;
+        return out;
+      },
+      [stored](create_atom, room_atom, const room_record& rec) {
+        (*stored)[rec.name] = rec;
+        return true;
+      },
+      [stored](user_atom, rooms_atom, const std::string& user_id) {
+        name_list out;
+        for (const auto& [name, rec] : *stored)
+          for (const auto& m : rec.members)
+            if (m.user_id == user_id)
+              out.push_back(name);
+        return out;
+      },
+      [stored](create_atom, user_atom, const user_record&, room_record channel) {
+        (*stored)[channel.name] = std::move(channel);
+        return true;
+      },
+      [](create_atom, token_atom, const token_record&) { return true; },
+      [](logout_atom, const std::string&) { return true; },
+      [stored](rooms_atom, const std::string&) {
+        room_list out;
+        for (const auto& [name, rec] : *stored)
+          out.push_back({name, static_cast<std::int64_t>(rec.members.size()), rec.is_private});
+        return out;
+      },
+    };
+  });
+}
+
+} // namespace chat::test

@@ -1,0 +1,136 @@
+// Unit tests of the wire codec (actors/frames): request parsing, name rules
+// and the exact shape of server frames.
+#include "actors/frames.hpp"
+
+#include <doctest/doctest.h>
+
+using nlohmann::json;
+
+namespace {
+
+json parsed(const std::string& frame) {
+  return json::parse(frame);
+}
+
+chat::chat_message sample_message() {
+  return {"m7", 3, "devroom", "u1", "alice", R"({"text":"hi <b>"})", 1700000000123};
+}
+
+} // namespace
+
+TEST_SUITE("frames") {
+
+TEST_CASE("a well-formed request is parsed with its ref kept as raw JSON") {
+  std::string ref;
+  auto req = chat::parse_request(
+    R"({"action":"send","target":"devroom","body":{"text":"hi"},"ref":"r1"})", ref);
+  REQUIRE(req);
+  CHECK(req->action == "send");
+  CHECK(req->target == "devroom");
+  CHECK(req->body == json{{"text", "hi"}});
+  CHECK(req->ref == R"("r1")");
+  CHECK(ref == R"("r1")");
+}
+
+TEST_CASE("numeric refs survive and a missing body is an empty object") {
+  std::string ref;
+  auto req = chat::parse_request(R"({"action":"ping","ref":42})", ref);
+  REQUIRE(req);
+  CHECK(req->ref == "42");
+  CHECK(req->body.is_object());
+  CHECK(req->body.empty());
+}
+
+TEST_CASE("malformed requests are bad_request and still report their ref") {
+  for (const char* text : {"", "not json", "[1,2]", "\"x\"", "{\"action\":5}",
+                           "{\"target\":\"r\"}", "{\"action\":\"join\",\"target\":7}"}) {
+    std::string ref;
+    auto req = chat::parse_request(text, ref);
+    REQUIRE_FALSE(req);
+    CHECK(chat::to_chat_errc(req.error()) == chat::chat_errc::bad_request);
+  }
+  std::string ref;
+  auto req = chat::parse_request(R"({"action":1,"ref":"abc"})", ref);
+  CHECK_FALSE(req);
+  CHECK(ref == R"("abc")");
+}
+
+TEST_CASE("room and user names follow the documented character rules") {
+  CHECK(chat::valid_room_name("devroom"));
+  CHECK(chat::valid_room_name("a.b-c_D9"));
+  CHECK(chat::valid_room_name(std::string(64, 'x')));
+  CHECK_FALSE(chat::valid_room_name(std::string(65, 'x')));
+  CHECK_FALSE(chat::valid_room_name(""));
+  CHECK_FALSE(chat::valid_room_name("bad name!"));
+  CHECK_FALSE(chat::valid_room_name("../etc"));
+  CHECK(chat::valid_room_name("@alice"));
+  CHECK_FALSE(chat::valid_room_name("@"));
+  CHECK_FALSE(chat::valid_room_name("@" + std::string(33, 'a')));
+  CHECK(chat::valid_user_name(std::string(32, 'a')));
+  CHECK_FALSE(chat::valid_user_name(std::string(33, 'a')));
+  CHECK_FALSE(chat::valid_user_name("al ice"));
+  CHECK(chat::channel_of("alice") == "@alice");
+}
+
+TEST_CASE("a message frame carries every documented field and the body verbatim") {
+  auto frame = parsed(chat::message_frame(sample_message()));
+  CHECK(frame["type"] == "message");
+  CHECK(frame["id"] == "m7");
+  CHECK(frame["seq"] == 3);
+  CHECK(frame["room"] == "devroom");
+  CHECK(frame["from"] == json{{"user_id", "u1"}, {"name", "alice"}});
+  CHECK(frame["body"] == json{{"text", "hi <b>"}});
+  CHECK(frame["ts"] == 1700000000123);
+}
+
+TEST_CASE("replies carry the request's ref and leave it out when there was none") {
+  auto with_ref = parsed(chat::sent_frame(R"("r9")", sample_message()));
+  CHECK(with_ref == json{{"type", "sent"}, {"ref", "r9"}, {"id", "m7"}, {"seq", 3}});
+  auto without = parsed(chat::pong_frame(""));
+  CHECK(without == json{{"type", "pong"}});
+  auto err = parsed(chat::error_frame(chat::chat_errc::room_full, "full", "7"));
+  CHECK(err == json{{"type", "error"}, {"ref", 7}, {"code", "room_full"}, {"message", "full"}});
+}
+
+TEST_CASE("welcome, joined, presence, left, members and rooms frames") {
+  chat::identity alice{"u1", "alice"};
+  CHECK(parsed(chat::welcome_frame("c1", alice))
+        == json{{"type", "welcome"}, {"connection_id", "c1"}, {"user_id", "u1"},
+                {"name", "alice"}, {"channel", "@alice"}});
+  chat::member_list members{{"u1", "alice", true}, {"u2", "bob", false}};
+  auto joined = parsed(chat::joined_frame("devroom", members, ""));
+  CHECK(joined["type"] == "joined");
+  CHECK(joined["members"][1] == json{{"user_id", "u2"}, {"name", "bob"}, {"online", false}});
+  CHECK(parsed(chat::presence_frame("devroom", "join", alice))
+        == json{{"type", "presence"}, {"room", "devroom"}, {"event", "join"},
+                {"user", {{"user_id", "u1"}, {"name", "alice"}}}});
+  CHECK(parsed(chat::left_frame("devroom", "")) == json{{"type", "left"}, {"room", "devroom"}});
+  CHECK(parsed(chat::members_frame("devroom", members, ""))["members"].size() == 2);
+  auto rooms = parsed(chat::rooms_frame({{"devroom", 2, false}}, ""));
+  CHECK(rooms["rooms"][0] == json{{"name", "devroom"}, {"members", 2}, {"private", false}});
+}
+
+TEST_CASE("history frames and the HTTP history body list messages oldest first") {
+  chat::history_page page{"devroom", 1, {sample_message(), sample_message()}, true};
+  page.messages[1].seq = 4;
+  auto ws = parsed(chat::history_frame(page, R"("h")"));
+  CHECK(ws["type"] == "history");
+  CHECK(ws["ref"] == "h");
+  CHECK(ws["page"] == 1);
+  CHECK(ws["has_more"] == true);
+  CHECK(ws["messages"][0]["seq"] == 3);
+  CHECK(ws["messages"][1]["seq"] == 4);
+  CHECK_FALSE(ws["messages"][0].contains("type"));
+  auto http = parsed(chat::history_json(page));
+  CHECK(http["room"] == "devroom");
+  CHECK(http["messages"] == ws["messages"]);
+  CHECK_FALSE(http.contains("type"));
+}
+
+TEST_CASE("text that looks like JSON or HTML is escaped, never spliced in") {
+  chat::identity evil{"u\"1", "a\"}, {\"x"};
+  auto frame = parsed(chat::presence_frame("r", "join", evil));
+  CHECK(frame["user"]["name"] == "a\"}, {\"x");
+}
+
+} // TEST_SUITE

@@ -1,0 +1,194 @@
+// Unit tests of the room actor: membership rules, presence, fan-out of one
+// shared frame, and history access. Storage is a fake; members' user actors
+// are scoped actors that collect what the room delivers.
+#include "actors/room.hpp"
+
+#include <doctest/doctest.h>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/chat_error.hpp"
+#include "fake_storage.hpp"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::actor storage = chat::test::spawn_fake_storage(sys);
+  std::vector<caf::actor> spawned; // stopped with the fixture
+
+  caf::actor make_room(std::uint32_t max_members = 10, std::string key = {},
+                       bool is_private = false) {
+    chat::room_record rec{"devroom", is_private, std::move(key), max_members, 0, {}};
+    spawned.push_back(chat::spawn_room(sys, rec, storage, chat::actor_settings{}));
+    return spawned.back();
+  }
+
+  // Sends `xs` and returns the reply, or the chat error code it failed with.
+  template <class T, class... Ts>
+  std::pair<T, std::optional<chat::chat_errc>> ask(caf::scoped_actor& self,
+                                                   const caf::actor& dest, Ts... xs) {
+    std::pair<T, std::optional<chat::chat_errc>> out;
+    self->request(dest, 5s, xs...)
+      .receive([&](T& x) { out.first = std::move(x); },
+               [&](caf::error& err) { out.second = chat::to_chat_errc(err); });
+    return out;
+  }
+
+  // The next frame delivered to `user` (a scoped actor standing in for it).
+  json next_frame(caf::scoped_actor& user) {
+    json out;
+    user->receive([&](chat::deliver_atom, const chat::frame_ptr& f) { out = json::parse(*f); },
+                  caf::after(5s) >> [&] { FAIL("no frame delivered"); });
+    return out;
+  }
+
+  ~fixture() {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+  }
+};
+
+chat::identity alice{"u1", "alice"};
+chat::identity bob{"u2", "bob"};
+
+} // namespace
+
+TEST_SUITE("room") {
+
+TEST_CASE_FIXTURE(fixture, "joining lists the members and tells the others") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  caf::scoped_actor b{sys};
+  auto [members, err] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
+                                               caf::actor{a}, std::string{});
+  REQUIRE_FALSE(err);
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].online);
+  auto [members2, err2] = ask<chat::member_list>(b, room, chat::join_atom::value, bob,
+                                                 caf::actor{b}, std::string{});
+  REQUIRE_FALSE(err2);
+  CHECK(members2.size() == 2);
+  auto presence = next_frame(a);
+  CHECK(presence["type"] == "presence");
+  CHECK(presence["event"] == "join");
+  CHECK(presence["user"]["name"] == "bob");
+}
+
+TEST_CASE_FIXTURE(fixture, "a keyed room needs its key and a full room refuses") {
+  auto room = make_room(1, "s3cret");
+  caf::scoped_actor a{sys};
+  auto [m1, wrong] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
+                                            caf::actor{a}, std::string{"nope"});
+  CHECK(wrong == chat::chat_errc::forbidden);
+  auto [m2, ok] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
+                                         caf::actor{a}, std::string{"s3cret"});
+  CHECK_FALSE(ok);
+  auto [m3, full] = ask<chat::member_list>(a, room, chat::join_atom::value, bob,
+                                           caf::actor{a}, std::string{"s3cret"});
+  CHECK(full == chat::chat_errc::room_full);
+  // A member joining again is not a new member: no room_full, no key check.
+  auto [m4, again] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
+                                            caf::actor{a}, std::string{});
+  CHECK_FALSE(again);
+}
+
+TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  caf::scoped_actor b{sys};
+  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  next_frame(a); // bob's presence
+  for (std::int64_t seq = 1; seq <= 3; ++seq) {
+    auto [msg, err] = ask<chat::chat_message>(a, room, chat::post_atom::value, alice,
+                                              std::string{R"({"text":"hi"})"});
+    REQUIRE_FALSE(err);
+    CHECK(msg.seq == seq);
+    CHECK(msg.id == "m" + std::to_string(seq));
+  }
+  chat::frame_ptr fa;
+  chat::frame_ptr fb;
+  a->receive([&](chat::deliver_atom, const chat::frame_ptr& f) { fa = f; });
+  b->receive([&](chat::deliver_atom, const chat::frame_ptr& f) { fb = f; });
+  CHECK(fa.get() == fb.get()); // serialized once, the same bytes for everyone
+  auto frame = json::parse(*fa);
+  CHECK(frame["type"] == "message");
+  CHECK(frame["seq"] == 1);
+  CHECK(frame["body"]["text"] == "hi");
+  CHECK(frame["from"]["name"] == "alice");
+}
+
+TEST_CASE_FIXTURE(fixture, "non-members can neither post nor leave") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  auto [msg, err] = ask<chat::chat_message>(a, room, chat::post_atom::value, alice,
+                                            std::string{"{}"});
+  CHECK(err == chat::chat_errc::not_member);
+  auto [ok, err2] = ask<bool>(a, room, chat::leave_atom::value, alice.user_id);
+  CHECK(err2 == chat::chat_errc::not_member);
+}
+
+TEST_CASE_FIXTURE(fixture, "leaving tells the others and goes to storage") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  caf::scoped_actor b{sys};
+  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  next_frame(a);
+  auto [ok, err] = ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
+  CHECK_FALSE(err);
+  auto presence = next_frame(a);
+  CHECK(presence["event"] == "leave");
+  CHECK(presence["user"]["user_id"] == "u2");
+  auto [members, err2] = ask<chat::member_list>(a, room, chat::who_atom::value);
+  CHECK(members.size() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "members go offline when their user actor stops") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  auto user = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](chat::deliver_atom, const chat::frame_ptr&) {}};
+  });
+  ask<chat::member_list>(a, room, chat::join_atom::value, bob, user, std::string{});
+  auto [before, e1] = ask<chat::member_list>(a, room, chat::who_atom::value);
+  REQUIRE(before.size() == 1);
+  CHECK(before[0].online);
+  caf::anon_send_exit(user, caf::exit_reason::user_shutdown);
+  bool offline = false;
+  for (int i = 0; i < 100 && !offline; ++i) {
+    auto [now, e2] = ask<chat::member_list>(a, room, chat::who_atom::value);
+    offline = !now[0].online;
+    if (!offline)
+      std::this_thread::sleep_for(10ms);
+  }
+  CHECK(offline);
+  // Coming back online through attach (what a new user actor does).
+  a->send(room, chat::attach_atom::value, bob.user_id, caf::actor{a});
+  auto [after, e3] = ask<chat::member_list>(a, room, chat::who_atom::value);
+  CHECK(after[0].online);
+}
+
+TEST_CASE_FIXTURE(fixture, "a private room's history is for members only") {
+  auto room = make_room(10, {}, true);
+  caf::scoped_actor a{sys};
+  auto [page, err] = ask<chat::history_page>(a, room, chat::history_atom::value,
+                                             alice.user_id, std::int64_t{0});
+  CHECK(err == chat::chat_errc::forbidden);
+  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  auto [page2, err2] = ask<chat::history_page>(a, room, chat::history_atom::value,
+                                               alice.user_id, std::int64_t{2});
+  CHECK_FALSE(err2);
+  CHECK(page2.room == "devroom");
+  CHECK(page2.page == 2);
+}
+
+} // TEST_SUITE

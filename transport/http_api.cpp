@@ -1,0 +1,175 @@
+#include "transport/http_api.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/frames.hpp"
+
+namespace chat {
+
+namespace {
+
+using json = nlohmann::json;
+
+// The parts of a request a late response still needs.
+http_request head_of(const http_request& req) {
+  http_request head{req.method(), req.target(), req.version()};
+  head.keep_alive(req.keep_alive());
+  return head;
+}
+
+http_response error_of(const http_request& head, const caf::error& err) {
+  return error_response(head, status_of(to_chat_errc(err)), error_text(err));
+}
+
+// Asks `dest` from a bridge actor; `on_ok` (run on a CAF thread) turns the
+// reply into a response, errors become {"error"} responses.
+template <class Reply, class OnOk, class... Ts>
+void ask(server_context& ctx, const caf::actor& dest, const http_request& req,
+         responder done, OnOk on_ok, Ts... xs) {
+  auto timeout = ctx.actor_cfg.request_timeout;
+  ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
+    self->request(dest, timeout, xs...)
+      .then([=](Reply& reply) { done(on_ok(head, reply)); },
+            [=](const caf::error& err) { done(error_of(head, err)); });
+  });
+}
+
+struct credentials {
+  std::string name;
+  std::string password;
+  std::string server_password;
+};
+
+std::optional<credentials> read_credentials(const http_request& req) {
+  auto doc = json::parse(req.body(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return std::nullopt;
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    auto it = doc.find(key);
+    if (it == doc.end())
+      return std::string{};
+    if (!it->is_string())
+      return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto name = text("name");
+  auto password = text("password");
+  auto server_password = text("server_password");
+  if (!name || !password || !server_password)
+    return std::nullopt;
+  return credentials{*name, *password, *server_password};
+}
+
+void post_register(server_context& ctx, const http_request& req, responder done) {
+  auto c = read_credentials(req);
+  if (!c)
+    return done(error_response(req, http::status::bad_request,
+                               "body must be a JSON object with string name and password"));
+  ask<identity>(ctx, ctx.registry, req, done,
+      [](const http_request& head, identity& who) {
+        return json_response(head, http::status::created,
+                             json{{"user_id", who.user_id}, {"name", who.name}}.dump());
+      },
+      register_atom::value, c->name, c->password, c->server_password);
+}
+
+void post_login(server_context& ctx, const http_request& req, responder done) {
+  auto c = read_credentials(req);
+  if (!c)
+    return done(error_response(req, http::status::bad_request,
+                               "body must be a JSON object with string name and password"));
+  ask<login_result>(ctx, ctx.registry, req, done,
+      [](const http_request& head, login_result& r) {
+        return json_response(head, http::status::ok,
+                             json{{"token", r.token},
+                                  {"user_id", r.who.user_id},
+                                  {"name", r.who.name},
+                                  {"expires_in", r.expires_in}}
+                               .dump());
+      },
+      login_atom::value, c->name, c->password, c->server_password);
+}
+
+void post_logout(server_context& ctx, const http_request& req, responder done) {
+  ask<bool>(ctx, ctx.registry, req, done,
+      [](const http_request& head, bool) {
+        auto res = json_response(head, http::status::no_content, {});
+        res.erase(http::field::content_type);
+        return res;
+      },
+      logout_atom::value, bearer_token(req));
+}
+
+// Token check, room lookup, then the room's history: three hops, one bridge.
+void get_history(server_context& ctx, const http_request& req, responder done) {
+  auto room = query_param(req.target(), "room");
+  if (!room || room->empty())
+    return done(error_response(req, http::status::bad_request, "missing room parameter"));
+  std::int64_t page = 0;
+  if (auto p = query_param(req.target(), "page"); p && !p->empty()) {
+    if (p->size() > 9 || p->find_first_not_of("0123456789") != std::string::npos)
+      return done(error_response(req, http::status::bad_request, "page must be a number >= 0"));
+    page = std::stoll(*p);
+  }
+  auto timeout = ctx.actor_cfg.request_timeout;
+  auto registry = ctx.registry;
+  auto directory = ctx.directory;
+  ctx.sys.spawn([=, head = head_of(req), token = bearer_token(req),
+                 room = *room](caf::event_based_actor* self) {
+    auto failed = [=](const caf::error& err) { done(error_of(head, err)); };
+    self->request(registry, timeout, auth_atom::value, token)
+      .then([=](const session_info& session) {
+        self->request(directory, timeout, room_atom::value, room, false, join_options{})
+          .then([=](const caf::actor& room_actor) {
+            self->request(room_actor, timeout, history_atom::value,
+                          session.who.user_id, page)
+              .then([=](const history_page& hp) {
+                done(json_response(head, http::status::ok, history_json(hp)));
+              }, failed);
+          }, failed);
+      }, failed);
+  });
+}
+
+} // namespace
+
+bool handle_api(server_context& ctx, const http_request& req, responder done) {
+  auto path = target_path(req.target());
+  auto only = [&](http::verb verb, auto handler) {
+    if (req.method() != verb)
+      return done(error_response(req, http::status::method_not_allowed,
+                                 "method not allowed")),
+             true;
+    handler(ctx, req, done);
+    return true;
+  };
+  if (path == "/register")
+    return only(http::verb::post, post_register);
+  if (path == "/login")
+    return only(http::verb::post, post_login);
+  if (path == "/logout")
+    return only(http::verb::post, post_logout);
+  if (path == "/history")
+    return only(http::verb::get, get_history);
+  if (path == "/healthz")
+    return only(http::verb::get, [](server_context&, const http_request& r, responder d) {
+      d(json_response(r, http::status::ok, R"({"status":"ok"})"));
+    });
+  return false;
+}
+
+void authorize_upgrade(server_context& ctx, const http_request& req,
+                       std::function<void(session_info)> ok, responder refused) {
+  auto token = query_param(req.target(), "token").value_or("");
+  auto timeout = ctx.actor_cfg.request_timeout;
+  auto registry = ctx.registry;
+  ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
+    self->request(registry, timeout, auth_atom::value, token)
+      .then([=](const session_info& session) { ok(session); },
+            [=](const caf::error& err) { refused(error_of(head, err)); });
+  });
+}
+
+} // namespace chat

@@ -1,0 +1,26 @@
+// The HTTP API: /register, /login, /logout, /history, /healthz. Each request
+// becomes a message to the auth registry or the directory, sent from a
+// short-lived bridge actor, so no Asio thread ever waits for an actor.
+#pragma once
+
+#include <functional>
+
+#include "actors/atoms.hpp"
+
+#include "transport/http_util.hpp"
+#include "transport/server_context.hpp"
+
+namespace chat {
+
+/// Called exactly once with the response, from any thread.
+using responder = std::function<void(http_response)>;
+
+/// Whether `req` targets the API; if so, `done` will receive the response.
+bool handle_api(server_context& ctx, const http_request& req, responder done);
+
+/// Checks the token of a WebSocket upgrade (GET /ws?token=T): `done` gets the
+/// session on success, or the 401 response.
+void authorize_upgrade(server_context& ctx, const http_request& req,
+                       std::function<void(session_info)> ok, responder refused);
+
+} // namespace chat

@@ -1,0 +1,100 @@
+#include "transport/http_session.hpp"
+
+#include "transport/http_api.hpp"
+#include "transport/http_util.hpp"
+#include "transport/static_files.hpp"
+#include "transport/websocket_session.hpp"
+
+namespace chat {
+
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx)
+  : stream_(std::move(socket)), ctx_(std::move(ctx)) {
+}
+
+void http_session::run() {
+  // Start on the socket's strand: every handler of this session runs there.
+  net::dispatch(stream_.get_executor(),
+                beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(ctx_->cfg.max_body_bytes);
+  parser_->header_limit(16 * 1024);
+  // Header and body must arrive within the handshake timeout.
+  stream_.expires_after(ctx_->cfg.handshake_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    http_request head;
+    head.version(11);
+    head.keep_alive(false);
+    return write(error_response(head, http::status::payload_too_large,
+                                "request body exceeds max_body_bytes"));
+  }
+  if (ec)
+    return fail(ec, "http read");
+  handle(parser_->release());
+}
+
+void http_session::handle(http_request req) {
+  stream_.expires_never(); // the answer may take an actor round trip
+  if (websocket::is_upgrade(req)) {
+    if (target_path(req.target()) != "/ws")
+      return write(error_response(req, http::status::not_found, "no WebSocket here"));
+    return upgrade(std::move(req));
+  }
+  if (handle_api(*ctx_, req, post_back()))
+    return;
+  write(serve_static(ctx_->cfg.web_root, req));
+}
+
+void http_session::upgrade(http_request req) {
+  auto self = shared_from_this();
+  auto shared_req = std::make_shared<http_request>(std::move(req));
+  authorize_upgrade(
+    *ctx_, *shared_req,
+    [self, shared_req](session_info session) {
+      net::post(self->stream_.get_executor(), [self, shared_req, session] {
+        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_,
+                                            session)
+          ->run(std::move(*shared_req));
+      });
+    },
+    post_back());
+}
+
+std::function<void(http::response<http::string_body>)> http_session::post_back() {
+  return [self = shared_from_this()](http::response<http::string_body> res) {
+    net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      self->write(std::move(res));
+    });
+  };
+}
+
+void http_session::write(http::message_generator msg) {
+  bool keep_alive = msg.keep_alive();
+  stream_.expires_after(ctx_->cfg.handshake_timeout);
+  beast::async_write(stream_, std::move(msg),
+                     beast::bind_front_handler(&http_session::on_write,
+                                               shared_from_this(), keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec)
+    return fail(ec, "http write");
+  if (!keep_alive) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  do_read();
+}
+
+} // namespace chat

@@ -1,0 +1,40 @@
+// One HTTP connection: reads requests one at a time, answers API calls and
+// static files, and hands a WebSocket upgrade to a websocket_session once
+// the token checked out. Private to transport/ (it includes Beast).
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "transport/net.hpp"
+#include "transport/server_context.hpp"
+
+namespace chat {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx);
+
+  void run();
+
+private:
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle(http_request req);
+  void upgrade(http_request req);
+
+  /// Writes `msg` (on this session's strand), then reads the next request
+  /// or closes.
+  void write(http::message_generator msg);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+
+  /// A responder that brings a response from any thread back to the strand.
+  std::function<void(http::response<http::string_body>)> post_back();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<server_context> ctx_;
+};
+
+} // namespace chat

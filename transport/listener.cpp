@@ -1,0 +1,100 @@
+#include "transport/listener.hpp"
+
+#include "common/log.hpp"
+#include "transport/http_session.hpp"
+#include "transport/net.hpp"
+
+namespace chat {
+
+void fail(const beast::error_code& ec, const char* what) {
+  if (ec == net::error::operation_aborted || ec == websocket::error::closed
+      || ec == net::error::eof || ec == beast::error::timeout
+      || ec == net::error::connection_reset || ec == http::error::end_of_stream)
+    return;
+  log(log_level::debug, std::string(what) + ": " + ec.message());
+}
+
+class listener_impl : public std::enable_shared_from_this<listener_impl> {
+public:
+  listener_impl(net::io_context& ioc, std::shared_ptr<server_context> ctx)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)) {
+  }
+
+  std::string open(const std::string& address, std::uint16_t port) {
+    beast::error_code ec;
+    auto addr = net::ip::make_address(address, ec);
+    if (ec)
+      return "bad bind address '" + address + "': " + ec.message();
+    tcp::endpoint ep{addr, port};
+    // Every setup call is checked: a server that cannot bind must say so.
+    if (acceptor_.open(ep.protocol(), ec); ec)
+      return "open: " + ec.message();
+    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec); ec)
+      return "set_option: " + ec.message();
+    if (acceptor_.bind(ep, ec); ec)
+      return "bind " + address + ":" + std::to_string(port) + ": " + ec.message();
+    if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec)
+      return "listen: " + ec.message();
+    return {};
+  }
+
+  std::uint16_t port() const {
+    beast::error_code ec;
+    return acceptor_.local_endpoint(ec).port();
+  }
+
+  void accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&listener_impl::on_accept,
+                                                     shared_from_this()));
+  }
+
+  void stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+private:
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open())
+      return; // stopped
+    if (ec) {
+      // Out of file descriptors and the like: keep accepting.
+      fail(ec, "accept");
+    } else {
+      socket.set_option(tcp::no_delay(true), ec); // Nagle adds ~20 ms here
+      std::make_shared<http_session>(std::move(socket), ctx_)->run();
+    }
+    accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<server_context> ctx_;
+};
+
+listener::listener(net::io_context& ioc, std::shared_ptr<server_context> ctx)
+  : impl_(std::make_shared<listener_impl>(ioc, std::move(ctx))) {
+}
+
+listener::~listener() = default;
+
+std::string listener::open(const std::string& address, std::uint16_t port) {
+  return impl_->open(address, port);
+}
+
+std::uint16_t listener::port() const {
+  return impl_->port();
+}
+
+void listener::run() {
+  impl_->accept();
+}
+
+void listener::stop() {
+  impl_->stop();
+}
+
+} // namespace chat

@@ -1,0 +1,39 @@
+// Accepts TCP connections on the HTTP port and hands each socket to an
+// http_session (which may upgrade it to a websocket_session).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "transport/server_context.hpp"
+
+namespace chat {
+
+class listener_impl;
+
+class listener {
+public:
+  listener(boost::asio::io_context& ioc, std::shared_ptr<server_context> ctx);
+  ~listener();
+
+  /// Binds and listens; "" on success, else what failed (e.g. the port is
+  /// in use). Port 0 picks a free port: see port().
+  std::string open(const std::string& address, std::uint16_t port);
+
+  /// The port actually bound.
+  std::uint16_t port() const;
+
+  /// Starts accepting (asynchronously).
+  void run();
+
+  /// Stops accepting; sessions already open carry on.
+  void stop();
+
+private:
+  std::shared_ptr<listener_impl> impl_;
+};
+
+} // namespace chat

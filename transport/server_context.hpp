@@ -1,0 +1,47 @@
+// What every session needs to reach the actors and apply the limits: one
+// instance per server, shared by the listener and all sessions. Holds no
+// chat state (that lives in actors); only counters for logs and limits.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/settings.hpp"
+
+namespace chat {
+
+struct transport_settings {
+  std::string web_root;              // absolute
+  std::size_t max_body_bytes = 65536; // HTTP bodies; larger gets 413
+  std::size_t write_queue_max = 8192; // frames per socket; overflow closes
+  std::chrono::seconds handshake_timeout{30};
+  std::chrono::seconds idle_timeout{300};
+  std::int64_t max_connections = 100000;
+};
+
+struct server_context {
+  server_context(caf::actor_system& sys, caf::actor registry, caf::actor directory,
+                 actor_settings actor_cfg, transport_settings cfg)
+    : sys(sys),
+      registry(std::move(registry)),
+      directory(std::move(directory)),
+      actor_cfg(actor_cfg),
+      cfg(std::move(cfg)) {
+  }
+
+  caf::actor_system& sys;
+  caf::actor registry;
+  caf::actor directory;
+  actor_settings actor_cfg;
+  transport_settings cfg;
+  std::atomic<std::int64_t> live_connections{0}; // open WebSockets
+  std::atomic<std::uint64_t> next_connection_id{1};
+};
+
+} // namespace chat

@@ -1,0 +1,153 @@
+#include "transport/websocket_session.hpp"
+
+#include <caf/send.hpp>
+
+#include "actors/connection.hpp"
+#include "common/log.hpp"
+
+namespace chat {
+
+websocket_session::websocket_session(tcp::socket&& socket,
+                                     std::shared_ptr<server_context> ctx,
+                                     session_info session)
+  : ws_(std::move(socket)), ctx_(std::move(ctx)), session_(std::move(session)) {
+  id_ = "c" + std::to_string(ctx_->next_connection_id++);
+}
+
+websocket_session::~websocket_session() {
+  if (accepted_) {
+    auto live = --ctx_->live_connections;
+    log_info("disconnect conn=" + id_ + " user=" + session_.who.name
+             + " live=" + std::to_string(live));
+  }
+}
+
+void websocket_session::run(http_request req) {
+  beast::get_lowest_layer(ws_).expires_never(); // the stream's own timeouts rule now
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.handshake_timeout = ctx_->cfg.handshake_timeout;
+  timeouts.idle_timeout = ctx_->cfg.idle_timeout;
+  ws_.set_option(timeouts);
+  // Frames up to max_frame_bytes are handled; up to 4x are read and answered
+  // with too_large; beyond that Beast closes the socket with 1009.
+  ws_.read_message_max(4 * ctx_->actor_cfg.max_frame_bytes);
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(http::field::server, "chat-actors");
+  }));
+  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                  shared_from_this()));
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec)
+    return fail(ec, "websocket accept");
+  accepted_ = true;
+  auto live = ++ctx_->live_connections;
+  log_info("connect conn=" + id_ + " user=" + session_.who.name
+           + " live=" + std::to_string(live));
+  conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
+                                                        ctx_->directory, ctx_->registry,
+                                                        ctx_->actor_cfg});
+  do_read();
+}
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                    shared_from_this()));
+}
+
+void websocket_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    fail(ec, "websocket read");
+    return detach();
+  }
+  if (!ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    start_close({websocket::close_code::unknown_data, // 1003
+                 "binary frames are not supported"});
+    return do_read(); // keep reading until the peer answers the close
+  }
+  caf::anon_send(conn_, frame_atom::value, beast::buffers_to_string(buffer_.data()));
+  buffer_.consume(buffer_.size());
+  do_read();
+}
+
+void websocket_session::send(frame_ptr frame) {
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), frame = std::move(frame)]() mutable {
+              self->enqueue(std::move(frame));
+            });
+}
+
+void websocket_session::close(std::uint16_t code, std::string reason) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason] {
+    self->start_close({static_cast<websocket::close_code>(code), reason});
+  });
+}
+
+void websocket_session::enqueue(frame_ptr frame) {
+  if (closing_)
+    return;
+  if (queue_.size() >= ctx_->cfg.write_queue_max) {
+    // A slow consumer must not hold memory (or a room) hostage.
+    log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
+             + ": write queue full");
+    queue_.clear();
+    start_close({websocket::close_code::try_again_later, "write queue overflow"});
+    return;
+  }
+  queue_.push_back(std::move(frame));
+  if (queue_.size() == 1)
+    do_write();
+}
+
+void websocket_session::do_write() {
+  ws_.text(true);
+  ws_.async_write(net::buffer(*queue_.front()),
+                  beast::bind_front_handler(&websocket_session::on_write,
+                                            shared_from_this()));
+}
+
+void websocket_session::on_write(beast::error_code ec, std::size_t) {
+  if (ec) {
+    fail(ec, "websocket write");
+    queue_.clear();
+    return detach();
+  }
+  queue_.pop_front();
+  if (!queue_.empty())
+    return do_write();
+  if (close_reason_)
+    do_close();
+}
+
+void websocket_session::start_close(websocket::close_reason reason) {
+  if (closing_)
+    return;
+  closing_ = true;
+  close_reason_ = std::move(reason);
+  if (queue_.empty()) // else the last write closes: queued frames go out first
+    do_close();
+}
+
+void websocket_session::do_close() {
+  if (close_sent_ || !ws_.is_open())
+    return;
+  close_sent_ = true;
+  ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code ec) {
+    if (ec)
+      fail(ec, "websocket close");
+    self->detach();
+  });
+}
+
+void websocket_session::detach() {
+  if (conn_) {
+    caf::anon_send(conn_, close_atom::value);
+    // The actor keeps a reference to this session until it quits; dropping
+    // ours breaks the cycle.
+    conn_ = nullptr;
+  }
+}
+
+} // namespace chat

@@ -1,0 +1,57 @@
+// One WebSocket connection. Owns the socket, its read buffer and a bounded
+// write queue, and bridges to its connection actor: text frames go to the
+// actor as messages; the actor's frames come back through send(), which
+// only posts to this socket's strand. Private to transport/.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "actors/connection_sink.hpp"
+#include "transport/net.hpp"
+#include "transport/server_context.hpp"
+
+namespace chat {
+
+class websocket_session : public connection_sink,
+                          public std::enable_shared_from_this<websocket_session> {
+public:
+  websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+                    session_info session);
+  ~websocket_session() override;
+
+  /// Completes the upgrade `req` and starts reading.
+  void run(http_request req);
+
+  // connection_sink: callable from any thread.
+  void send(frame_ptr frame) override;
+  void close(std::uint16_t code, std::string reason) override;
+
+private:
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void enqueue(frame_ptr frame);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void start_close(websocket::close_reason reason);
+  void do_close();
+  void detach(); // the socket is done: tell the actor, once
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::deque<frame_ptr> queue_; // front() is being written
+  bool closing_ = false;         // no more frames accepted
+  bool close_sent_ = false;
+  bool accepted_ = false;
+  std::optional<websocket::close_reason> close_reason_;
+  std::shared_ptr<server_context> ctx_;
+  session_info session_;
+  std::string id_;
+  caf::actor conn_;
+};
+
+} // namespace chat
