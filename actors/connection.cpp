@@ -234,16 +234,16 @@ caf::behavior connection(connection_actor* self, connection_params params) {
     [self](frame_atom, const std::string& text) {
       auto& st = self->state;
       std::string ref;
-      if (now_ms() >= st.params.session.expires_at_ms) {
-        st.send_error(chat_errc::unauthorized, "token expired", ref);
-        close_and_quit(self, 1008, "token expired");
-        return;
-      }
       if (text.size() > st.params.settings.max_frame_bytes) {
         st.send_error(chat_errc::too_large, "frame exceeds max_frame_bytes", ref);
         return;
       }
       auto req = parse_request(text, ref);
+      if (now_ms() >= st.params.session.expires_at_ms) {
+        st.send_error(chat_errc::unauthorized, "token expired", ref);
+        close_and_quit(self, 1008, "token expired");
+        return;
+      }
       if (!req) {
         st.send_error(req.error(), ref);
         return;

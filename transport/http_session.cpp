@@ -39,6 +39,13 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return write(error_response(head, http::status::payload_too_large,
                                 "request body exceeds max_body_bytes"));
   }
+  if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+    // Malformed request (bad target, NUL bytes, bad header): say so, then close.
+    http_request head;
+    head.version(11);
+    head.keep_alive(false);
+    return write(error_response(head, http::status::bad_request, "malformed request"));
+  }
   if (ec)
     return fail(ec, "http read");
   handle(parser_->release());

@@ -70,15 +70,15 @@ std::string resolve_static_path(const std::string& web_root, std::string_view ta
 
 http::message_generator serve_static(const std::string& web_root,
                                      const http_request& req) {
+  auto file = resolve_static_path(web_root, req.target());
+  if (file.empty() || !std::filesystem::is_regular_file(file))
+    return plain(req, http::status::not_found, "not found");
   if (req.method() != http::verb::get && req.method() != http::verb::head)
     return plain(req, http::status::method_not_allowed, "method not allowed");
-  auto file = resolve_static_path(web_root, req.target());
-  if (file.empty())
-    return plain(req, http::status::not_found, "not found");
   beast::error_code ec;
   http::file_body::value_type body;
   body.open(file.c_str(), beast::file_mode::scan, ec);
-  if (ec || std::filesystem::is_directory(file))
+  if (ec)
     return plain(req, http::status::not_found, "not found");
   auto size = body.size();
   if (req.method() == http::verb::head) {

@@ -1,0 +1,151 @@
+// WebSocket queries against the real server: history paging, rooms (private
+// rooms hidden), who with online flags, ping, and membership that outlives a
+// connection. Sending and joining are in websocket_test.cpp.
+#include <chrono>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+using namespace chat::test;
+using json = nlohmann::json;
+
+namespace {
+
+struct ws_fixture {
+  server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
+
+  account user(const std::string& name) { return make_account(server.port(), name); }
+
+  ws_client open(const account& acc) { return open_session(server.port(), acc.token); }
+};
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// A stored message as history returns it (no "type" there).
+void check_message(json msg, const std::string& room, const account& from, const json& body) {
+  CHECK(msg["room"] == room);
+  CHECK(msg["from"]["user_id"] == from.user_id);
+  CHECK(msg["from"]["name"] == from.name);
+  CHECK(msg["body"] == body);
+  CHECK(msg["id"].is_string());
+  CHECK(msg["seq"].is_number_integer());
+  REQUIRE(msg["ts"].is_number_integer());
+  CHECK(std::abs(msg["ts"].get<std::int64_t>() - now_ms()) < 60000);
+}
+
+} // namespace
+
+TEST_SUITE("websocket queries") {
+
+TEST_CASE_FIXTURE(ws_fixture, "the history action pages the newest 100 messages oldest first") {
+  auto ann = user("ann_hist");
+  auto ca = open(ann);
+  REQUIRE(ca.call(make_frame("join", "archive")));
+  for (int n = 1; n <= 105; ++n)
+    REQUIRE(ca.send(make_frame("send", "archive", {{"n", n}})));
+  for (int n = 1; n <= 105; ++n)
+    REQUIRE_MESSAGE(ca.read_type("sent"), "sent #", n);
+  auto page0 = ca.call(make_frame("history", "archive", {{"page", 0}}));
+  REQUIRE(page0);
+  CHECK((*page0)["type"] == "history");
+  CHECK((*page0)["room"] == "archive");
+  CHECK((*page0)["page"] == 0);
+  CHECK((*page0)["has_more"] == true);
+  auto& msgs = (*page0)["messages"];
+  REQUIRE(msgs.size() == 100);
+  for (int k = 0; k < 100; ++k)
+    CHECK(msgs[k]["body"]["n"] == 6 + k);
+  check_message(msgs[0], "archive", ann, {{"n", 6}});
+  auto page1 = ca.call(make_frame("history", "archive", {{"page", 1}}));
+  REQUIRE(page1);
+  CHECK((*page1)["has_more"] == false);
+  REQUIRE((*page1)["messages"].size() == 5);
+  CHECK((*page1)["messages"][0]["body"]["n"] == 1);
+  CHECK((*page1)["messages"][4]["seq"].get<std::int64_t>() + 1 == msgs[0]["seq"]);
+}
+
+TEST_CASE_FIXTURE(ws_fixture, "rooms lists public rooms and private ones only to members") {
+  auto ann = user("ann_rooms"), ben = user("ben_rooms");
+  auto ca = open(ann), cb = open(ben);
+  REQUIRE(ca.call(make_frame("join", "pub_room")));
+  REQUIRE(ca.call(make_frame("join", "priv_room", {{"private", true}})));
+  auto find = [](json rooms, const std::string& name) {
+    for (auto& r : rooms["rooms"])
+      if (r.value("name", "") == name)
+        return r;
+    return json();
+  };
+  auto seen_by_ben = cb.call(make_frame("rooms"));
+  REQUIRE(seen_by_ben);
+  CHECK((*seen_by_ben)["type"] == "rooms");
+  auto pub = find(*seen_by_ben, "pub_room");
+  CHECK(pub["members"] == 1);
+  CHECK(pub["private"] == false);
+  CHECK(find(*seen_by_ben, "priv_room").is_null());
+  auto seen_by_ann = ca.call(make_frame("rooms"));
+  REQUIRE(seen_by_ann);
+  CHECK(find(*seen_by_ann, "priv_room")["private"] == true);
+}
+
+TEST_CASE_FIXTURE(ws_fixture, "who lists the members with their online state") {
+  auto ann = user("ann_who"), ben = user("ben_who");
+  auto ca = open(ann);
+  {
+    auto cb = open(ben);
+    REQUIRE(ca.call(make_frame("join", "hall")));
+    REQUIRE(cb.call(make_frame("join", "hall")));
+    auto who = ca.call(make_frame("who", "hall"));
+    REQUIRE(who);
+    CHECK((*who)["type"] == "members");
+    CHECK((*who)["room"] == "hall");
+    CHECK(find_member((*who)["members"], ben.user_id)["online"] == true);
+    cb.close();
+  }
+  json ben_entry;
+  for (int i = 0; i < 30; ++i) { // the disconnect is noticed asynchronously
+    auto who = ca.call(make_frame("who", "hall"));
+    REQUIRE(who);
+    ben_entry = find_member((*who)["members"], ben.user_id);
+    if (ben_entry["online"] == false)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(ben_entry["online"] == false);
+  CHECK(ben_entry["name"] == "ben_who");
+}
+
+TEST_CASE_FIXTURE(ws_fixture, "ping answers pong with the ref") {
+  auto ann = user("ann_ping");
+  auto ca = open(ann);
+  auto pong = ca.call({{"action", "ping"}, {"ref", "p-1"}});
+  REQUIRE(pong);
+  CHECK((*pong)["type"] == "pong");
+  CHECK((*pong)["ref"] == "p-1");
+}
+
+TEST_CASE_FIXTURE(ws_fixture, "membership survives a disconnect") {
+  auto ann = user("ann_keep"), ben = user("ben_keep");
+  auto ca = open(ann);
+  {
+    auto cb = open(ben);
+    REQUIRE(ca.call(make_frame("join", "club")));
+    REQUIRE(cb.call(make_frame("join", "club")));
+  }
+  auto cb = open(ben);
+  auto sent = cb.call(make_frame("send", "club", {{"text", "still here"}}));
+  REQUIRE(sent);
+  CHECK((*sent)["type"] == "sent");
+  auto msg = ca.read_type("message");
+  REQUIRE(msg);
+  CHECK((*msg)["type"] == "message");
+  check_message(*msg, "club", ben, {{"text", "still here"}});
+}
+
+} // TEST_SUITE

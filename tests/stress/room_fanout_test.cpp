@@ -1,0 +1,171 @@
+// The classic concurrency test: 1000 users, each with its own WebSocket, join
+// one room; once all have joined they all send one message at the same
+// moment. Every user must receive exactly one copy of each of the 1000
+// messages (checked by id), with seqs 1..1000 in order. 4 threads drive 250
+// clients each (fanout_worker.hpp); every wait is bounded, so a deadlock
+// fails the test after ~120 s instead of hanging it.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+
+#include <doctest/doctest.h>
+
+#include "tests/stress/fanout_worker.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
+
+using namespace chat::test;
+using namespace chat::test::fanout;
+
+namespace {
+
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max; // the server inherits it
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+/// Registers and logs in every user, 8 at a time; stops at the first failure
+/// or after 60 s.
+std::vector<account> make_users(std::uint16_t port) {
+  std::vector<account> users(user_count);
+  auto deadline = clock_type::now() + std::chrono::seconds(60);
+  std::atomic<int> next{0};
+  std::mutex mtx;
+  std::string failure;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = next++; i < user_count; i = next++) {
+        try {
+          if (clock_type::now() > deadline)
+            throw std::runtime_error("not done within 60 s");
+          users[i] = make_account(port, "stress_" + std::to_string(i));
+        } catch (const std::exception& e) {
+          std::lock_guard<std::mutex> guard(mtx);
+          failure = e.what();
+          next = user_count; // the others stop too
+        }
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  if (!failure.empty())
+    throw std::runtime_error("registration failed: " + failure);
+  return users;
+}
+
+/// The last lines of the server's output, without connect/disconnect lines.
+std::string tail(const std::string& output) {
+  std::string kept;
+  std::size_t pos = 0;
+  while (pos < output.size()) {
+    auto end = output.find('\n', pos);
+    end = end == std::string::npos ? output.size() : end + 1;
+    auto line = output.substr(pos, end - pos);
+    if (line.find(" connect ") == std::string::npos
+        && line.find(" disconnect ") == std::string::npos)
+      kept += line;
+    pos = end;
+  }
+  return kept.size() > 4000 ? kept.substr(kept.size() - 4000) : kept;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& tv) { return double(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+} // namespace
+
+TEST_SUITE("stress") {
+
+TEST_CASE("1000 users in one room each receive every message exactly once") {
+  raise_fd_limit();
+  server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
+  INFO("server output (tail):\n", tail(server.output())); // evaluated on failure
+  auto start = clock_type::now();
+  auto users = make_users(server.port());
+  MESSAGE("registered and logged in ", user_count, " users in ", seconds_since(start), " s");
+  start = clock_type::now();
+  auto deadline = start + budget;
+  coordinator co;
+  co.results.resize(user_count);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < thread_count; ++t)
+    threads.emplace_back(
+        [&, t] { worker(co, server.port(), users, t * per_thread, deadline).run(); });
+  {
+    std::unique_lock<std::mutex> guard(co.mtx);
+    if (co.cv.wait_until(guard, deadline, [&] { return co.ready_threads == thread_count; }))
+      co.go = true; // the barrier: everyone joined, now all send at once
+    else
+      co.abort = true;
+  }
+  auto joined_at = seconds_since(start);
+  for (auto& t : threads)
+    t.join();
+  MESSAGE("joined after ", joined_at, " s, delivered after ", seconds_since(start),
+          " s; test client CPU ", cpu_seconds(), " s");
+  REQUIRE_MESSAGE(co.go, "not every thread finished joining within the budget");
+
+  // The senders' "sent" replies give seq -> id; every receiver must see
+  // exactly that sequence.
+  std::vector<std::string> errors;
+  std::vector<std::string> by_seq(user_count);
+  for (int i = 0; i < user_count; ++i) {
+    auto& s = co.results[i];
+    auto who = "user " + std::to_string(i) + ": ";
+    if (!s.error.empty())
+      errors.push_back(who + s.error);
+    else if (!s.joined || s.sent_id.empty())
+      errors.push_back(who + (s.joined ? "no sent reply" : "no joined reply"));
+    else if (s.sent_seq < 1 || s.sent_seq > user_count || !by_seq[s.sent_seq - 1].empty())
+      errors.push_back(who + "sent seq " + std::to_string(s.sent_seq) + " out of range or taken");
+    else
+      by_seq[s.sent_seq - 1] = s.sent_id;
+  }
+  std::vector<std::int64_t> expected(user_count);
+  for (int k = 0; k < user_count; ++k)
+    expected[k] = k + 1;
+  std::size_t complete = 0, copies = 0, fewest = user_count;
+  for (int i = 0; i < user_count; ++i) {
+    auto& s = co.results[i];
+    copies += s.seqs.size();
+    fewest = std::min(fewest, s.seqs.size());
+    if (s.seqs == expected && s.ids == by_seq) {
+      ++complete;
+      continue;
+    }
+    std::set<std::string> distinct(s.ids.begin(), s.ids.end());
+    errors.push_back("user " + std::to_string(i) + ": " + std::to_string(s.seqs.size())
+                     + " messages, " + std::to_string(distinct.size()) + " distinct ids, "
+                     + (s.seqs == expected ? "seqs 1..1000 in order" : "seqs not 1..1000")
+                     + (s.ids == by_seq ? "" : ", ids differ from the senders'"));
+  }
+  MESSAGE(copies, " of ", user_count * user_count, " copies delivered, fewest to one user ",
+          fewest);
+  CHECK(complete == user_count);
+  std::string first_errors;
+  for (std::size_t k = 0; k < errors.size() && k < 10; ++k)
+    first_errors += errors[k] + "\n";
+  CHECK_MESSAGE(errors.empty(), errors.size(), " problems, the first:\n", first_errors);
+  CHECK(server.stop() == 0);
+}
+
+} // TEST_SUITE
