@@ -17,12 +17,15 @@ namespace chat {
 
 // -- atoms -------------------------------------------------------------------
 
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
+using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using direct_atom = caf::atom_constant<caf::atom("direct")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using hashed_atom = caf::atom_constant<caf::atom("hashed")>;
@@ -36,9 +39,11 @@ using logout_atom = caf::atom_constant<caf::atom("logout")>;
 using member_atom = caf::atom_constant<caf::atom("member")>;
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
 using room_atom = caf::atom_constant<caf::atom("room")>;
 using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using token_atom = caf::atom_constant<caf::atom("token")>;
 using user_atom = caf::atom_constant<caf::atom("user")>;
 using users_atom = caf::atom_constant<caf::atom("users")>;
@@ -51,6 +56,18 @@ using who_atom = caf::atom_constant<caf::atom("who")>;
 /// An immutable, already serialized frame. A broadcast builds one and every
 /// recipient shares the same bytes.
 using frame_ptr = std::shared_ptr<const std::string>;
+
+/// A frame that must be acked: a room message or a direct, with what the
+/// user actor needs to track it. Built once per message and shared by every
+/// recipient.
+struct delivery {
+  frame_ptr frame;
+  std::string id;
+  std::string room; // empty for a direct
+  std::int64_t seq = 0;
+};
+
+using delivery_ptr = std::shared_ptr<const delivery>;
 
 /// Who is behind a connection: the result of a token check.
 struct identity {
@@ -106,6 +123,40 @@ struct chat_message {
   std::int64_t ts = 0; // Unix milliseconds
 };
 
+/// One direct message. `id` ("d" + row id) is assigned by storage.
+struct direct_message {
+  std::string id;
+  std::string to_user;
+  std::string from_user;
+  std::string from_name;
+  std::string body; // the JSON object as sent, serialized
+  std::int64_t ts = 0;
+};
+
+/// Where a member stands in a room's log: every seq <= acked_seq is acked,
+/// and so are the seqs in acked_above (acks that arrived out of order).
+struct room_cursor {
+  std::string room;
+  std::int64_t acked_seq = 0;
+  std::vector<std::int64_t> acked_above; // ascending, all > acked_seq
+};
+
+/// What a room owes a member on reconnect: the messages after its cursor,
+/// cut to the newest backlog_max. `truncated` says older ones were cut;
+/// the first message kept then has seq `from_seq`.
+struct room_backlog {
+  std::string room;
+  bool truncated = false;
+  std::int64_t from_seq = 0;
+  std::vector<chat_message> messages; // seq order
+};
+
+/// Everything unacked for one user, read in one storage step.
+struct replay_batch {
+  std::vector<direct_message> directs; // id order
+  std::vector<room_backlog> rooms;
+};
+
 struct history_page {
   std::string room;
   std::int64_t page = 0;
@@ -145,10 +196,13 @@ using room_list = std::vector<room_summary>;
 using user_list = std::vector<user_record>;
 using token_list = std::vector<token_record>;
 using name_list = std::vector<std::string>;
+using cursor_list = std::vector<room_cursor>;
+using id_list = std::vector<std::string>;
 
 } // namespace chat
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::identity)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_record)
@@ -156,6 +210,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::join_options)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::chat_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::history_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::direct_message)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::replay_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::cursor_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::member_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::login_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::session_info)

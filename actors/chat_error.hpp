@@ -23,6 +23,7 @@ enum class chat_errc : std::uint8_t {
   busy,        // hash pool saturated: HTTP 503
   storage,     // SQLite failed: the request did not happen
   timeout,
+  unknown_user, // a DM to a user id that does not exist
 };
 
 /// The wire name of a code, e.g. "room_full".

@@ -182,6 +182,58 @@ void on_rooms(connection_actor* self, client_request& req) {
       [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 
+// {"action":"dm","target":"<user_id>","body":{...}}: stored first, then
+// routed to the recipient's user actor if it is online.
+void on_dm(connection_actor* self, client_request& req) {
+  auto& st = self->state;
+  if (req.target.empty() || req.target.size() > 64) {
+    st.send_error(chat_errc::bad_request, "target must be a user id", req.ref);
+    return;
+  }
+  if (!req.body.is_object()) {
+    st.send_error(chat_errc::bad_request, "body must be a JSON object", req.ref);
+    return;
+  }
+  direct_message msg{{}, req.target, st.params.session.who.user_id,
+                     st.params.session.who.name, req.body.dump(), now_ms()};
+  self->request(st.params.storage, st.params.settings.request_timeout, append_atom::value,
+                std::move(msg))
+    .then(
+      [self, ref = req.ref](const direct_message& stored) {
+        auto& st = self->state;
+        st.send(direct_sent_frame(ref, stored));
+        auto d = std::make_shared<const delivery>(
+          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0});
+        self->send(st.params.directory, direct_atom::value, stored.to_user, d);
+      },
+      [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
+// {"action":"ack","body":{"ids":[...]}}: answered once the user actor
+// recorded it, so a client may reconnect safely after "acked".
+void on_ack(connection_actor* self, client_request& req) {
+  auto& st = self->state;
+  id_list ids;
+  const auto* arr = req.body.is_object() && req.body.contains("ids") ? &req.body["ids"] : nullptr;
+  if (arr == nullptr || !arr->is_array()) {
+    st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
+    return;
+  }
+  for (const auto& id : *arr) {
+    if (!id.is_string()) {
+      st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
+      return;
+    }
+    ids.push_back(id.get<std::string>());
+  }
+  self->request(st.user, st.params.settings.request_timeout, ack_atom::value, std::move(ids))
+    .then(
+      [self, ref = req.ref](std::uint64_t count) {
+        self->state.send(acked_frame(ref, count));
+      },
+      [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
 void dispatch(connection_actor* self, client_request& req) {
   auto& st = self->state;
   if (req.action == "ping") {
@@ -190,6 +242,14 @@ void dispatch(connection_actor* self, client_request& req) {
   }
   if (req.action == "rooms") {
     on_rooms(self, req);
+    return;
+  }
+  if (req.action == "dm") {
+    on_dm(self, req);
+    return;
+  }
+  if (req.action == "ack") {
+    on_ack(self, req);
     return;
   }
   using handler = void (*)(connection_actor*, client_request&);

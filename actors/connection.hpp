@@ -27,6 +27,7 @@ struct connection_params {
   std::shared_ptr<connection_sink> sink;
   caf::actor directory;
   caf::actor registry;
+  caf::actor storage; // stores directs
   actor_settings settings;
 };
 

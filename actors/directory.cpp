@@ -130,6 +130,12 @@ caf::behavior directory(directory_actor* self, caf::actor storage,
         users.erase(it);
       }
     },
+    [self](direct_atom, const std::string& to_user, const delivery_ptr& d) {
+      // Offline recipients find it in their mailbox (storage) on connect.
+      auto it = self->state.users.find(to_user);
+      if (it != self->state.users.end())
+        self->send(it->second.actor, deliver_atom::value, d);
+    },
     [self](rooms_atom, const std::string& user_id) {
       auto& st = self->state;
       return self->delegate(st.storage, rooms_atom::value, user_id);

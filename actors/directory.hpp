@@ -10,6 +10,8 @@
 //   (user_atom, identity, caf::actor connection) -> caf::actor (the user
 //        actor, spawned if needed, with `connection` attached to it)
 //   (rooms_atom, std::string user_id) -> room_list (from storage)
+//   (direct_atom, std::string to_user, delivery_ptr): a stored direct for
+//        the recipient's user actor, if it is online
 //   (idle_atom, std::string user_id, uint64 attaches): from a user actor
 //   (close_atom): server shutdown: closes every user (and so every
 //        connection) and room, then quits.

@@ -159,12 +159,59 @@ void append_message_json(std::string& out, const chat_message& msg) {
   out += '}';
 }
 
-std::string message_frame(const chat_message& msg) {
+std::string message_frame(const chat_message& msg, bool replay) {
   // Same fields as the stored form, with "type" first.
   std::string out = R"({"type":"message",)";
   std::string rest;
   append_message_json(rest, msg);
   out.append(rest, 1, std::string::npos); // drop rest's opening brace
+  if (replay) {
+    out.pop_back();
+    out += R"(,"replay":true})";
+  }
+  return out;
+}
+
+std::string direct_frame(const direct_message& msg, bool replay) {
+  auto out = open_frame("direct", {});
+  append_field(out, "id", msg.id);
+  append_field(out, "from", {{"user_id", msg.from_user}, {"name", msg.from_name}});
+  append_field(out, "to", msg.to_user);
+  out += R"(,"body":)";
+  out += msg.body; // validated and serialized on arrival
+  append_field(out, "ts", msg.ts);
+  if (replay)
+    out += R"(,"replay":true)";
+  out += '}';
+  return out;
+}
+
+std::string direct_sent_frame(const std::string& ref, const direct_message& msg) {
+  auto out = open_frame("sent", ref);
+  append_field(out, "id", msg.id);
+  out += '}';
+  return out;
+}
+
+std::string acked_frame(const std::string& ref, std::size_t count) {
+  auto out = open_frame("acked", ref);
+  append_field(out, "count", count);
+  out += '}';
+  return out;
+}
+
+std::string truncated_frame(const std::string& room, std::int64_t from_seq) {
+  auto out = open_frame("truncated", {});
+  append_field(out, "room", room);
+  append_field(out, "from_seq", from_seq);
+  out += '}';
+  return out;
+}
+
+std::string replayed_frame(std::size_t count) {
+  auto out = open_frame("replayed", {});
+  append_field(out, "count", count);
+  out += '}';
   return out;
 }
 

@@ -50,8 +50,14 @@ std::string joined_frame(const std::string& room, const member_list& members,
 std::string presence_frame(const std::string& room, const char* event,
                            const identity& who);
 std::string left_frame(const std::string& room, const std::string& ref);
-std::string message_frame(const chat_message& msg);
+/// A room message; `replay` marks one sent again on reconnect.
+std::string message_frame(const chat_message& msg, bool replay = false);
 std::string sent_frame(const std::string& ref, const chat_message& msg);
+std::string direct_frame(const direct_message& msg, bool replay = false);
+std::string direct_sent_frame(const std::string& ref, const direct_message& msg);
+std::string acked_frame(const std::string& ref, std::size_t count);
+std::string truncated_frame(const std::string& room, std::int64_t from_seq);
+std::string replayed_frame(std::size_t count);
 std::string history_frame(const history_page& page, const std::string& ref);
 std::string rooms_frame(const room_list& rooms, const std::string& ref);
 std::string members_frame(const std::string& room, const member_list& members,

@@ -32,12 +32,14 @@ struct room_state {
     return out;
   }
 
-  // Sends one immutable frame to every online member but `except`.
-  void broadcast(caf::event_based_actor* self, const frame_ptr& frame,
+  // Sends one immutable frame (or delivery) to every online member but
+  // `except`.
+  template <class Payload>
+  void broadcast(caf::event_based_actor* self, const Payload& payload,
                  const std::string& except = {}) {
     for (const auto& [id, m] : members)
       if (m.user && id != except)
-        self->send(m.user, deliver_atom::value, frame);
+        self->send(m.user, deliver_atom::value, payload);
   }
 };
 
@@ -70,6 +72,9 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
           return make_error(chat_errc::room_full, "the room is full");
         it = st.members.emplace(who.user_id, member{who.name, {}}).first;
         self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
+        // The new member is owed what comes after this seq, nothing before.
+        if (user)
+          self->send(user, member_atom::value, st.info.name, st.info.last_seq);
         st.broadcast(self, make_frame(presence_frame(st.info.name, "join", who)),
                      who.user_id);
       }
@@ -85,6 +90,8 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
       if (it == st.members.end())
         return make_error(chat_errc::not_member, "not a member of this room");
       identity who{user_id, it->second.name};
+      if (it->second.user)
+        self->send(it->second.user, leave_atom::value, st.info.name);
       st.members.erase(it);
       self->send(st.storage, member_atom::value, st.info.name, user_id, false);
       st.broadcast(self, make_frame(presence_frame(st.info.name, "leave", who)));
@@ -104,7 +111,10 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
                     std::move(msg))
         .then(
           [self, rp](chat_message& stored) mutable {
-            self->state.broadcast(self, make_frame(message_frame(stored)));
+            // One frame, one delivery record: every member shares both.
+            auto d = std::make_shared<const delivery>(
+              delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq});
+            self->state.broadcast(self, d);
             rp.deliver(std::move(stored));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -127,6 +137,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
         it->second.user = user;
         self->monitor(user);
       }
+      return true; // from now on the user gets this room's messages live
     },
     [self](close_atom) { self->quit(); },
   };

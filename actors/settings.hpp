@@ -15,6 +15,10 @@ struct actor_settings {
   std::uint32_t default_max_members = 1000;
   std::size_t max_frame_bytes = 65536;
   std::int64_t history_page_size = 100;
+  /// A delivered message unacked this long stays only in the mailbox.
+  std::chrono::milliseconds ack_timeout{30000};
+  /// Per room, the most messages replayed on reconnect.
+  std::int64_t backlog_max = 1000;
 };
 
 /// Unix time in milliseconds.

@@ -1,73 +1,237 @@
 #include "actors/user.hpp"
 
 #include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/frames.hpp"
+#include "actors/mailbox.hpp"
+
 namespace chat {
 
 namespace {
 
+using held_frame = std::variant<frame_ptr, delivery_ptr>;
+
+// One connection of the user. Until its replay went out, live traffic for it
+// is held back, so the connection sees the replay first and then live
+// frames, in order and without what the replay already covered.
+struct link {
+  caf::actor conn;
+  bool replaying = true;
+  std::vector<held_frame> held;
+};
+
 struct user_state {
   identity who;
-  std::vector<caf::actor> connections; // a handful at most: a vector is fastest
+  std::vector<link> links;
+  mailbox box;
+  std::size_t rooms_pending = 0; // rooms not yet told we are online
   std::uint64_t attaches = 0;
   caf::actor directory;
+  caf::actor storage;
+  actor_settings settings;
   static inline const char* name = "user";
+
+  link* find(const caf::actor_addr& addr) {
+    for (auto& l : links)
+      if (l.conn.address() == addr)
+        return &l;
+    return nullptr;
+  }
 };
 
 using user_actor = caf::stateful_actor<user_state>;
 
+void send_frame(user_actor* self, const caf::actor& conn, std::string text) {
+  self->send(conn, deliver_atom::value, make_frame(std::move(text)));
+}
+
+void persist(user_actor* self, const mailbox::ack_result& changes) {
+  auto& st = self->state;
+  for (const auto& c : changes.cursors)
+    self->send(st.storage, cursor_atom::value, st.who.user_id, c.room, c.acked_seq,
+               c.acked_above);
+  if (!changes.directs.empty())
+    self->send(st.storage, ack_atom::value, st.who.user_id, changes.directs);
+}
+
+// No connection left: retire once nothing awaits its ack any more.
+void check_idle(user_actor* self) {
+  auto& st = self->state;
+  if (!st.links.empty())
+    return;
+  auto now = now_ms();
+  if (st.box.expire(now)) {
+    self->send(st.directory, idle_atom::value, st.who.user_id, st.attaches);
+    return;
+  }
+  auto wait = std::max<std::int64_t>(st.box.latest_deadline() - now, 1);
+  self->delayed_send(self, std::chrono::milliseconds{wait}, tick_atom::value);
+}
+
+// Sends `conn` what the user has not acked, then the live frames held back.
+void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& batch) {
+  auto& st = self->state;
+  auto* l = st.find(addr);
+  if (l == nullptr)
+    return; // the connection went away meanwhile
+  auto deadline = now_ms() + st.settings.ack_timeout.count();
+  std::size_t count = 0;
+  std::unordered_set<std::string> replayed_directs;
+  std::unordered_map<std::string, std::int64_t> replayed_up_to; // room -> seq
+  for (const auto& d : batch.directs) {
+    send_frame(self, l->conn, direct_frame(d, true));
+    st.box.track(d.id, {}, 0, deadline);
+    replayed_directs.insert(d.id);
+    ++count;
+  }
+  for (const auto& backlog : batch.rooms) {
+    if (!st.box.member_of(backlog.room))
+      continue; // left meanwhile
+    if (backlog.truncated) {
+      send_frame(self, l->conn, truncated_frame(backlog.room, backlog.from_seq));
+      persist(self, {{st.box.skip_before(backlog.room, backlog.from_seq)}, {}});
+    }
+    for (const auto& m : backlog.messages) {
+      send_frame(self, l->conn, message_frame(m, true));
+      st.box.track(m.id, m.room, m.seq, deadline);
+      replayed_up_to[m.room] = m.seq;
+      ++count;
+    }
+  }
+  send_frame(self, l->conn, replayed_frame(count));
+  for (auto& h : l->held) {
+    if (auto* f = std::get_if<frame_ptr>(&h)) {
+      self->send(l->conn, deliver_atom::value, *f);
+      continue;
+    }
+    const auto& d = std::get<delivery_ptr>(h);
+    if (d->room.empty() ? replayed_directs.count(d->id) > 0
+                        : replayed_up_to.count(d->room) > 0 && d->seq <= replayed_up_to[d->room])
+      continue; // the replay carried it already
+    self->send(l->conn, deliver_atom::value, d->frame);
+  }
+  l->held.clear();
+  l->replaying = false;
+}
+
+void start_replay(user_actor* self, const caf::actor& conn) {
+  auto& st = self->state;
+  self
+    ->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
+              st.box.cursors(), st.settings.backlog_max)
+    .then([self, addr = conn.address()](
+            replay_batch& batch) { finish_replay(self, addr, batch); },
+          [self, addr = conn.address()](const caf::error&) {
+            // Storage trouble: go live; the next connect replays again.
+            replay_batch none;
+            finish_replay(self, addr, none);
+          });
+}
+
+// All rooms know we are online: replays may start (none can miss a message
+// now: what is not in the replay will arrive live).
+void rooms_ready(user_actor* self) {
+  for (auto& l : self->state.links)
+    if (l.replaying)
+      start_replay(self, l.conn);
+}
+
+void room_done(user_actor* self) {
+  if (--self->state.rooms_pending == 0)
+    rooms_ready(self);
+}
+
+// Tells every room the user belongs to that it is online.
+void go_online(user_actor* self, const cursor_list& cursors) {
+  auto& st = self->state;
+  st.box.load(cursors);
+  st.rooms_pending = cursors.size() + 1; // +1: this function's own share
+  for (const auto& c : cursors)
+    self
+      ->request(st.directory, st.settings.request_timeout, room_atom::value, c.room, false,
+                join_options{})
+      .then(
+        [self](const caf::actor& room) {
+          self
+            ->request(room, self->state.settings.request_timeout, attach_atom::value,
+                      self->state.who.user_id, caf::actor{self})
+            .then([self](bool) { room_done(self); },
+                  [self](const caf::error&) { room_done(self); });
+        },
+        [self](const caf::error&) { room_done(self); });
+  room_done(self);
+}
+
 caf::behavior user(user_actor* self, identity who, caf::actor directory,
                    caf::actor storage, actor_settings settings) {
-  self->state.who = std::move(who);
-  self->state.directory = directory;
+  auto& st = self->state;
+  st.who = std::move(who);
+  st.directory = std::move(directory);
+  st.storage = std::move(storage);
+  st.settings = settings;
+  st.rooms_pending = 1; // until the cursors are loaded
   self->set_down_handler([self](const caf::down_msg& dm) {
-    auto& conns = self->state.connections;
-    for (auto it = conns.begin(); it != conns.end(); ++it)
-      if (it->address() == dm.source) {
-        conns.erase(it);
+    auto& links = self->state.links;
+    for (auto it = links.begin(); it != links.end(); ++it)
+      if (it->conn.address() == dm.source) {
+        links.erase(it);
         break;
       }
-    if (conns.empty())
-      self->send(self->state.directory, idle_atom::value, self->state.who.user_id,
-                 self->state.attaches);
+    check_idle(self);
   });
-  // Come online in every room the user belongs to.
   self
-    ->request(storage, settings.request_timeout, user_atom::value,
-              rooms_atom::value, self->state.who.user_id)
-    .then([self, directory, settings](const name_list& rooms) {
-      for (const auto& name : rooms)
-        self->request(directory, settings.request_timeout, room_atom::value, name,
-                      false, join_options{})
-          .then(
-            [self](const caf::actor& room) {
-              self->send(room, attach_atom::value, self->state.who.user_id,
-                         caf::actor{self});
-            },
-            [](const caf::error&) {
-              // A room that vanished meanwhile: nothing to attach to.
-            });
-    },
-    [](const caf::error&) {
-      // Storage unavailable: the user still gets rooms joined from now on.
-    });
+    ->request(st.storage, settings.request_timeout, user_atom::value, rooms_atom::value,
+              st.who.user_id)
+    .await([self](const cursor_list& cursors) { go_online(self, cursors); },
+           [self](const caf::error&) { go_online(self, {}); });
   return {
     [self](attach_atom, const caf::actor& conn) {
-      ++self->state.attaches;
-      self->state.connections.push_back(conn);
+      auto& st = self->state;
+      ++st.attaches;
+      st.links.push_back(link{conn, true, {}});
       self->monitor(conn);
+      if (st.rooms_pending == 0)
+        start_replay(self, conn);
+    },
+    [self](deliver_atom, const delivery_ptr& d) {
+      auto& st = self->state;
+      if (st.links.empty() || (!d->room.empty() && !st.box.member_of(d->room)))
+        return; // the mailbox keeps it: the cursor (or the direct's row) says so
+      st.box.track(d->id, d->room, d->seq, now_ms() + st.settings.ack_timeout.count());
+      for (auto& l : st.links) {
+        if (l.replaying)
+          l.held.emplace_back(d);
+        else
+          self->send(l.conn, deliver_atom::value, d->frame);
+      }
     },
     [self](deliver_atom, const frame_ptr& frame) {
-      for (const auto& conn : self->state.connections)
-        self->send(conn, deliver_atom::value, frame);
+      for (auto& l : self->state.links) {
+        if (l.replaying)
+          l.held.emplace_back(frame);
+        else
+          self->send(l.conn, deliver_atom::value, frame);
+      }
     },
+    [self](member_atom, const std::string& room, std::int64_t last_seq) {
+      self->state.box.joined(room, last_seq);
+    },
+    [self](leave_atom, const std::string& room) { self->state.box.left(room); },
+    [self](ack_atom, const id_list& ids) {
+      persist(self, self->state.box.ack(ids));
+      return static_cast<std::uint64_t>(ids.size());
+    },
+    [self](tick_atom) { check_idle(self); },
     [self](close_atom) {
-      for (const auto& conn : self->state.connections)
-        self->send(conn, close_atom::value);
+      for (const auto& l : self->state.links)
+        self->send(l.conn, close_atom::value);
       self->quit();
     },
   };

@@ -1,16 +1,21 @@
-// User actor: one per user with at least one open connection. It sits
-// between the rooms and the user's connections: rooms deliver a frame once to
-// the user, the user forwards it to every connection (multi-device). Spawned
-// by the directory, which also hands it its connections.
+// User actor: the user's mailbox. One per user with a connection (or with
+// deliveries still awaiting their ack). It sits between the rooms and the
+// user's connections: rooms deliver each message once to the user, the user
+// forwards it to every connection (multi-device), tracks it until acked, and
+// on every new connection replays what the user has not acked yet.
 //
 // Messages:
-//   (attach_atom, caf::actor connection): from the directory; monitored.
-//   (deliver_atom, frame_ptr): a frame for every connection of the user.
-//   (close_atom): the directory agreed the user is idle (or the server stops):
-//        quit.
-// When its last connection goes, it tells the directory
-// (idle_atom, user_id, attaches seen) and waits for the directory's close_atom:
-// the count lets the directory tell whether an attach is still in flight.
+//   (attach_atom, caf::actor connection): from the directory. Monitored.
+//        The connection first gets the replay (directs, then each room's
+//        backlog, then {"type":"replayed"}), then live traffic.
+//   (deliver_atom, delivery_ptr): a room message or direct to track and send.
+//   (deliver_atom, frame_ptr): a frame that needs no ack (presence).
+//   (member_atom, room, int64 last_seq) / (leave_atom, room): from rooms.
+//   (ack_atom, id_list) -> uint64 (ids taken): from a connection.
+//   (close_atom): from the directory: quit.
+// With no connection and nothing in flight (ack deadlines passed) it tells
+// the directory (idle_atom, user_id, attaches seen); the directory retires it
+// unless an attach is on its way.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -21,8 +26,6 @@
 
 namespace chat {
 
-/// On start the user actor looks up the user's rooms in `storage` and
-/// announces itself to each of them through `directory`.
 caf::actor spawn_user(caf::actor_system& sys, identity who,
                       caf::actor directory, caf::actor storage,
                       actor_settings settings);

@@ -54,6 +54,8 @@ actor_settings actor_settings_of(const server_config& cfg) {
   s.request_timeout = std::chrono::milliseconds{cfg.request_timeout_ms};
   s.default_max_members = cfg.default_max_members;
   s.max_frame_bytes = cfg.max_frame_bytes;
+  s.ack_timeout = std::chrono::seconds{cfg.ack_timeout_s};
+  s.backlog_max = cfg.backlog_max;
   return s;
 }
 
@@ -103,7 +105,8 @@ int run_server(const server_config& cfg) {
   tcfg.handshake_timeout = std::chrono::seconds{cfg.handshake_timeout_s};
   tcfg.idle_timeout = std::chrono::seconds{cfg.idle_timeout_s};
   tcfg.max_connections = cfg.max_connections;
-  auto ctx = std::make_shared<server_context>(sys, registry, directory, settings, tcfg);
+  auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage,
+                                                  settings, tcfg);
 
   auto stop_actors = [&] {
     caf::anon_send(directory, close_atom::value);
@@ -151,6 +154,12 @@ int run_server(const server_config& cfg) {
     for (auto& t : threads)
       t.join();
   }
+  // Handlers left in the stopped io_context (an aborted accept, idle HTTP
+  // keep-alives) still hold the context; its handles must not keep the
+  // detached storage actor alive, or the actor system never finishes.
+  ctx->storage = nullptr;
+  ctx->registry = nullptr;
+  ctx->directory = nullptr;
   // Everything stored so far is committed before the storage actor exits.
   await_exit(sys, *storage);
   log_info("storage flushed; bye");

@@ -3,12 +3,14 @@
 // opens a transaction and arms a `commit_window` timer; writes run at once
 // inside it while their replies wait as response promises; the batch commits
 // when the timer fires or `batch_max` writes are pending, and only then are
-// the replies delivered. The statements themselves live in store_queries.hpp.
+// the replies delivered. The statements themselves live in store_queries.hpp
+// and delivery_queries.hpp.
 #include "storage/message_store.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <ostream>
+#include <string>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -28,10 +30,13 @@ namespace chat {
 
 namespace {
 
+/// A write's reply value.
+using write_value = std::variant<bool, chat_message, direct_message>;
+
 /// A write's reply, held until the batch holding the write has committed.
 struct held_reply {
   caf::response_promise promise;
-  std::variant<bool, chat_message> value;
+  write_value value;
 };
 
 struct store_state {
@@ -63,8 +68,7 @@ struct store_state {
 
   /// Counts a write that ran inside the open transaction and holds its reply
   /// (if it has one) until the commit.
-  void written(caf::response_promise promise,
-               std::variant<bool, chat_message> value) {
+  void written(caf::response_promise promise, write_value value) {
     replies.push_back(held_reply{std::move(promise), std::move(value)});
     written();
   }
@@ -144,6 +148,23 @@ void write(store_actor* self, Write&& fn) {
   st.written(std::move(promise), std::move(*result));
 }
 
+/// Runs one fire-and-forget write (`fn` returns a caf::error): nobody waits,
+/// so a failure can only be logged, described by `what()`.
+template <class Describe, class Write>
+void write_quietly(store_actor* self, Describe&& what, Write&& fn) {
+  auto& st = self->state;
+  auto err = st.begin_write();
+  if (!err)
+    err = fn(*st.db);
+  if (err) {
+    st.check_rolled_back();
+    caf::aout(self) << "message_store: lost " << what() << ": "
+                    << error_text(err) << std::endl;
+    return;
+  }
+  st.written();
+}
+
 caf::behavior message_store(store_actor* self, std::shared_ptr<store_db> db,
                             store_options opts) {
   // The database arrives through a shared_ptr (spawn arguments must be
@@ -180,8 +201,12 @@ caf::behavior message_store(store_actor* self, std::shared_ptr<store_db> db,
       return load_rooms(*self->state.db, user_id);
     },
     [self](user_atom, rooms_atom,
-           const std::string& user_id) -> caf::result<name_list> {
-      return load_user_rooms(*self->state.db, user_id);
+           const std::string& user_id) -> caf::result<cursor_list> {
+      return load_cursors(self->state.db->d, user_id);
+    },
+    [self](replay_atom, const std::string& user_id, const cursor_list& cursors,
+           std::int64_t backlog_max) -> caf::result<replay_batch> {
+      return load_replay(self->state.db->d, user_id, cursors, backlog_max);
     },
     // -- writes: answered after the batch holding them committed ------------
     [self](create_atom, user_atom, const user_record& user,
@@ -200,21 +225,39 @@ caf::behavior message_store(store_actor* self, std::shared_ptr<store_db> db,
     [self](append_atom, const chat_message& msg) {
       write(self, [&](store_db& db) { return insert_message(db, msg); });
     },
-    // Fire and forget: nobody waits, so a failure can only be logged.
-    [self](member_atom, const std::string& room, const std::string& user_id,
-           bool joined) {
-      auto& st = self->state;
-      auto err = st.begin_write();
-      if (!err)
-        err = update_member(*st.db, room, user_id, joined);
-      if (err) {
-        st.check_rolled_back();
-        caf::aout(self) << "message_store: lost member change " << user_id
-                        << " in " << room << ": " << error_text(err)
-                        << std::endl;
+    [self](append_atom, const direct_message& msg) {
+      // An unknown recipient is refused at once, without opening a batch.
+      auto known = user_exists(self->state.db->d, msg.to_user);
+      if (!known || !*known) {
+        self->make_response_promise().deliver(
+          known ? make_error(chat_errc::unknown_user, "no such user")
+                : std::move(known.error()));
         return;
       }
-      st.written();
+      write(self,
+            [&](store_db& db) { return insert_direct(db.conn, db.d, msg); });
+    },
+    // -- fire and forget: committed with the next batch, failures logged ----
+    [self](member_atom, const std::string& room, const std::string& user_id,
+           bool joined) {
+      auto what = [&] { return "member change " + user_id + " in " + room; };
+      write_quietly(self, what, [&](store_db& db) {
+        return update_member(db, room, user_id, joined);
+      });
+    },
+    [self](cursor_atom, const std::string& user_id, const std::string& room,
+           std::int64_t acked_seq, std::vector<std::int64_t>& acked_above) {
+      auto what = [&] { return "cursor of " + user_id + " in " + room; };
+      write_quietly(self, what, [&](store_db& db) {
+        return update_cursor(db.d, user_id, room, acked_seq,
+                             std::move(acked_above));
+      });
+    },
+    [self](ack_atom, const std::string& user_id, const id_list& ids) {
+      auto what = [&] { return "acks of " + user_id; };
+      write_quietly(self, what, [&](store_db& db) {
+        return delete_directs(db.d, user_id, ids);
+      });
     },
   };
 }

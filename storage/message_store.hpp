@@ -20,15 +20,45 @@
 //        (members with their names; last_seq = highest stored seq)
 //   (create_atom, room_atom, room_record)           -> bool
 //   (member_atom, std::string room, std::string user_id, bool joined)
-//        -> no reply (fire and forget, committed with the next batch)
+//        -> no reply (fire and forget, committed with the next batch). A new
+//           member's cursor starts at the room's highest stored seq (0 if
+//           none): it is not owed what was said before it joined. Joining
+//           again while a member keeps the cursor; leaving drops it, so a
+//           rejoin starts from the highest seq again.
 //   (append_atom, chat_message)                     -> chat_message, with
 //        `id` filled in ("m" + row id) once the batch holding it committed
 //   (history_atom, std::string room, int64 page, int64 page_size)
 //        -> history_page: page 0 = newest page_size messages, oldest first
 //   (rooms_atom, std::string user_id)               -> room_list: public
 //        rooms plus the private rooms the user belongs to, by name
-//   (user_atom, rooms_atom, std::string user_id)    -> name_list: the rooms
-//        the user belongs to
+//   (user_atom, rooms_atom, std::string user_id)    -> cursor_list: one
+//        room_cursor per room the user belongs to, by room name
+//
+// At-least-once delivery. Room messages are stored once; each membership
+// keeps a cursor of what its user acked: every seq <= acked_seq plus the
+// seqs in acked_above (ascending, all > acked_seq). Direct messages are
+// stored one row per recipient until the recipient acks them.
+//   (cursor_atom, std::string user_id, std::string room, int64 acked_seq,
+//    std::vector<int64> acked_above)
+//        -> no reply (fire and forget, committed with the next batch).
+//           Overwrites the member's cursor (acked_above is stored sorted,
+//           without duplicates or seqs <= acked_seq); no-op for a non-member.
+//   (append_atom, direct_message)                   -> direct_message, with
+//        `id` filled in ("d" + row id) once the batch holding it committed.
+//        A to_user that is not a stored user -> unknown_user, at once.
+//   (ack_atom, std::string user_id, id_list direct_ids)
+//        -> no reply (fire and forget, committed with the next batch).
+//           Deletes the listed directs ("d<n>") addressed to user_id;
+//           malformed ids and other users' directs are ignored.
+//   (replay_atom, std::string user_id, cursor_list cursors, int64 backlog_max)
+//        -> replay_batch, answered at once like every read: `directs` = the
+//           user's directs in id order; `rooms` = one room_backlog per
+//           cursor that is owed something (rooms owed nothing are omitted),
+//           in the cursors' order, holding the room's messages with
+//           seq > acked_seq and not in acked_above, in seq order, cut to the
+//           newest backlog_max. truncated = more than backlog_max were owed;
+//           from_seq = seq of the first message kept. backlog_max < 1 ->
+//           bad_request.
 // Failures reply with make_error(chat_errc::storage, text).
 #pragma once
 

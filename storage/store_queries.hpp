@@ -2,6 +2,7 @@
 // function per request. Included only by storage/message_store.cpp (header
 // only, so the storage library's source list stays as it is). The functions
 // run statements and nothing else: transactions and replies are the actor's.
+// Direct messages, cursors and replay are in delivery_queries.hpp.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/chat_error.hpp"
+#include "storage/delivery_queries.hpp"
 #include "storage/sqlite_db.hpp"
 
 namespace chat {
@@ -29,7 +31,7 @@ struct store_queries {
   statement insert_user, insert_token, delete_token;
   statement insert_room, insert_member, delete_member, insert_message;
   statement select_users, select_tokens, select_room, select_members;
-  statement select_history, select_rooms, select_user_rooms;
+  statement select_history, select_rooms;
 };
 
 /// The connection and its statements (declared in this order so the
@@ -37,6 +39,7 @@ struct store_queries {
 struct store_db {
   sqlite_db conn;
   store_queries q;
+  delivery_queries d;
 };
 
 inline constexpr const char* store_schema = R"sql(
@@ -47,8 +50,9 @@ CREATE TABLE IF NOT EXISTS tokens(token_hash TEXT PRIMARY KEY,
 CREATE TABLE IF NOT EXISTS rooms(name TEXT PRIMARY KEY, is_private INTEGER,
   key TEXT, max_members INTEGER, created_ms INTEGER);
 CREATE TABLE IF NOT EXISTS members(room TEXT, user_id TEXT,
+  acked_seq INTEGER NOT NULL DEFAULT 0, acked_above TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(room, user_id));
-CREATE INDEX IF NOT EXISTS members_by_user ON members(user_id);
+CREATE INDEX IF NOT EXISTS members_by_user ON members(user_id, room);
 CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY AUTOINCREMENT,
   room TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT, name TEXT,
   body TEXT, ts INTEGER, UNIQUE(room, seq));
@@ -73,7 +77,11 @@ inline caf::error open_store(store_db& db, const std::string& path,
     {&q.insert_token, "INSERT INTO tokens VALUES(?1, ?2, ?3)"},
     {&q.delete_token, "DELETE FROM tokens WHERE token_hash = ?1"},
     {&q.insert_room, "INSERT INTO rooms VALUES(?1, ?2, ?3, ?4, ?5)"},
-    {&q.insert_member, "INSERT OR IGNORE INTO members VALUES(?1, ?2)"},
+    // A new member's cursor starts at the room's newest message: it is not
+    // owed what was said before it joined. An existing member keeps its own.
+    {&q.insert_member, "INSERT OR IGNORE INTO members(room, user_id, acked_seq)"
+                       " VALUES(?1, ?2, COALESCE((SELECT seq FROM messages"
+                       " WHERE room = ?1 ORDER BY seq DESC LIMIT 1), 0))"},
     {&q.delete_member, "DELETE FROM members WHERE room = ?1 AND user_id = ?2"},
     {&q.insert_message, "INSERT INTO messages(room, seq, user_id, name, body,"
                         " ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
@@ -96,13 +104,11 @@ inline caf::error open_store(store_db& db, const std::string& path,
      " WHERE m.room = r.name) FROM rooms r WHERE r.is_private = 0 OR EXISTS"
      " (SELECT 1 FROM members m WHERE m.room = r.name AND m.user_id = ?1)"
      " ORDER BY r.name"},
-    {&q.select_user_rooms,
-     "SELECT room FROM members WHERE user_id = ?1 ORDER BY room"},
   };
   for (auto& [st, sql] : all)
     if (auto err = st->prepare(db.conn, sql))
       return err;
-  return caf::none;
+  return open_delivery(db.conn, db.d);
 }
 
 inline std::int64_t unix_ms() {
@@ -296,18 +302,6 @@ inline caf::expected<room_list> load_rooms(store_db& db,
   while (st.next())
     result.push_back(
       room_summary{st.text_at(0), st.int64_at(2), st.int64_at(1) != 0});
-  if (st.error())
-    return st.error();
-  return result;
-}
-
-inline caf::expected<name_list> load_user_rooms(store_db& db,
-                                                const std::string& user_id) {
-  auto& st = db.q.select_user_rooms.bind(user_id);
-  reset_guard guard{st};
-  name_list result;
-  while (st.next())
-    result.push_back(st.text_at(0));
   if (st.error())
     return st.error();
   return result;

@@ -27,10 +27,11 @@ struct transport_settings {
 
 struct server_context {
   server_context(caf::actor_system& sys, caf::actor registry, caf::actor directory,
-                 actor_settings actor_cfg, transport_settings cfg)
+                 caf::actor storage, actor_settings actor_cfg, transport_settings cfg)
     : sys(sys),
       registry(std::move(registry)),
       directory(std::move(directory)),
+      storage(std::move(storage)),
       actor_cfg(actor_cfg),
       cfg(std::move(cfg)) {
   }
@@ -38,6 +39,7 @@ struct server_context {
   caf::actor_system& sys;
   caf::actor registry;
   caf::actor directory;
+  caf::actor storage;
   actor_settings actor_cfg;
   transport_settings cfg;
   std::atomic<std::int64_t> live_connections{0}; // open WebSockets

@@ -47,7 +47,7 @@ void websocket_session::on_accept(beast::error_code ec) {
            + " live=" + std::to_string(live));
   conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
                                                         ctx_->directory, ctx_->registry,
-                                                        ctx_->actor_cfg});
+                                                        ctx_->storage, ctx_->actor_cfg});
   do_read();
 }
 

@@ -84,7 +84,7 @@ struct fixture {
     settings.max_frame_bytes = 256;
     conns.push_back(chat::spawn_connection(
       sys, {"c" + std::to_string(conns.size() + 1), session, sink, directory, registry,
-            settings}));
+            storage, settings}));
     return sink;
   }
 
@@ -134,6 +134,7 @@ TEST_CASE_FIXTURE(fixture, "join then send at once: joined, message to all, sent
 TEST_CASE_FIXTURE(fixture, "bad frames get error frames and the connection goes on") {
   auto a = connect("u1", "alice");
   a->next(); // welcome
+  CHECK(a->next_of("replayed")["count"] == 0);
   say_raw(0, "{not json");
   CHECK(a->next()["code"] == "bad_request");
   say(0, {{"action", "dance"}, {"ref", 1}});
@@ -162,8 +163,37 @@ TEST_CASE_FIXTURE(fixture, "an expired token ends the connection with unauthoriz
   auto a = connect("u1", "alice", chat::now_ms() - 1);
   a->next(); // welcome
   say(0, {{"action", "ping"}});
-  CHECK(a->next()["code"] == "unauthorized");
+  CHECK(a->next_of("error")["code"] == "unauthorized");
   CHECK(a->wait_closed() == 1008);
+}
+
+TEST_CASE_FIXTURE(fixture, "acks are answered once recorded; bad acks are bad_request") {
+  auto a = connect("u1", "alice");
+  a->next_of("replayed");
+  say(0, {{"action", "ack"}, {"body", {{"ids", {"m1", "d2"}}}}, {"ref", "k"}});
+  CHECK(a->next() == json{{"type", "acked"}, {"ref", "k"}, {"count", 2}});
+  say(0, {{"action", "ack"}, {"body", {{"ids", "m1"}}}});
+  CHECK(a->next()["code"] == "bad_request");
+  say(0, {{"action", "ack"}, {"body", {{"ids", {1, 2}}}}});
+  CHECK(a->next()["code"] == "bad_request");
+}
+
+TEST_CASE_FIXTURE(fixture, "a dm is stored, confirmed and delivered to the recipient") {
+  auto a = connect("u1", "alice");
+  auto b = connect("u2", "bob");
+  a->next_of("replayed");
+  b->next_of("replayed");
+  say(0, {{"action", "dm"}, {"target", "u2"}, {"body", {{"text", "psst"}}}, {"ref", 3}});
+  auto sent = a->next_of("sent");
+  CHECK(sent == json{{"type", "sent"}, {"ref", 3}, {"id", "d1"}});
+  auto direct = b->next_of("direct");
+  CHECK(direct["id"] == "d1");
+  CHECK(direct["from"] == json{{"user_id", "u1"}, {"name", "alice"}});
+  CHECK(direct["to"] == "u2");
+  CHECK(direct["body"]["text"] == "psst");
+  CHECK_FALSE(direct.contains("replay"));
+  say(0, {{"action", "dm"}, {"target", "u2"}, {"body", "no"}});
+  CHECK(a->next_of("error")["code"] == "bad_request");
 }
 
 TEST_CASE_FIXTURE(fixture, "two connections of one user both get room traffic") {

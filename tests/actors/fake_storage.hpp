@@ -51,12 +51,22 @@ inline caf::actor spawn_fake_storage(caf::actor_system& sys,
         return true;
       },
       [stored](user_atom, rooms_atom, const std::string& user_id) {
-        name_list out;
+        cursor_list out;
         for (const auto& [name, rec] : *stored)
           for (const auto& m : rec.members)
             if (m.user_id == user_id)
-              out.push_back(name);
+              out.push_back({name, rec.last_seq, {}});
         return out;
+      },
+      [](replay_atom, const std::string&, const cursor_list&, std::int64_t) {
+        return replay_batch{};
+      },
+      [](cursor_atom, const std::string&, const std::string&, std::int64_t,
+         const std::vector<std::int64_t>&) {},
+      [](ack_atom, const std::string&, const id_list&) {},
+      [](append_atom, direct_message msg) {
+        msg.id = "d1";
+        return msg;
       },
       [stored](create_atom, user_atom, const user_record&, room_record channel) {
         (*stored)[channel.name] = std::move(channel);

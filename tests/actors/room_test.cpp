@@ -114,12 +114,16 @@ TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame")
     CHECK(msg.seq == seq);
     CHECK(msg.id == "m" + std::to_string(seq));
   }
-  chat::frame_ptr fa;
-  chat::frame_ptr fb;
-  a->receive([&](chat::deliver_atom, const chat::frame_ptr& f) { fa = f; });
-  b->receive([&](chat::deliver_atom, const chat::frame_ptr& f) { fb = f; });
-  CHECK(fa.get() == fb.get()); // serialized once, the same bytes for everyone
-  auto frame = json::parse(*fa);
+  chat::delivery_ptr da;
+  chat::delivery_ptr db;
+  a->receive([&](chat::deliver_atom, const chat::delivery_ptr& d) { da = d; });
+  b->receive([&](chat::deliver_atom, const chat::delivery_ptr& d) { db = d; });
+  REQUIRE(da);
+  CHECK(da.get() == db.get()); // serialized once, the same bytes for everyone
+  CHECK(da->room == "devroom");
+  CHECK(da->seq == 1);
+  CHECK(da->id == "m1");
+  auto frame = json::parse(*da->frame);
   CHECK(frame["type"] == "message");
   CHECK(frame["seq"] == 1);
   CHECK(frame["body"]["text"] == "hi");
@@ -156,7 +160,8 @@ TEST_CASE_FIXTURE(fixture, "members go offline when their user actor stops") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   auto user = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](chat::deliver_atom, const chat::frame_ptr&) {}};
+    return {[](chat::deliver_atom, const chat::frame_ptr&) {},
+            [](chat::member_atom, const std::string&, std::int64_t) {}};
   });
   ask<chat::member_list>(a, room, chat::join_atom::value, bob, user, std::string{});
   auto [before, e1] = ask<chat::member_list>(a, room, chat::who_atom::value);
@@ -166,15 +171,39 @@ TEST_CASE_FIXTURE(fixture, "members go offline when their user actor stops") {
   bool offline = false;
   for (int i = 0; i < 100 && !offline; ++i) {
     auto [now, e2] = ask<chat::member_list>(a, room, chat::who_atom::value);
+    REQUIRE(now.size() == 1);
     offline = !now[0].online;
     if (!offline)
       std::this_thread::sleep_for(10ms);
   }
   CHECK(offline);
   // Coming back online through attach (what a new user actor does).
-  a->send(room, chat::attach_atom::value, bob.user_id, caf::actor{a});
+  auto [attached, e4] = ask<bool>(a, room, chat::attach_atom::value, bob.user_id, caf::actor{a});
+  CHECK(attached);
   auto [after, e3] = ask<chat::member_list>(a, room, chat::who_atom::value);
+  REQUIRE(after.size() == 1);
   CHECK(after[0].online);
+}
+
+TEST_CASE_FIXTURE(fixture, "a joining member's user actor learns the seq it starts after") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
+  ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
+  caf::scoped_actor b{sys};
+  ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  std::int64_t start = -1;
+  b->receive([&](chat::member_atom, const std::string& r, std::int64_t last_seq) {
+    CHECK(r == "devroom");
+    start = last_seq;
+  }, caf::after(5s) >> [] { FAIL("no member notice"); });
+  CHECK(start == 2);
+  ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
+  bool told = false;
+  b->receive([&](chat::leave_atom, const std::string& r) { told = r == "devroom"; },
+             caf::after(5s) >> [] {});
+  CHECK(told);
 }
 
 TEST_CASE_FIXTURE(fixture, "a private room's history is for members only") {

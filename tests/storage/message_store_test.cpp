@@ -1,13 +1,14 @@
 // Tests of the storage actor (storage/message_store): schema, accounts,
 // tokens, rooms, members, messages and history, restarts, and group commit.
-// Each test gets its own database file in a fresh temporary folder.
+// Each test gets its own database file in a fresh temporary folder (see
+// store_fixture.hpp). Delivery (directs, cursors, replay) is tested in
+// delivery_store_test.cpp.
 #include "storage/message_store.hpp"
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -21,143 +22,13 @@
 #include <sqlite3.h>
 
 #include "actors/chat_error.hpp"
+#include "store_fixture.hpp"
 
 using namespace chat;
+using namespace chat::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::filesystem::path unique_dir() {
-  std::random_device rd;
-  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  return std::filesystem::temp_directory_path()
-         / ("chat-storage-test-" + std::to_string(now) + "-"
-            + std::to_string(rd()));
-}
-
-/// A temporary folder, removed with everything in it.
-struct scratch_dir {
-  std::filesystem::path path = unique_dir();
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-user_record make_user(const std::string& id, const std::string& name) {
-  return user_record{id, name, "hash-of-" + name};
-}
-
-/// A user's channel as the caller builds it: private, the user its member.
-room_record make_channel(const user_record& user) {
-  room_record room;
-  room.name = "@" + user.name;
-  room.is_private = true;
-  room.members.push_back(member_record{user.user_id, user.name});
-  return room;
-}
-
-room_record make_room(const std::string& name, bool is_private = false) {
-  room_record room;
-  room.name = name;
-  room.is_private = is_private;
-  return room;
-}
-
-chat_message make_message(const std::string& room, std::int64_t seq) {
-  return chat_message{"", seq, room, "u1", "alice",
-                      "{\"text\":\"hello " + std::to_string(seq) + "\"}",
-                      1700000000000 + seq};
-}
-
-struct fixture {
-  // Declared first so the folder is removed after the actor system is gone.
-  scratch_dir scratch;
-  store_options opts;
-  std::optional<caf::actor_system_config> cfg;
-  std::optional<caf::actor_system> sys;
-  std::optional<caf::scoped_actor> self;
-  caf::actor store;
-
-  fixture() {
-    // The db folder does not exist yet: opening the store has to create it.
-    opts.path = (scratch.path / "data" / "chat.db").string();
-    start();
-  }
-
-  ~fixture() {
-    stop();
-  }
-
-  void start() {
-    cfg.emplace();
-    sys.emplace(*cfg);
-    self.emplace(*sys);
-    auto spawned = spawn_message_store(*sys, opts);
-    REQUIRE_MESSAGE(spawned, "cannot open store: "
-                               << error_text(spawned.error()));
-    store = std::move(*spawned);
-  }
-
-  /// Stops the store and waits for the actor system to end: afterwards the
-  /// database file is closed.
-  void stop() {
-    if (store)
-      caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
-    store = caf::actor{};
-    self.reset();
-    sys.reset();
-    cfg.reset();
-  }
-
-  void restart() {
-    stop();
-    start();
-  }
-
-  /// Sends a request and returns its reply; any error fails the test.
-  template <class T, class... Ts>
-  T ask(Ts&&... xs) {
-    T result{};
-    caf::error failure;
-    (*self)
-      ->request(store, 5s, std::forward<Ts>(xs)...)
-      .receive([&](T& x) { result = std::move(x); },
-               [&](caf::error& err) { failure = std::move(err); });
-    REQUIRE_MESSAGE(!failure, "request failed: " << error_text(failure));
-    return result;
-  }
-
-  /// Sends a request that must fail and returns its error.
-  template <class T, class... Ts>
-  caf::error ask_error(Ts&&... xs) {
-    caf::error failure;
-    (*self)
-      ->request(store, 5s, std::forward<Ts>(xs)...)
-      .receive([&](T&) { FAIL_CHECK("request succeeded unexpectedly"); },
-               [&](caf::error& err) { failure = std::move(err); });
-    return failure;
-  }
-
-  bool create_user(const user_record& user) {
-    return ask<bool>(create_atom::value, user_atom::value, user,
-                     make_channel(user));
-  }
-
-  std::optional<room_record> room(const std::string& name) {
-    return ask<std::optional<room_record>>(load_atom::value, room_atom::value,
-                                           name);
-  }
-
-  history_page history(const std::string& room, std::int64_t page) {
-    return ask<history_page>(history_atom::value, room, page,
-                             std::int64_t{100});
-  }
-
-  chat_message append(const chat_message& msg) {
-    return ask<chat_message>(append_atom::value, msg);
-  }
-};
 
 std::vector<std::string> names_of(const room_list& rooms) {
   std::vector<std::string> result;
@@ -187,7 +58,8 @@ TEST_CASE_FIXTURE(fixture,
     tables.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
   sqlite3_finalize(st);
   sqlite3_close(db);
-  for (auto name : {"users", "tokens", "rooms", "members", "messages"})
+  for (auto name :
+       {"users", "tokens", "rooms", "members", "messages", "directs"})
     CHECK_MESSAGE(tables.count(name) == 1, "missing table " << name);
   CHECK(ask<user_list>(load_atom::value, users_atom::value).empty());
 }
@@ -216,8 +88,7 @@ TEST_CASE_FIXTURE(fixture,
   REQUIRE(channel->members.size() == 1);
   CHECK(channel->members[0].user_id == "u1");
   CHECK(channel->members[0].name == "alice");
-  CHECK(ask<name_list>(user_atom::value, rooms_atom::value, "u1")
-        == name_list{"@alice"});
+  CHECK(member_rooms("u1") == name_list{"@alice"});
 }
 
 TEST_CASE_FIXTURE(fixture,
@@ -230,7 +101,7 @@ TEST_CASE_FIXTURE(fixture,
                              channel);
   CHECK(to_chat_errc(err) == chat_errc::name_taken);
   CHECK_FALSE(room("@alice-2"));
-  CHECK(ask<name_list>(user_atom::value, rooms_atom::value, "u2").empty());
+  CHECK(member_rooms("u2").empty());
   auto users = ask<user_list>(load_atom::value, users_atom::value);
   REQUIRE(users.size() == 1);
   CHECK(users[0].user_id == "u1");
@@ -321,9 +192,8 @@ TEST_CASE_FIXTURE(fixture, "member joins and leaves are persisted") {
   REQUIRE(loaded);
   REQUIRE(loaded->members.size() == 1);
   CHECK(loaded->members[0].user_id == "u2");
-  CHECK(ask<name_list>(user_atom::value, rooms_atom::value, "u1").empty());
-  CHECK(ask<name_list>(user_atom::value, rooms_atom::value, "u2")
-        == name_list{"lobby"});
+  CHECK(member_rooms("u1").empty());
+  CHECK(member_rooms("u2") == name_list{"lobby"});
 }
 
 TEST_CASE_FIXTURE(fixture,

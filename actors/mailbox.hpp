@@ -1,0 +1,83 @@
+// The bookkeeping of one user's at-least-once delivery, without any actor
+// around it (the user actor owns one; unit tests drive it directly):
+// per-room cursors of what the user acked, and the in-flight set of
+// delivered-but-unacked messages with their deadlines.
+//
+// Room messages are never stored per recipient: a cursor (every seq up to
+// `acked_seq`, plus `acked_above` for acks that came out of order) says what
+// the user has; storage replays the rest of the room's log. Directs are
+// stored per recipient and deleted when acked.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/atoms.hpp"
+
+namespace chat {
+
+class mailbox {
+public:
+  /// What an ack changed: cursors to persist and directs to delete.
+  struct ack_result {
+    cursor_list cursors;
+    id_list directs;
+  };
+
+  /// Takes the cursors stored for the user's memberships.
+  void load(const cursor_list& cursors);
+
+  /// A new membership; it is owed messages after `last_seq` only. Keeps an
+  /// existing cursor.
+  void joined(const std::string& room, std::int64_t last_seq);
+
+  void left(const std::string& room);
+
+  bool member_of(const std::string& room) const;
+
+  /// The cursors to ask storage for a replay with.
+  cursor_list cursors() const;
+
+  /// A message the user was just sent; unacked until `deadline_ms`.
+  void track(const std::string& id, const std::string& room, std::int64_t seq,
+             std::int64_t deadline_ms);
+
+  /// Records acks. Room ids must be in flight (that is how their room and
+  /// seq are known); direct ids ("d...") count even when not in flight.
+  ack_result ack(const id_list& ids);
+
+  /// Storage cut the backlog of `room` before `from_seq`: the older part is
+  /// history now, not owed any more. Returns the cursor to persist.
+  room_cursor skip_before(const std::string& room, std::int64_t from_seq);
+
+  /// Drops in-flight entries whose deadline passed; true when none is left.
+  bool expire(std::int64_t now_ms);
+
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+  /// The latest deadline in flight (0 if none).
+  std::int64_t latest_deadline() const;
+
+private:
+  struct cursor {
+    std::int64_t acked_seq = 0;
+    std::set<std::int64_t> acked_above;
+  };
+
+  struct pending {
+    std::string room; // empty for a direct
+    std::int64_t seq = 0;
+    std::int64_t deadline_ms = 0;
+  };
+
+  room_cursor to_record(const std::string& room, const cursor& c) const;
+
+  std::map<std::string, cursor> rooms_;
+  std::unordered_map<std::string, pending> in_flight_;
+};
+
+} // namespace chat

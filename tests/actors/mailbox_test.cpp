@@ -1,0 +1,107 @@
+// Unit tests of the delivery rules kept by a user's mailbox: acks advance
+// cursors (in order or not), unacked messages stay owed after their
+// timeout, directs are deleted only when acked, truncation moves the cursor.
+#include "actors/mailbox.hpp"
+
+#include <doctest/doctest.h>
+
+namespace {
+
+struct fixture {
+  chat::mailbox box;
+  fixture() {
+    box.load({{"devroom", 10, {}}});
+  }
+  chat::room_cursor cursor(const std::string& room) {
+    for (const auto& c : box.cursors())
+      if (c.room == room)
+        return c;
+    FAIL("no cursor for ", room);
+    return {};
+  }
+};
+
+} // namespace
+
+TEST_SUITE("mailbox") {
+
+TEST_CASE_FIXTURE(fixture, "an ack removes the message and advances the cursor") {
+  box.track("m11", "devroom", 11, 1000);
+  box.track("m12", "devroom", 12, 1000);
+  CHECK(box.in_flight() == 2);
+  auto changes = box.ack({"m11", "m12"});
+  CHECK(box.in_flight() == 0);
+  REQUIRE(changes.cursors.size() == 1);
+  CHECK(changes.cursors[0].acked_seq == 12);
+  CHECK(cursor("devroom").acked_seq == 12);
+  CHECK(changes.directs.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "acks out of order are kept until the gap closes") {
+  box.track("m11", "devroom", 11, 1000);
+  box.track("m12", "devroom", 12, 1000);
+  box.track("m13", "devroom", 13, 1000);
+  box.ack({"m13"});
+  auto c = cursor("devroom");
+  CHECK(c.acked_seq == 10);
+  CHECK(c.acked_above == std::vector<std::int64_t>{13});
+  box.ack({"m11"});
+  CHECK(cursor("devroom").acked_seq == 11);
+  box.ack({"m12"});
+  c = cursor("devroom");
+  CHECK(c.acked_seq == 13);
+  CHECK(c.acked_above.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "an unacked message outlives its timeout as a debt, not in flight") {
+  box.track("m11", "devroom", 11, 1000);
+  CHECK_FALSE(box.expire(999));
+  CHECK(box.latest_deadline() == 1000);
+  CHECK(box.expire(1000));
+  CHECK(box.in_flight() == 0);
+  // Still owed: the cursor did not move, so a replay starts after 10.
+  CHECK(cursor("devroom").acked_seq == 10);
+}
+
+TEST_CASE_FIXTURE(fixture, "directs are reported for deletion when acked, even after a timeout") {
+  box.track("d5", {}, 0, 1000);
+  auto live = box.ack({"d5"});
+  CHECK(live.directs == chat::id_list{"d5"});
+  CHECK(live.cursors.empty());
+  box.expire(5000);
+  // Not in flight any more (e.g. replayed by an earlier user actor): still deleted.
+  CHECK(box.ack({"d7"}).directs == chat::id_list{"d7"});
+  // Unknown room ids change nothing.
+  auto none = box.ack({"m99"});
+  CHECK(none.cursors.empty());
+  CHECK(none.directs.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "joining starts a cursor at the room's last seq and keeps an old one") {
+  box.joined("other", 42);
+  CHECK(cursor("other").acked_seq == 42);
+  box.joined("devroom", 99);
+  CHECK(cursor("devroom").acked_seq == 10);
+  CHECK(box.member_of("other"));
+  box.left("other");
+  CHECK_FALSE(box.member_of("other"));
+}
+
+TEST_CASE_FIXTURE(fixture, "leaving drops the room's messages in flight") {
+  box.track("m11", "devroom", 11, 1000);
+  box.track("d1", {}, 0, 1000);
+  box.left("devroom");
+  CHECK(box.in_flight() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a truncated backlog moves the cursor to just before the kept part") {
+  box.track("m30", "devroom", 30, 1000);
+  box.ack({"m30"});
+  auto c = box.skip_before("devroom", 25);
+  CHECK(c.acked_seq == 24);
+  CHECK(c.acked_above == std::vector<std::int64_t>{30});
+  // Never backwards.
+  CHECK(box.skip_before("devroom", 5).acked_seq == 24);
+}
+
+} // TEST_SUITE
