@@ -69,6 +69,9 @@ struct delivery {
 
 using delivery_ptr = std::shared_ptr<const delivery>;
 
+/// Frames sent as one unit: a replay.
+using frame_batch = std::vector<frame_ptr>;
+
 /// Who is behind a connection: the result of a token check.
 struct identity {
   std::string user_id;
@@ -203,6 +206,7 @@ using id_list = std::vector<std::string>;
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::identity)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_record)

@@ -313,6 +313,9 @@ caf::behavior connection(connection_actor* self, connection_params params) {
     [self](deliver_atom, const frame_ptr& frame) {
       self->state.params.sink->send(frame);
     },
+    [self](deliver_atom, frame_batch& frames) {
+      self->state.params.sink->send_batch(std::move(frames));
+    },
     [self](logout_atom) { close_and_quit(self, 1008, "logged out"); },
     [self](close_atom) { close_and_quit(self, 1001, "server shutting down"); },
   };

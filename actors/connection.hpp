@@ -5,6 +5,7 @@
 // Messages:
 //   (frame_atom, std::string text): a text frame from the client
 //   (deliver_atom, frame_ptr): a frame for the client (from its user actor)
+//   (deliver_atom, frame_batch): a replay for the client (from its user actor)
 //   (logout_atom): the token was logged out: close with 1008 and quit
 //   (close_atom): the socket is gone, or the server stops: close and quit
 #pragma once

@@ -48,10 +48,6 @@ struct user_state {
 
 using user_actor = caf::stateful_actor<user_state>;
 
-void send_frame(user_actor* self, const caf::actor& conn, std::string text) {
-  self->send(conn, deliver_atom::value, make_frame(std::move(text)));
-}
-
 void persist(user_actor* self, const mailbox::ack_result& changes) {
   auto& st = self->state;
   for (const auto& c : changes.cursors)
@@ -82,11 +78,12 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   if (l == nullptr)
     return; // the connection went away meanwhile
   auto deadline = now_ms() + st.settings.ack_timeout.count();
+  frame_batch replay; // sent as one unit: it may exceed the write queue limit
   std::size_t count = 0;
   std::unordered_set<std::string> replayed_directs;
   std::unordered_map<std::string, std::int64_t> replayed_up_to; // room -> seq
   for (const auto& d : batch.directs) {
-    send_frame(self, l->conn, direct_frame(d, true));
+    replay.push_back(make_frame(direct_frame(d, true)));
     st.box.track(d.id, {}, 0, deadline);
     replayed_directs.insert(d.id);
     ++count;
@@ -95,17 +92,18 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
     if (!st.box.member_of(backlog.room))
       continue; // left meanwhile
     if (backlog.truncated) {
-      send_frame(self, l->conn, truncated_frame(backlog.room, backlog.from_seq));
+      replay.push_back(make_frame(truncated_frame(backlog.room, backlog.from_seq)));
       persist(self, {{st.box.skip_before(backlog.room, backlog.from_seq)}, {}});
     }
     for (const auto& m : backlog.messages) {
-      send_frame(self, l->conn, message_frame(m, true));
+      replay.push_back(make_frame(message_frame(m, true)));
       st.box.track(m.id, m.room, m.seq, deadline);
       replayed_up_to[m.room] = m.seq;
       ++count;
     }
   }
-  send_frame(self, l->conn, replayed_frame(count));
+  replay.push_back(make_frame(replayed_frame(count)));
+  self->send(l->conn, deliver_atom::value, std::move(replay));
   for (auto& h : l->held) {
     if (auto* f = std::get_if<frame_ptr>(&h)) {
       self->send(l->conn, deliver_atom::value, *f);

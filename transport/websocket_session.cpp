@@ -85,25 +85,47 @@ void websocket_session::close(std::uint16_t code, std::string reason) {
   });
 }
 
+void websocket_session::send_batch(frame_batch frames) {
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), frames = std::move(frames)]() mutable {
+              self->enqueue_batch(std::move(frames));
+            });
+}
+
 void websocket_session::enqueue(frame_ptr frame) {
   if (closing_)
     return;
-  if (queue_.size() >= ctx_->cfg.write_queue_max) {
-    // A slow consumer must not hold memory (or a room) hostage.
+  if (counted_ >= ctx_->cfg.write_queue_max) {
+    // A slow consumer must not hold memory (or a room) hostage. What it
+    // missed stays in its mailbox and is replayed on reconnect.
     log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
              + ": write queue full");
-    queue_.clear();
+    // The front frame may be in the middle of a write: keep it alive.
+    if (queue_.size() > 1)
+      queue_.erase(queue_.begin() + 1, queue_.end());
+    counted_ = 0;
     start_close({websocket::close_code::try_again_later, "write queue overflow"});
     return;
   }
-  queue_.push_back(std::move(frame));
+  ++counted_;
+  queue_.push_back({std::move(frame), true});
   if (queue_.size() == 1)
+    do_write();
+}
+
+void websocket_session::enqueue_batch(frame_batch frames) {
+  if (closing_ || frames.empty())
+    return;
+  bool idle = queue_.empty();
+  for (auto& f : frames)
+    queue_.push_back({std::move(f), false});
+  if (idle)
     do_write();
 }
 
 void websocket_session::do_write() {
   ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front()),
+  ws_.async_write(net::buffer(*queue_.front().frame),
                   beast::bind_front_handler(&websocket_session::on_write,
                                             shared_from_this()));
 }
@@ -112,8 +134,11 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
   if (ec) {
     fail(ec, "websocket write");
     queue_.clear();
+    counted_ = 0;
     return detach();
   }
+  if (queue_.front().counted && counted_ > 0)
+    --counted_;
   queue_.pop_front();
   if (!queue_.empty())
     return do_write();

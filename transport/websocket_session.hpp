@@ -28,6 +28,7 @@ public:
 
   // connection_sink: callable from any thread.
   void send(frame_ptr frame) override;
+  void send_batch(frame_batch frames) override;
   void close(std::uint16_t code, std::string reason) override;
 
 private:
@@ -35,6 +36,7 @@ private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void enqueue(frame_ptr frame);
+  void enqueue_batch(frame_batch frames);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(websocket::close_reason reason);
@@ -43,7 +45,14 @@ private:
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
-  std::deque<frame_ptr> queue_; // front() is being written
+  // front() is being written. A replay's frames are not counted against
+  // write_queue_max (see connection_sink::send_batch).
+  struct queued {
+    frame_ptr frame;
+    bool counted;
+  };
+  std::deque<queued> queue_;
+  std::size_t counted_ = 0; // queued frames that count against the limit
   bool closing_ = false;         // no more frames accepted
   bool close_sent_ = false;
   bool accepted_ = false;

@@ -29,6 +29,11 @@ public:
     cv_.notify_all();
   }
 
+  void send_batch(chat::frame_batch frames) override {
+    for (auto& f : frames)
+      send(std::move(f));
+  }
+
   void close(std::uint16_t code, std::string) override {
     std::lock_guard<std::mutex> guard{mtx_};
     close_code_ = code;

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -23,12 +24,6 @@ struct ws_fixture {
 
   ws_client open(const account& acc) { return open_session(server.port(), acc.token); }
 };
-
-void expect_alive(ws_client& ws) {
-  auto pong = ws.call({{"action", "ping"}});
-  REQUIRE_MESSAGE(pong, "no pong: ", ws.error());
-  CHECK(type_of(*pong) == "pong");
-}
 
 /// Sends `frame` with a ref and checks it is answered by error `code`
 /// carrying that ref, then that the connection still works.

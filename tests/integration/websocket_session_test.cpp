@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -21,12 +22,6 @@ namespace {
 
 // Long enough for a 2 s token to be expired however the server rounds.
 constexpr auto past_expiry = std::chrono::milliseconds(3500);
-
-void expect_alive(ws_client& ws) {
-  auto pong = ws.call({{"action", "ping"}});
-  REQUIRE_MESSAGE(pong, "no pong: ", ws.error());
-  CHECK(type_of(*pong) == "pong");
-}
 
 /// Connects on `loop` and consumes the welcome frame.
 void connect_on(ws_client& ws, std::uint16_t port, const std::string& token) {

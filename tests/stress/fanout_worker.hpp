@@ -1,8 +1,11 @@
 // The client side of the room fan-out stress test (room_fanout_test.cpp):
 // one worker per thread drives its share of the users' WebSockets on one
 // io_loop, joins them to the room, waits at the barrier, sends one message
-// per user and records what each user received. Every wait is bounded by the
-// test's deadline.
+// per user and records what each user received. Then every user that got
+// all messages acks them in one frame and waits for "acked"; and every
+// reconnect_every-th of those closes its socket, connects again and records
+// what came between "welcome" and "replayed". Every wait is bounded by the
+// test's deadlines.
 #pragma once
 
 #include <algorithm>
@@ -26,7 +29,9 @@ using json = nlohmann::json;
 constexpr int user_count = 1000;
 constexpr int thread_count = 4;
 constexpr int per_thread = user_count / thread_count;
-constexpr auto budget = std::chrono::seconds(120);
+constexpr auto budget = std::chrono::seconds(120);      // join + delivery
+constexpr auto after_budget = std::chrono::seconds(90); // ack + reconnect
+constexpr int reconnect_every = 1; // 1: every user reconnects; n: a sample of 1/n
 inline const std::string room = "stress";
 
 struct client_state {
@@ -36,7 +41,25 @@ struct client_state {
   std::vector<std::int64_t> seqs;
   std::vector<std::string> ids; // in arrival order
   std::string error;
+  // After delivery: the ack, then (if sampled) the reconnect.
+  std::int64_t acked = -1;       // "count" of the "acked" reply; -1: none came
+  bool reconnected = false;      // upgraded again
+  bool rewelcomed = false;       // the new connection's welcome came
+  std::int64_t replayed = -1;    // "count" of its "replayed" frame; -1: none came
+  std::size_t replay_frames = 0; // frames between that welcome and "replayed"
+  std::string replay_first;      // the first of them, for messages
+  std::string reconnect_error;
 };
+
+/// The user received every message and its "sent" reply.
+inline bool delivered(const client_state& s) {
+  return s.seqs.size() >= static_cast<std::size_t>(user_count) && !s.sent_id.empty();
+}
+
+/// The user takes part in the reconnect step.
+inline bool sampled(int user) {
+  return user % reconnect_every == 0;
+}
 
 /// What the main thread hands out and collects; written under `mtx`.
 struct coordinator {
@@ -46,6 +69,8 @@ struct coordinator {
   std::atomic<bool> go{false};
   std::atomic<bool> abort{false};
   std::vector<client_state> results; // by user index
+  double ack_seconds = 0;            // slowest thread's ack step
+  double reconnect_seconds = 0;      // slowest thread's reconnect step
 };
 
 class worker {
@@ -77,17 +102,71 @@ public:
       for (int i = 0; i < per_thread; ++i)
         if (clients_[i].is_open())
           clients_[i].send(make_frame("send", room, {{"from", first_ + i}}), left());
-      pump(
-          [&](const client_state& s) { return s.seqs.size() >= user_count && !s.sent_id.empty(); });
+      pump(delivered);
       for (int i = 0; i < 5; ++i) // a duplicate would show up now
         pump_once(std::chrono::milliseconds(50));
+      if (!co_.abort) {
+        deadline_ = clock_type::now() + after_budget;
+        ack_all();
+        reconnect_sample();
+      }
     }
     std::lock_guard<std::mutex> guard(co_.mtx);
+    co_.ack_seconds = std::max(co_.ack_seconds, ack_seconds_);
+    co_.reconnect_seconds = std::max(co_.reconnect_seconds, reconnect_seconds_);
     for (int i = 0; i < per_thread; ++i)
       co_.results[first_ + i] = std::move(states_[i]);
   }
 
 private:
+  enum class phase { deliver, ack, reconnect };
+
+  /// Every user that got everything acks all the ids it received, in one
+  /// frame; waits for the "acked" replies.
+  void ack_all() {
+    auto start = clock_type::now();
+    phase_ = phase::ack;
+    for (int i = 0; i < per_thread; ++i) {
+      auto& s = states_[i];
+      if (!s.error.empty() || !delivered(s) || !clients_[i].is_open())
+        continue;
+      json frame{{"action", "ack"}, {"ref", "ack-all"}};
+      frame["body"]["ids"] = s.ids;
+      if (!clients_[i].send(frame, left()))
+        s.reconnect_error = "ack send failed: " + clients_[i].error();
+    }
+    pump([&](const client_state& s) {
+      return s.acked >= 0 || !delivered(s) || !s.reconnect_error.empty();
+    });
+    ack_seconds_ = std::chrono::duration<double>(clock_type::now() - start).count();
+  }
+
+  /// Every sampled user whose ack was confirmed closes its socket and
+  /// connects again; waits for the new connections' "replayed".
+  void reconnect_sample() {
+    auto start = clock_type::now();
+    phase_ = phase::reconnect;
+    std::vector<int> chosen;
+    for (int i = 0; i < per_thread; ++i)
+      if (sampled(first_ + i) && states_[i].acked >= 0 && states_[i].error.empty())
+        chosen.push_back(i);
+    for (int i : chosen)
+      clients_[i].close();
+    for (int i : chosen) {
+      clients_[i] = ws_client(loop_);
+      int status = clients_[i].connect(port_, "/ws?token=" + users_[first_ + i].token, left());
+      if (status == 101)
+        states_[i].reconnected = true;
+      else
+        states_[i].reconnect_error
+            = "reconnect answered " + std::to_string(status) + " " + clients_[i].error();
+    }
+    pump([&](const client_state& s) {
+      return !s.reconnected || s.replayed >= 0 || !s.reconnect_error.empty();
+    });
+    reconnect_seconds_ = std::chrono::duration<double>(clock_type::now() - start).count();
+  }
+
   /// What is left of the budget, at most 10 s for one step.
   std::chrono::milliseconds left() const {
     auto rest
@@ -110,15 +189,26 @@ private:
   void pump_once(std::chrono::milliseconds wait) {
     loop_.run_for(wait);
     for (int i = 0; i < per_thread; ++i) {
+      auto& s = states_[i];
       while (auto text = clients_[i].take_text())
-        process(states_[i], *text);
-      if (clients_[i].closed() && states_[i].error.empty())
-        states_[i].error
-            = "closed by the server, code " + std::to_string(clients_[i].close_code().value_or(0));
+        process(s, *text);
+      if (!clients_[i].closed())
+        continue;
+      auto why
+          = "closed by the server, code " + std::to_string(clients_[i].close_code().value_or(0));
+      if (phase_ == phase::deliver && s.error.empty())
+        s.error = why;
+      else if (phase_ == phase::ack && s.acked < 0 && s.reconnect_error.empty())
+        s.reconnect_error = "before acked: " + why;
+      else if (phase_ == phase::reconnect && s.reconnected && s.replayed < 0
+               && s.reconnect_error.empty())
+        s.reconnect_error = "after reconnecting: " + why;
     }
   }
 
   void process(client_state& s, const std::string& text) {
+    if (phase_ == phase::reconnect)
+      return process_reconnect(s, text);
     // A million frames pass here, in Debug builds too: skip presence and read
     // messages without a full JSON parse when the text is compact JSON.
     if (text.find("\"presence\"") != std::string::npos)
@@ -142,9 +232,32 @@ private:
     } else if (type == "sent") {
       s.sent_id = frame["id"].is_string() ? frame["id"].get<std::string>() : "?";
       s.sent_seq = frame["seq"].is_number_integer() ? frame["seq"].get<std::int64_t>() : -1;
+    } else if (type == "acked") {
+      s.acked = frame["count"].is_number_integer() ? frame["count"].get<std::int64_t>() : -2;
     } else if (type == "error" && s.error.empty()) {
       s.error = "error frame: " + text;
     }
+  }
+
+  /// Frames of a reconnected socket: its welcome, whatever is replayed
+  /// (counted, the first kept), then "replayed"; later frames are ignored.
+  void process_reconnect(client_state& s, const std::string& text) {
+    if (!s.reconnected || s.replayed >= 0)
+      return;
+    if (!s.rewelcomed) {
+      if (text.find("\"welcome\"") != std::string::npos)
+        s.rewelcomed = true;
+      return;
+    }
+    if (text.find("\"replayed\"") != std::string::npos) {
+      auto frame = json::parse(text, nullptr, false);
+      if (type_of(frame) == "replayed") {
+        s.replayed = frame["count"].is_number_integer() ? frame["count"].get<std::int64_t>() : -2;
+        return;
+      }
+    }
+    if (s.replay_frames++ == 0)
+      s.replay_first = text.substr(0, 200);
   }
 
   /// The integer right after `key` (e.g. "seq":).
@@ -179,6 +292,9 @@ private:
   io_loop loop_;
   std::vector<ws_client> clients_;
   std::vector<client_state> states_;
+  phase phase_ = phase::deliver;
+  double ack_seconds_ = 0;
+  double reconnect_seconds_ = 0;
 };
 
 } // namespace chat::test::fanout

@@ -1,9 +1,12 @@
 // The classic concurrency test: 1000 users, each with its own WebSocket, join
 // one room; once all have joined they all send one message at the same
 // moment. Every user must receive exactly one copy of each of the 1000
-// messages (checked by id), with seqs 1..1000 in order. 4 threads drive 250
-// clients each (fanout_worker.hpp); every wait is bounded, so a deadlock
-// fails the test after ~120 s instead of hanging it.
+// messages (checked by id), with seqs 1..1000 in order. Then every user acks
+// all 1000 ids in one frame (answered by "acked" with count 1000), closes its
+// socket and connects again: nothing is replayed ("replayed" count 0 right
+// after "welcome"). 4 threads drive 250 clients each (fanout_worker.hpp);
+// every wait is bounded, so a deadlock fails the test after ~120 s (delivery)
+// + ~90 s (ack and reconnect) instead of hanging it.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -95,7 +98,8 @@ double seconds_since(clock_type::time_point start) {
 
 TEST_SUITE("stress") {
 
-TEST_CASE("1000 users in one room each receive every message exactly once") {
+TEST_CASE("1000 users in one room each receive every message exactly once and, once they acked "
+          "it, get no replay on reconnect") {
   raise_fd_limit();
   server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
   INFO("server output (tail):\n", tail(server.output())); // evaluated on failure
@@ -120,8 +124,9 @@ TEST_CASE("1000 users in one room each receive every message exactly once") {
   auto joined_at = seconds_since(start);
   for (auto& t : threads)
     t.join();
-  MESSAGE("joined after ", joined_at, " s, delivered after ", seconds_since(start),
-          " s; test client CPU ", cpu_seconds(), " s");
+  MESSAGE("joined after ", joined_at, " s, delivered, acked and reconnected after ",
+          seconds_since(start), " s (slowest thread: ack ", co.ack_seconds, " s, reconnect ",
+          co.reconnect_seconds, " s); test client CPU ", cpu_seconds(), " s");
   REQUIRE_MESSAGE(co.go, "not every thread finished joining within the budget");
 
   // The senders' "sent" replies give seq -> id; every receiver must see
@@ -165,6 +170,51 @@ TEST_CASE("1000 users in one room each receive every message exactly once") {
   for (std::size_t k = 0; k < errors.size() && k < 10; ++k)
     first_errors += errors[k] + "\n";
   CHECK_MESSAGE(errors.empty(), errors.size(), " problems, the first:\n", first_errors);
+
+  // Every user that got everything acked it; the sampled ones reconnected
+  // and were replayed nothing.
+  std::vector<std::string> ack_errors;
+  std::size_t acked = 0, reconnected = 0, clean = 0, sample = 0;
+  for (int i = 0; i < user_count; ++i) {
+    auto& s = co.results[i];
+    if (!s.error.empty() || !delivered(s))
+      continue; // reported above
+    auto who = "user " + std::to_string(i) + ": ";
+    if (!s.reconnect_error.empty()) {
+      ack_errors.push_back(who + s.reconnect_error);
+      continue;
+    }
+    if (s.acked != static_cast<std::int64_t>(s.ids.size())) {
+      ack_errors.push_back(
+          who + (s.acked == -1 ? "no acked reply" : "acked count " + std::to_string(s.acked)));
+      continue;
+    }
+    ++acked;
+    if (!sampled(i))
+      continue;
+    ++sample;
+    if (!s.reconnected) {
+      ack_errors.push_back(who + "did not reconnect");
+    } else if (!s.rewelcomed || s.replayed < 0) {
+      ack_errors.push_back(who + (s.rewelcomed ? "no replayed frame" : "no welcome")
+                           + " after reconnecting");
+    } else if (s.replayed != 0 || s.replay_frames != 0) {
+      ack_errors.push_back(who + "replayed count " + std::to_string(s.replayed) + " with "
+                           + std::to_string(s.replay_frames)
+                           + " frames, the first: " + s.replay_first);
+    } else {
+      ++clean;
+    }
+    reconnected += s.reconnected ? 1 : 0;
+  }
+  MESSAGE(acked, " users acked everything; ", reconnected, " of ", sample,
+          " sampled users reconnected, ", clean, " with nothing replayed");
+  CHECK(clean == sample);
+  std::string first_ack_errors;
+  for (std::size_t k = 0; k < ack_errors.size() && k < 10; ++k)
+    first_ack_errors += ack_errors[k] + "\n";
+  CHECK_MESSAGE(ack_errors.empty(), ack_errors.size(), " problems after delivery, the first:\n",
+                first_ack_errors);
   CHECK(server.stop() == 0);
 }
 
