@@ -25,6 +25,18 @@ struct link {
   caf::actor conn;
   bool replaying = true;
   std::vector<held_frame> held;
+  // What the replay carried. Storage reads see writes whose batch has not
+  // committed yet, so a replayed message's live copy may still be on its
+  // way (it leaves the room after the commit): it must not go out twice.
+  std::unordered_map<std::string, std::int64_t> replayed_up_to; // room -> seq
+  std::unordered_set<std::string> replayed_directs;
+
+  bool covered(const delivery& d) const {
+    if (d.room.empty())
+      return replayed_directs.count(d.id) > 0;
+    auto it = replayed_up_to.find(d.room);
+    return it != replayed_up_to.end() && d.seq <= it->second;
+  }
 };
 
 struct user_state {
@@ -80,12 +92,10 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   auto deadline = now_ms() + st.settings.ack_timeout.count();
   frame_batch replay; // sent as one unit: it may exceed the write queue limit
   std::size_t count = 0;
-  std::unordered_set<std::string> replayed_directs;
-  std::unordered_map<std::string, std::int64_t> replayed_up_to; // room -> seq
   for (const auto& d : batch.directs) {
     replay.push_back(make_frame(direct_frame(d, true)));
     st.box.track(d.id, {}, 0, deadline);
-    replayed_directs.insert(d.id);
+    l->replayed_directs.insert(d.id);
     ++count;
   }
   for (const auto& backlog : batch.rooms) {
@@ -98,7 +108,7 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
     for (const auto& m : backlog.messages) {
       replay.push_back(make_frame(message_frame(m, true)));
       st.box.track(m.id, m.room, m.seq, deadline);
-      replayed_up_to[m.room] = m.seq;
+      l->replayed_up_to[m.room] = m.seq;
       ++count;
     }
   }
@@ -110,10 +120,8 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
       continue;
     }
     const auto& d = std::get<delivery_ptr>(h);
-    if (d->room.empty() ? replayed_directs.count(d->id) > 0
-                        : replayed_up_to.count(d->room) > 0 && d->seq <= replayed_up_to[d->room])
-      continue; // the replay carried it already
-    self->send(l->conn, deliver_atom::value, d->frame);
+    if (!l->covered(*d)) // else the replay carried it already
+      self->send(l->conn, deliver_atom::value, d->frame);
   }
   l->held.clear();
   l->replaying = false;
@@ -193,7 +201,8 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
     [self](attach_atom, const caf::actor& conn) {
       auto& st = self->state;
       ++st.attaches;
-      st.links.push_back(link{conn, true, {}});
+      st.links.emplace_back();
+      st.links.back().conn = conn;
       self->monitor(conn);
       if (st.rooms_pending == 0)
         start_replay(self, conn);
@@ -206,7 +215,7 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
       for (auto& l : st.links) {
         if (l.replaying)
           l.held.emplace_back(d);
-        else
+        else if (!l.covered(*d))
           self->send(l.conn, deliver_atom::value, d->frame);
       }
     },
