@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <optional>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -120,8 +121,25 @@ int run_server(const server_config& cfg) {
       await_exit(sys, *storage);
       return 1;
     }
+    // Raw TCP (JSON lines) is optional: tcp_port = 0 turns it off. Both
+    // ports are bound before either is announced.
+    std::optional<listener> raw;
+    if (cfg.tcp_port != 0) {
+      raw.emplace(ioc, ctx, listener::kind::tcp);
+      if (auto err = raw->open(cfg.bind, cfg.tcp_port); !err.empty()) {
+        log_error("cannot listen for TCP: " + err);
+        http.stop();
+        stop_actors();
+        await_exit(sys, *storage);
+        return 1;
+      }
+    }
     http.run();
     log_info("listening on http://" + cfg.bind + ":" + std::to_string(http.port()));
+    if (raw) {
+      raw->run();
+      log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port()));
+    }
 
     // SIGINT/SIGTERM: stop accepting, close every WebSocket with a close
     // frame (directory -> users -> connections), give the closes a moment
@@ -142,6 +160,8 @@ int run_server(const server_config& cfg) {
         return;
       log_info("signal " + std::to_string(sig) + ": shutting down");
       http.stop();
+      if (raw)
+        raw->stop();
       stop_actors();
       deadline = std::chrono::steady_clock::now() + 3s;
       wait_drained();

@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "transport/http_session.hpp"
 #include "transport/net.hpp"
+#include "transport/tcp_session.hpp"
 
 namespace chat {
 
@@ -16,8 +17,8 @@ void fail(const beast::error_code& ec, const char* what) {
 
 class listener_impl : public std::enable_shared_from_this<listener_impl> {
 public:
-  listener_impl(net::io_context& ioc, std::shared_ptr<server_context> ctx)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)) {
+  listener_impl(net::io_context& ioc, std::shared_ptr<server_context> ctx, listener::kind k)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)), kind_(k) {
   }
 
   std::string open(const std::string& address, std::uint16_t port) {
@@ -65,7 +66,10 @@ private:
       fail(ec, "accept");
     } else {
       socket.set_option(tcp::no_delay(true), ec); // Nagle adds ~20 ms here
-      std::make_shared<http_session>(std::move(socket), ctx_)->run();
+      if (kind_ == listener::kind::tcp)
+        std::make_shared<tcp_session>(std::move(socket), ctx_)->run();
+      else
+        std::make_shared<http_session>(std::move(socket), ctx_)->run();
     }
     accept();
   }
@@ -73,10 +77,11 @@ private:
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
   std::shared_ptr<server_context> ctx_;
+  listener::kind kind_;
 };
 
-listener::listener(net::io_context& ioc, std::shared_ptr<server_context> ctx)
-  : impl_(std::make_shared<listener_impl>(ioc, std::move(ctx))) {
+listener::listener(net::io_context& ioc, std::shared_ptr<server_context> ctx, kind k)
+  : impl_(std::make_shared<listener_impl>(ioc, std::move(ctx), k)) {
 }
 
 listener::~listener() = default;

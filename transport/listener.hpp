@@ -1,5 +1,6 @@
-// Accepts TCP connections on the HTTP port and hands each socket to an
-// http_session (which may upgrade it to a websocket_session).
+// Accepts TCP connections and hands each socket to a session: on the HTTP
+// port an http_session (which may upgrade it to a websocket_session), on the
+// raw TCP port a tcp_session (newline-delimited JSON).
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,11 @@ class listener_impl;
 
 class listener {
 public:
-  listener(boost::asio::io_context& ioc, std::shared_ptr<server_context> ctx);
+  /// What an accepted socket speaks.
+  enum class kind { http, tcp };
+
+  listener(boost::asio::io_context& ioc, std::shared_ptr<server_context> ctx,
+           kind k = kind::http);
   ~listener();
 
   /// Binds and listens; "" on success, else what failed (e.g. the port is

@@ -1,0 +1,39 @@
+// The first line of a raw TCP connection: parsing its credentials and
+// checking them with the auth registry (from a short-lived bridge actor, so
+// the I/O thread never waits). Private to transport/.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <caf/error.hpp>
+
+#include "actors/atoms.hpp"
+#include "transport/server_context.hpp"
+
+namespace chat {
+
+/// What an unauthorized first line is told.
+extern const char* const greeting_help;
+
+/// The first line's credentials: a login (name, password, server password)
+/// or a token.
+struct greeting {
+  bool login = false;
+  std::string name;
+  std::string password;
+  std::string server_password;
+  std::string token;
+};
+
+/// {"action":"login","body":{...}} or {"action":"auth","body":{"token"}};
+/// nullopt for anything else.
+std::optional<greeting> parse_greeting(const std::string& line);
+
+/// Checks `g`: login then auth with the new token, or auth alone. Exactly
+/// one of `ok` / `refused` runs, on a CAF thread.
+void authorize(server_context& ctx, greeting g, std::function<void(session_info)> ok,
+               std::function<void(caf::error)> refused);
+
+} // namespace chat

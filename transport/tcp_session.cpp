@@ -1,0 +1,317 @@
+#include "transport/tcp_session.hpp"
+
+#include "transport/tcp_login.hpp"
+
+#include <iterator>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/chat_error.hpp"
+#include "actors/connection.hpp"
+#include "actors/frames.hpp"
+#include "common/log.hpp"
+
+namespace chat {
+
+
+tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx)
+  : socket_(std::move(socket)),
+    timer_(socket_.get_executor()),
+    chunk_(read_chunk),
+    ctx_(std::move(ctx)) {
+  id_ = "c" + std::to_string(ctx_->next_connection_id++);
+}
+
+tcp_session::~tcp_session() {
+  if (connected_) {
+    auto live = --ctx_->live_connections;
+    log_info("disconnect conn=" + id_ + " user=" + session_.who.name
+             + " transport=tcp live=" + std::to_string(live));
+  }
+}
+
+void tcp_session::run() {
+  // The socket was accepted on a strand: start on it.
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    self->timer_.expires_after(self->ctx_->cfg.handshake_timeout);
+    self->timer_.async_wait([self](beast::error_code ec) {
+      if (!ec && self->phase_ != phase::open)
+        self->refuse("login timed out");
+    });
+    self->do_read();
+  });
+}
+
+// -- reading ------------------------------------------------------------------
+
+void tcp_session::do_read() {
+  if (reading_ || peer_done_ || finished_)
+    return;
+  reading_ = true;
+  socket_.async_read_some(net::buffer(chunk_),
+                          beast::bind_front_handler(&tcp_session::on_read,
+                                                    shared_from_this()));
+}
+
+void tcp_session::on_read(beast::error_code ec, std::size_t bytes) {
+  reading_ = false;
+  if (finished_)
+    return;
+  if (ec) {
+    fail(ec, "tcp read");
+    peer_done_ = true;
+    if (shut_down_)
+      return finish();
+    if (closing_)
+      return; // do_shutdown finishes once the queue is written
+    if (phase_ != phase::open)
+      return start_close();
+    // A half-close: the actor answers what it already got, then calls
+    // close(), which flushes and shuts down. In case it never does:
+    detach();
+    timer_.expires_after(linger_timeout);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->finish();
+    });
+    return;
+  }
+  if (closing_)
+    return do_read(); // drain until the peer closes its side
+  in_.append(chunk_.data(), bytes);
+  take_lines();
+  if (phase_ != phase::authorizing)
+    do_read(); // while authorizing, lines wait in in_ (read resumes after)
+}
+
+void tcp_session::take_lines() {
+  auto max = ctx_->actor_cfg.max_frame_bytes;
+  std::size_t pos = 0;
+  while (!closing_ && phase_ != phase::authorizing) {
+    auto nl = in_.find('\n', pos);
+    if (nl == std::string::npos)
+      break;
+    std::string line = in_.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (discarding_) { // the tail of an over-long line
+      discarding_ = false;
+      continue;
+    }
+    if (line.size() > max) {
+      reply_error(chat_errc::too_large, "line exceeds max_frame_bytes");
+      continue;
+    }
+    on_line(std::move(line));
+  }
+  in_.erase(0, pos);
+  if (!closing_ && phase_ != phase::authorizing && in_.size() > max) {
+    // No newline within max_frame_bytes: answer once, drop up to the newline.
+    in_.clear();
+    if (!discarding_)
+      reply_error(chat_errc::too_large, "line exceeds max_frame_bytes");
+    discarding_ = true;
+  }
+}
+
+void tcp_session::on_line(std::string line) {
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  if (line.empty())
+    return; // blank lines are keep-alives at most
+  if (phase_ == phase::greeting)
+    return on_greeting(line);
+  caf::anon_send(conn_, frame_atom::value, std::move(line));
+}
+
+// -- login --------------------------------------------------------------------
+
+void tcp_session::reply_error(chat_errc code, const std::string& message) {
+  if (phase_ != phase::open)
+    return refuse(greeting_help);
+  enqueue(std::make_shared<const std::string>(error_frame(code, message, "")));
+}
+
+void tcp_session::on_greeting(const std::string& line) {
+  auto g = parse_greeting(line);
+  if (!g)
+    return refuse(greeting_help);
+  phase_ = phase::authorizing;
+  auto self = shared_from_this();
+  authorize(*ctx_, std::move(*g),
+    [self](session_info s) {
+      net::post(self->socket_.get_executor(), [self, s = std::move(s)]() mutable {
+        self->on_authorized(std::move(s));
+      });
+    },
+    [self](caf::error err) {
+      net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
+        // Whatever failed (credentials, a timeout), this socket is not in.
+        self->refuse(error_text(err));
+      });
+    });
+}
+
+void tcp_session::on_authorized(session_info session) {
+  if (closing_ || finished_)
+    return; // the login deadline passed meanwhile
+  timer_.cancel();
+  phase_ = phase::open;
+  connected_ = true;
+  session_ = std::move(session);
+  auto live = ++ctx_->live_connections;
+  log_info("connect conn=" + id_ + " user=" + session_.who.name
+           + " transport=tcp live=" + std::to_string(live));
+  conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
+                                                        ctx_->directory, ctx_->registry,
+                                                        ctx_->storage, ctx_->actor_cfg});
+  take_lines(); // pipelined after the login line
+  do_read();
+}
+
+void tcp_session::refuse(const std::string& message) {
+  if (closing_)
+    return;
+  queue_.push_back({std::make_shared<const std::string>(
+                      error_frame(chat_errc::unauthorized, message, "")),
+                    false});
+  if (in_flight_.empty())
+    do_write();
+  start_close();
+}
+
+// -- writing ------------------------------------------------------------------
+
+void tcp_session::send(frame_ptr frame) {
+  net::post(socket_.get_executor(),
+            [self = shared_from_this(), frame = std::move(frame)]() mutable {
+              self->enqueue(std::move(frame));
+            });
+}
+
+void tcp_session::send_batch(frame_batch frames) {
+  net::post(socket_.get_executor(),
+            [self = shared_from_this(), frames = std::move(frames)]() mutable {
+              self->enqueue_batch(std::move(frames));
+            });
+}
+
+void tcp_session::close(std::uint16_t, std::string) {
+  // TCP has no close frame: what is queued goes out, then a FIN.
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->start_close(); });
+}
+
+void tcp_session::enqueue(frame_ptr frame) {
+  if (closing_)
+    return;
+  if (counted_ >= ctx_->cfg.write_queue_max) {
+    // A slow consumer must not hold memory hostage; what it missed is
+    // replayed on reconnect. The frames being written stay alive.
+    log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
+             + " transport=tcp: write queue full");
+    queue_.clear();
+    counted_ = 0;
+    for (auto& q : in_flight_)
+      counted_ += q.counted ? 1 : 0;
+    return start_close();
+  }
+  ++counted_;
+  queue_.push_back({std::move(frame), true});
+  if (in_flight_.empty())
+    do_write();
+}
+
+void tcp_session::enqueue_batch(frame_batch frames) {
+  if (closing_ || frames.empty())
+    return;
+  for (auto& f : frames)
+    queue_.push_back({std::move(f), false});
+  if (in_flight_.empty())
+    do_write();
+}
+
+void tcp_session::do_write() {
+  // Everything waiting goes out in one gather write: one syscall for many
+  // frames is what keeps loopback throughput up.
+  static const char newline = '\n';
+  in_flight_.assign(std::make_move_iterator(queue_.begin()),
+                    std::make_move_iterator(queue_.end()));
+  queue_.clear();
+  std::vector<net::const_buffer> buffers;
+  buffers.reserve(2 * in_flight_.size());
+  for (auto& q : in_flight_) {
+    buffers.push_back(net::buffer(*q.frame));
+    buffers.push_back(net::buffer(&newline, 1));
+  }
+  net::async_write(socket_, std::move(buffers),
+                   beast::bind_front_handler(&tcp_session::on_write, shared_from_this()));
+}
+
+void tcp_session::on_write(beast::error_code ec, std::size_t) {
+  if (ec) {
+    fail(ec, "tcp write");
+    in_flight_.clear();
+    queue_.clear();
+    counted_ = 0;
+    closing_ = true;
+    return finish();
+  }
+  for (auto& q : in_flight_)
+    if (q.counted && counted_ > 0)
+      --counted_;
+  in_flight_.clear();
+  if (!queue_.empty())
+    return do_write();
+  if (closing_)
+    do_shutdown();
+}
+
+// -- closing ------------------------------------------------------------------
+
+void tcp_session::start_close() {
+  if (closing_ || finished_)
+    return;
+  closing_ = true;
+  do_read(); // drain, and learn when the peer closes its side
+  if (in_flight_.empty()) // else the last write shuts down
+    do_shutdown();
+}
+
+void tcp_session::do_shutdown() {
+  if (shut_down_ || finished_)
+    return;
+  shut_down_ = true;
+  beast::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (peer_done_ || ec)
+    return finish();
+  // Closing with unread input could reset the connection and lose what we
+  // wrote: wait (briefly) for the peer's FIN instead.
+  timer_.expires_after(linger_timeout);
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->finish();
+  });
+}
+
+void tcp_session::finish() {
+  if (finished_)
+    return;
+  finished_ = true;
+  timer_.cancel();
+  beast::error_code ec;
+  socket_.close(ec);
+  detach();
+}
+
+void tcp_session::detach() {
+  if (conn_) {
+    caf::anon_send(conn_, close_atom::value);
+    // The actor keeps a reference to this session until it quits; dropping
+    // ours breaks the cycle.
+    conn_ = nullptr;
+  }
+}
+
+} // namespace chat

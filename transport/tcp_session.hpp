@@ -1,0 +1,96 @@
+// One raw TCP connection in JSON mode: newline-delimited JSON, one object per
+// line, the WebSocket envelope and frames. The first line logs in or
+// authenticates (through a short-lived bridge actor, never a blocking
+// request); after that the session bridges to its connection actor exactly
+// as websocket_session does: lines go to the actor as frame_atom messages,
+// the actor's frames come back through send(), which only posts to this
+// socket's strand. Owns the socket, its read buffer and a bounded write
+// queue whose waiting frames go out in one gather write. Private to transport/.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "actors/chat_error.hpp"
+#include "actors/connection_sink.hpp"
+#include "transport/net.hpp"
+#include "transport/server_context.hpp"
+
+namespace chat {
+
+class tcp_session : public connection_sink,
+                    public std::enable_shared_from_this<tcp_session> {
+public:
+  /// Bytes asked of the socket per read.
+  static constexpr std::size_t read_chunk = 16384;
+  /// After we shut down our side, how long the peer has to close its own
+  /// before the socket is closed regardless.
+  static constexpr std::chrono::seconds linger_timeout{2};
+
+  tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx);
+  ~tcp_session() override;
+
+  /// Starts reading the first (login or auth) line.
+  void run();
+
+  // connection_sink: callable from any thread.
+  void send(frame_ptr frame) override;
+  void send_batch(frame_batch frames) override;
+  void close(std::uint16_t code, std::string reason) override;
+
+private:
+  enum class phase { greeting, authorizing, open };
+
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void take_lines(); // hands every complete line in in_ on
+  void on_line(std::string line);
+  void on_greeting(const std::string& line);
+  void on_authorized(session_info session);
+  void refuse(const std::string& message);
+  void reply_error(chat_errc code, const std::string& message);
+  void enqueue(frame_ptr frame);
+  void enqueue_batch(frame_batch frames);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void start_close();
+  void do_shutdown(); // everything is written: FIN, then wait for the peer's
+  void finish();      // close the socket and detach
+  void detach();      // the socket is done: tell the actor, once
+
+  tcp::socket socket_;
+  net::steady_timer timer_; // login deadline, then the linger after shutdown
+  std::string in_;          // bytes read, not yet a complete line
+  std::vector<char> chunk_;
+  bool discarding_ = false; // an over-long line: drop bytes up to its newline
+  bool reading_ = false;
+  bool peer_done_ = false;  // EOF or a read error
+  phase phase_ = phase::greeting;
+
+  // queue_ waits; in_flight_ is being written in one gather write. A
+  // replay's frames are not counted against write_queue_max.
+  struct queued {
+    frame_ptr frame;
+    bool counted;
+  };
+  std::deque<queued> queue_;
+  std::vector<queued> in_flight_;
+  std::size_t counted_ = 0; // counted frames in queue_ and in_flight_
+  bool closing_ = false;    // no more frames accepted
+  bool shut_down_ = false;  // our FIN is out
+  bool finished_ = false;
+  bool connected_ = false;  // authorized: counted in live_connections
+
+  std::shared_ptr<server_context> ctx_;
+  session_info session_;
+  std::string id_;
+  caf::actor conn_;
+};
+
+} // namespace chat
