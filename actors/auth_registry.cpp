@@ -210,6 +210,14 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
+    [self](user_atom, const std::string& name) -> caf::result<identity> {
+      auto& users = self->state.users;
+      auto it = users.find(name);
+      // An empty hash is a registration still being hashed: not a user yet.
+      if (it == users.end() || it->second.password_hash.empty())
+        return make_error(chat_errc::unknown_user, "no user called " + name);
+      return identity{it->second.user_id, it->second.name};
+    },
     [self](watch_atom, const std::string& digest, const caf::actor& conn) {
       self->state.watchers.emplace(digest, conn);
       self->monitor(conn);

@@ -8,6 +8,7 @@
 //   (login_atom, name, password, server_password) -> login_result
 //        errors: unauthorized, busy
 //   (auth_atom, token)               -> session_info; error: unauthorized
+//   (user_atom, name)                -> identity; error: unknown_user
 //   (logout_atom, token)             -> bool; the token's watchers get
 //        close_atom; error: unauthorized
 //   (watch_atom, token_hash, caf::actor connection): close `connection`

@@ -286,10 +286,17 @@ caf::behavior connection(connection_actor* self, connection_params params) {
   self
     ->request(st.params.directory, st.params.settings.request_timeout, user_atom::value,
               st.params.session.who, caf::actor{self})
-    .await([self](const caf::actor& user) { self->state.user = user; },
-           [self](const caf::error&) {
-             close_and_quit(self, 1011, "server busy, try again");
-           });
+    .await(
+      [self](const caf::actor& user) {
+        self->state.user = user;
+        // And none before the user is online in its rooms.
+        self->request(user, self->state.params.settings.request_timeout, start_atom::value)
+          .await([](bool) {},
+                 [self](const caf::error&) {
+                   close_and_quit(self, 1011, "server busy, try again");
+                 });
+      },
+      [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
   return {
     [self](frame_atom, const std::string& text) {
       auto& st = self->state;

@@ -44,6 +44,7 @@ struct user_state {
   std::vector<link> links;
   mailbox box;
   std::size_t rooms_pending = 0; // rooms not yet told we are online
+  std::vector<caf::response_promise> online_waiters; // (start_atom) askers
   std::uint64_t attaches = 0;
   caf::actor directory;
   caf::actor storage;
@@ -144,6 +145,9 @@ void start_replay(user_actor* self, const caf::actor& conn) {
 // All rooms know we are online: replays may start (none can miss a message
 // now: what is not in the replay will arrive live).
 void rooms_ready(user_actor* self) {
+  for (auto& rp : self->state.online_waiters)
+    rp.deliver(true);
+  self->state.online_waiters.clear();
   for (auto& l : self->state.links)
     if (l.replaying)
       start_replay(self, l.conn);
@@ -234,6 +238,17 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
     [self](ack_atom, const id_list& ids) {
       persist(self, self->state.box.ack(ids));
       return static_cast<std::uint64_t>(ids.size());
+    },
+    [self](start_atom) {
+      // Answered once every room knows the user is online, so a connection
+      // that waits for it sees itself online in `who` from its first frame.
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      if (st.rooms_pending == 0)
+        rp.deliver(true);
+      else
+        st.online_waiters.push_back(rp);
+      return rp;
     },
     [self](tick_atom) { check_idle(self); },
     [self](close_atom) {

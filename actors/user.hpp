@@ -12,6 +12,7 @@
 //   (deliver_atom, frame_ptr): a frame that needs no ack (presence).
 //   (member_atom, room, int64 last_seq) / (leave_atom, room): from rooms.
 //   (ack_atom, id_list) -> uint64 (ids taken): from a connection.
+//   (start_atom) -> bool: answered once every room knows the user is online.
 //   (close_atom): from the directory: quit.
 // With no connection and nothing in flight (ack deadlines passed) it tells
 // the directory (idle_atom, user_id, attaches seen); the directory retires it

@@ -1,5 +1,7 @@
 #include "transport/tcp_login.hpp"
 
+#include <tuple>
+
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
@@ -7,17 +9,40 @@ namespace chat {
 
 namespace {
 using json = nlohmann::json;
+
+// {"name","password","room"} plus an optional "server_password": line mode.
+std::optional<greeting> parse_line_login(const json& doc) {
+  greeting g;
+  g.login = true;
+  g.line_mode = true;
+  for (auto [key, out, required] : {std::tuple{"name", &g.name, true},
+                                    std::tuple{"password", &g.password, true},
+                                    std::tuple{"room", &g.room, true},
+                                    std::tuple{"server_password", &g.server_password, false}}) {
+    auto it = doc.find(key);
+    if (it == doc.end() && !required)
+      continue;
+    if (it == doc.end() || !it->is_string())
+      return std::nullopt;
+    *out = it->get<std::string>();
+  }
+  return g;
+}
+
 } // namespace
 
 const char* const greeting_help
   = R"(the first line must be {"action":"login","body":{"name","password"}})"
-    R"( or {"action":"auth","body":{"token"}})";
+    R"( or {"action":"auth","body":{"token"}},)"
+    R"( or {"name","password","room"} for line mode)";
 
 std::optional<greeting> parse_greeting(const std::string& line) {
   auto doc = json::parse(line, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     return std::nullopt;
   auto action = doc.find("action");
+  if (action == doc.end() && doc.contains("room"))
+    return parse_line_login(doc);
   auto body = doc.find("body");
   if (action == doc.end() || !action->is_string() || body == doc.end() || !body->is_object())
     return std::nullopt;
@@ -73,5 +98,15 @@ void authorize(server_context& ctx, greeting g, std::function<void(session_info)
   });
 }
 
+void resolve_user(server_context& ctx, std::string name, std::function<void(identity)> ok,
+                  std::function<void(caf::error)> failed) {
+  auto timeout = ctx.actor_cfg.request_timeout;
+  auto registry = ctx.registry;
+  ctx.sys.spawn([=](caf::event_based_actor* self) {
+    self->request(registry, timeout, user_atom::value, name)
+      .then([=](identity& who) { ok(std::move(who)); },
+            [=](caf::error& err) { failed(std::move(err)); });
+  });
+}
 
 } // namespace chat

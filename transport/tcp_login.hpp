@@ -18,9 +18,11 @@ namespace chat {
 extern const char* const greeting_help;
 
 /// The first line's credentials: a login (name, password, server password)
-/// or a token.
+/// or a token. A line-mode login also names the room to join.
 struct greeting {
   bool login = false;
+  bool line_mode = false;
+  std::string room;
   std::string name;
   std::string password;
   std::string server_password;
@@ -28,12 +30,18 @@ struct greeting {
 };
 
 /// {"action":"login","body":{...}} or {"action":"auth","body":{"token"}};
-/// nullopt for anything else.
+/// {"name","password","room"} (no "action") for line mode; nullopt for
+/// anything else.
 std::optional<greeting> parse_greeting(const std::string& line);
 
 /// Checks `g`: login then auth with the new token, or auth alone. Exactly
 /// one of `ok` / `refused` runs, on a CAF thread.
 void authorize(server_context& ctx, greeting g, std::function<void(session_info)> ok,
                std::function<void(caf::error)> refused);
+
+/// Looks up the user called `name` (for a line-mode /dm). Exactly one of
+/// `ok` / `failed` runs, on a CAF thread.
+void resolve_user(server_context& ctx, std::string name, std::function<void(identity)> ok,
+                  std::function<void(caf::error)> failed);
 
 } // namespace chat

@@ -122,6 +122,8 @@ void tcp_session::on_line(std::string line) {
     return; // blank lines are keep-alives at most
   if (phase_ == phase::greeting)
     return on_greeting(line);
+  if (line_mode_)
+    return on_text_line(line);
   caf::anon_send(conn_, frame_atom::value, std::move(line));
 }
 
@@ -138,6 +140,8 @@ void tcp_session::on_greeting(const std::string& line) {
   if (!g)
     return refuse(greeting_help);
   phase_ = phase::authorizing;
+  line_mode_ = g->line_mode;
+  room_ = g->room;
   auto self = shared_from_this();
   authorize(*ctx_, std::move(*g),
     [self](session_info s) {
@@ -166,6 +170,8 @@ void tcp_session::on_authorized(session_info session) {
   conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
                                                         ctx_->directory, ctx_->registry,
                                                         ctx_->storage, ctx_->actor_cfg});
+  if (line_mode_) // as if the client had sent it after its login
+    to_actor({{"action", "join"}, {"target", room_}});
   take_lines(); // pipelined after the login line
   do_read();
 }
@@ -173,8 +179,10 @@ void tcp_session::on_authorized(session_info session) {
 void tcp_session::refuse(const std::string& message) {
   if (closing_)
     return;
-  queue_.push_back({std::make_shared<const std::string>(
-                      error_frame(chat_errc::unauthorized, message, "")),
+  std::string ack;
+  queue_.push_back({to_line(std::make_shared<const std::string>(
+                              error_frame(chat_errc::unauthorized, message, "")),
+                            ack),
                     false});
   if (in_flight_.empty())
     do_write();
@@ -205,6 +213,9 @@ void tcp_session::close(std::uint16_t, std::string) {
 void tcp_session::enqueue(frame_ptr frame) {
   if (closing_)
     return;
+  std::string ack;
+  if (!(frame = to_line(frame, ack)))
+    return; // not shown in line mode
   if (counted_ >= ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory hostage; what it missed is
     // replayed on reconnect. The frames being written stay alive.
@@ -217,7 +228,7 @@ void tcp_session::enqueue(frame_ptr frame) {
     return start_close();
   }
   ++counted_;
-  queue_.push_back({std::move(frame), true});
+  queue_.push_back({std::move(frame), true, std::move(ack)});
   if (in_flight_.empty())
     do_write();
 }
@@ -225,9 +236,12 @@ void tcp_session::enqueue(frame_ptr frame) {
 void tcp_session::enqueue_batch(frame_batch frames) {
   if (closing_ || frames.empty())
     return;
-  for (auto& f : frames)
-    queue_.push_back({std::move(f), false});
-  if (in_flight_.empty())
+  for (auto& f : frames) {
+    std::string ack;
+    if (auto out = to_line(f, ack))
+      queue_.push_back({std::move(out), false, std::move(ack)});
+  }
+  if (in_flight_.empty() && !queue_.empty())
     do_write();
 }
 
@@ -260,6 +274,7 @@ void tcp_session::on_write(beast::error_code ec, std::size_t) {
   for (auto& q : in_flight_)
     if (q.counted && counted_ > 0)
       --counted_;
+  ack_written();
   in_flight_.clear();
   if (!queue_.empty())
     return do_write();

@@ -6,6 +6,11 @@
 // the actor's frames come back through send(), which only posts to this
 // socket's strand. Owns the socket, its read buffer and a bounded write
 // queue whose waiting frames go out in one gather write. Private to transport/.
+//
+// Line mode (a first line {"name","password","room"}) puts text in between:
+// typed lines and "/" commands become frames (tcp_line_mode.cpp), frames
+// become readable lines (line_format), and shown messages are acked once
+// written.
 #pragma once
 
 #include <chrono>
@@ -16,6 +21,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "actors/chat_error.hpp"
 #include "actors/connection_sink.hpp"
@@ -55,6 +61,12 @@ private:
   void on_authorized(session_info session);
   void refuse(const std::string& message);
   void reply_error(chat_errc code, const std::string& message);
+  // Line mode (tcp_line_mode.cpp).
+  void on_text_line(const std::string& line);
+  void to_actor(const nlohmann::json& frame);
+  frame_ptr to_line(const frame_ptr& frame, std::string& ack);
+  void ack_written();
+
   void enqueue(frame_ptr frame);
   void enqueue_batch(frame_batch frames);
   void do_write();
@@ -78,6 +90,7 @@ private:
   struct queued {
     frame_ptr frame;
     bool counted;
+    std::string ack = {}; // line mode: the id to ack once written
   };
   std::deque<queued> queue_;
   std::vector<queued> in_flight_;
@@ -91,6 +104,10 @@ private:
   session_info session_;
   std::string id_;
   caf::actor conn_;
+
+  bool line_mode_ = false;
+  std::string room_;    // line mode: where plain lines go
+  std::string joining_; // line mode: becomes room_ when its joined arrives
 };
 
 } // namespace chat

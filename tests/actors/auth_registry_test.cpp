@@ -127,6 +127,17 @@ TEST_CASE_FIXTURE(fixture, "login gives a token that identifies the user") {
   CHECK(check("not-a-token").second == chat::chat_errc::unauthorized);
 }
 
+TEST_CASE_FIXTURE(fixture, "a user name resolves to its identity") {
+  auto [who, e1] = enroll("dave", "password1");
+  REQUIRE_FALSE(e1);
+  auto [found, e2] = ask<chat::identity>(chat::user_atom::value, std::string{"dave"});
+  REQUIRE_FALSE(e2);
+  CHECK(found.user_id == who.user_id);
+  CHECK(found.name == "dave");
+  CHECK(ask<chat::identity>(chat::user_atom::value, std::string{"nobody"}).second
+        == chat::chat_errc::unknown_user);
+}
+
 TEST_CASE_FIXTURE(short_lived_tokens, "tokens stop working once expired") {
   enroll("dave", "password1");
   auto [res, err] = login("dave", "password1");

@@ -28,16 +28,7 @@ struct tcp_fixture {
   explicit tcp_fixture(server_process::overrides extra = {}) {
     extra["limits.messages_per_second"] = "100000";
     extra["limits.burst"] = "100000";
-    for (int attempt = 0; !server; ++attempt) {
-      tcp_port = free_port();
-      extra["server.tcp_port"] = std::to_string(tcp_port);
-      try {
-        server = std::make_unique<server_process>(extra);
-      } catch (const std::exception&) {
-        if (attempt == 2)
-          throw;
-      }
-    }
+    server = start_with_tcp(extra, tcp_port);
     REQUIRE(server->wait_for_output("listening on tcp://127.0.0.1:" + std::to_string(tcp_port)));
   }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp" // type_of
 
 namespace chat::test {
@@ -155,5 +157,21 @@ private:
   int refs_ = 0;
 };
 
+
+/// Starts a server with the raw TCP port on a port that was free a moment
+/// ago, retrying (3 tries) if it was taken in between; `tcp_port` gets it.
+inline std::unique_ptr<server_process> start_with_tcp(server_process::overrides extra,
+                                                      std::uint16_t& tcp_port) {
+  for (int attempt = 0;; ++attempt) {
+    tcp_port = free_port();
+    extra["server.tcp_port"] = std::to_string(tcp_port);
+    try {
+      return std::make_unique<server_process>(extra);
+    } catch (const std::exception&) {
+      if (attempt == 2)
+        throw;
+    }
+  }
+}
 
 } // namespace chat::test

@@ -1,0 +1,89 @@
+// tcp_session's line mode: typed lines and "/" commands in, readable lines
+// out, and the acks for what was shown. Everything here runs on the
+// session's strand; a /dm's name lookup goes through a bridge actor
+// (resolve_user) and comes back with net::post.
+#include "transport/tcp_session.hpp"
+
+#include <caf/send.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/frames.hpp"
+#include "transport/line_format.hpp"
+#include "transport/tcp_login.hpp"
+
+namespace chat {
+
+namespace {
+using json = nlohmann::json;
+} // namespace
+
+void tcp_session::on_text_line(const std::string& line) {
+  using kind = line_command::kind;
+  auto cmd = parse_line(line);
+  switch (cmd.what) {
+    case kind::quit:
+      return start_close();
+    case kind::bad:
+      return reply_error(chat_errc::bad_request, cmd.text);
+    case kind::join:
+      joining_ = cmd.arg;
+      return to_actor(command_frame(cmd, room_));
+    case kind::dm: {
+      auto self = shared_from_this();
+      auto text = cmd.text;
+      resolve_user(*ctx_, cmd.arg,
+        [self, text](identity who) {
+          net::post(self->socket_.get_executor(), [self, text, who] {
+            self->to_actor({{"action", "dm"}, {"target", who.user_id},
+                            {"body", {{"text", text}}}});
+          });
+        },
+        [self](caf::error err) {
+          net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
+            self->reply_error(to_chat_errc(err), error_text(err));
+          });
+        });
+      return;
+    }
+    default:
+      return to_actor(command_frame(cmd, room_));
+  }
+}
+
+void tcp_session::to_actor(const json& frame) {
+  if (conn_ && !closing_)
+    caf::anon_send(conn_, frame_atom::value, frame.dump());
+}
+
+frame_ptr tcp_session::to_line(const frame_ptr& frame, std::string& ack) {
+  if (!line_mode_)
+    return frame;
+  auto doc = json::parse(*frame, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return nullptr;
+  if (doc.value("type", "") == "joined" && doc.value("room", "") == joining_) {
+    room_ = joining_; // a /join succeeded: its room is the current one now
+    joining_.clear();
+  }
+  auto text = format_frame(doc);
+  if (!text)
+    return nullptr;
+  ack = ack_id(doc).value_or("");
+  return std::make_shared<const std::string>(std::move(*text));
+}
+
+void tcp_session::ack_written() {
+  // In line mode a message counts as acked once it is on the wire: the
+  // user has no other way to ack. Its "acked" reply is not shown.
+  if (!line_mode_ || !conn_)
+    return;
+  json ids = json::array();
+  for (auto& q : in_flight_)
+    if (!q.ack.empty())
+      ids.push_back(q.ack);
+  if (!ids.empty())
+    caf::anon_send(conn_, frame_atom::value,
+                   json{{"action", "ack"}, {"body", {{"ids", std::move(ids)}}}}.dump());
+}
+
+} // namespace chat
