@@ -1,0 +1,26 @@
+// The HTTP half of the client: POST /register and POST /login on the server's
+// HTTP port, blocking (run before the event loop needs to be responsive).
+#pragma once
+
+#include <string>
+
+#include "cli/options.hpp"
+
+namespace chat::cli {
+
+struct http_answer {
+  int status = 0;     // 0: no answer (see error)
+  std::string error;
+  std::string body;
+};
+
+/// POSTs {"name","password"} to `target` ("/login", "/register").
+http_answer post_credentials(const endpoint& http, const std::string& target,
+                             const std::string& name, const std::string& password);
+
+/// Logs in; returns the token, or "" with `status` (401 bad credentials,
+/// 0 unreachable) and `error` set.
+std::string login(const endpoint& http, const std::string& name, const std::string& password,
+                  int& status, std::string& error);
+
+} // namespace chat::cli
