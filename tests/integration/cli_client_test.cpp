@@ -267,6 +267,37 @@ TEST_CASE("--listen prints messages replayed from while it was offline") {
   CHECK((*replayed)["count"] == 0);
 }
 
+TEST_CASE("--listen reconnects after a server restart and resumes") {
+  // A fixed HTTP port, so the restarted server is where the client looks.
+  std::uint16_t tcp_port = 0;
+  auto http_port = free_port();
+  auto server = start_with_tcp({{"server.http_port", std::to_string(http_port)}}, tcp_port);
+  REQUIRE(server->port() == http_port);
+  temp_dir files;
+  auto password_file = files.write("password", "password123\n");
+  auto alice = make_account(http_port, "alice");
+  auto bob = make_account(http_port, "bob");
+  auto ws = open_session(http_port, bob.token);
+  REQUIRE(ws.read_type("replayed"));
+  REQUIRE(ws.call(make_frame("join", "devroom")));
+  cli_process cli({"--url", "ws://127.0.0.1:" + std::to_string(http_port), "--name", "alice",
+                   "--password-file", password_file, "--listen", "devroom", "--count", "2"});
+  REQUIRE(ws.read_until([](const json& m) {
+    return type_of(m) == "presence" && m["user"]["name"] == "alice";
+  }, 10s));
+  REQUIRE(ws.call(make_frame("send", "devroom", {{"text", "before restart"}})));
+  REQUIRE(cli.wait_output("before restart"));
+  REQUIRE(server->stop() == 0);
+  server->restart();
+  REQUIRE(server->port() == http_port);
+  auto again = open_session(http_port, bob.token); // tokens survive restarts
+  REQUIRE(again.read_type("replayed"));
+  REQUIRE(again.call(make_frame("send", "devroom", {{"text", "after restart"}})));
+  CHECK(cli.wait_exit() == 0); // it came back by itself and got the second message
+  INFO("output: ", cli.output);
+  CHECK(cli.output.find("[devroom] bob: after restart") != std::string::npos);
+}
+
 TEST_CASE("interactive: a typed line goes to the joined room, /quit exits 0") {
   cli_fixture f;
   auto bob = make_account(f.server->port(), "bob");
