@@ -182,29 +182,49 @@ void on_rooms(connection_actor* self, client_request& req) {
       [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 
-// {"action":"dm","target":"<user_id>","body":{...}}: stored first, then
-// routed to the recipient's user actor if it is online.
+// Stores a direct to `to_user` (an id), confirms it, then routes it to the
+// recipient's user actor if it is online.
+void store_dm(connection_actor* self, std::string to_user, std::string body,
+              const std::string& ref) {
+  auto& st = self->state;
+  direct_message msg{{}, std::move(to_user), st.params.session.who.user_id,
+                     st.params.session.who.name, std::move(body), now_ms()};
+  self->request(st.params.storage, st.params.settings.request_timeout, append_atom::value,
+                std::move(msg))
+    .then(
+      [self, ref](const direct_message& stored) {
+        auto& st = self->state;
+        st.send(direct_sent_frame(ref, stored));
+        auto d = std::make_shared<const delivery>(
+          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0});
+        self->send(st.params.directory, direct_atom::value, stored.to_user, d);
+      },
+      [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
+// {"action":"dm","target":"<user_id>" or "@<name>","body":{...}}.
 void on_dm(connection_actor* self, client_request& req) {
   auto& st = self->state;
   if (req.target.empty() || req.target.size() > 64) {
-    st.send_error(chat_errc::bad_request, "target must be a user id", req.ref);
+    st.send_error(chat_errc::bad_request, "target must be a user id or @name", req.ref);
     return;
   }
   if (!req.body.is_object()) {
     st.send_error(chat_errc::bad_request, "body must be a JSON object", req.ref);
     return;
   }
-  direct_message msg{{}, req.target, st.params.session.who.user_id,
-                     st.params.session.who.name, req.body.dump(), now_ms()};
-  self->request(st.params.storage, st.params.settings.request_timeout, append_atom::value,
-                std::move(msg))
-    .then(
-      [self, ref = req.ref](const direct_message& stored) {
-        auto& st = self->state;
-        st.send(direct_sent_frame(ref, stored));
-        auto d = std::make_shared<const delivery>(
-          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0});
-        self->send(st.params.directory, direct_atom::value, stored.to_user, d);
+  if (req.target.front() != '@') {
+    store_dm(self, req.target, req.body.dump(), req.ref);
+    return;
+  }
+  // By name: the registry knows names. Later frames wait (await) so that
+  // directs keep the order they were sent in.
+  self
+    ->request(st.params.registry, st.params.settings.request_timeout, user_atom::value,
+              req.target.substr(1))
+    .await(
+      [self, body = req.body.dump(), ref = req.ref](const identity& who) {
+        store_dm(self, who.user_id, body, ref);
       },
       [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }

@@ -218,6 +218,8 @@ struct app {
       conn->send(frame("leave", current, nullptr, request_ref()));
     } else if (cmd == "/dm" && rest.find(' ') != std::string::npos) {
       auto to = rest.substr(0, rest.find(' '));
+      if (!to.empty() && to.front() != '@')
+        to = "@" + to; // by name: the server resolves it
       conn->send(frame("dm", to, {{"text", rest.substr(rest.find(' ') + 1)}}, request_ref()));
     } else if (cmd == "/who") {
       conn->send(frame("who", current, nullptr, request_ref()));
@@ -242,7 +244,7 @@ struct app {
           finish(0);
       });
     } else {
-      print("! commands: /join ROOM, /leave, /dm USER_ID TEXT, /who, /rooms, /history [PAGE], "
+      print("! commands: /join ROOM, /leave, /dm NAME TEXT, /who, /rooms, /history [PAGE], "
             "/quit, //text sends /text");
     }
   }

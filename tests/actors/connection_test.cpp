@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/auth_registry.hpp"
+#include "actors/chat_error.hpp"
 #include "actors/directory.hpp"
 #include "fake_storage.hpp"
 
@@ -77,7 +78,12 @@ struct fixture {
   caf::actor storage = chat::test::spawn_fake_storage(sys);
   caf::actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::actor registry = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](chat::watch_atom, const std::string&, const caf::actor&) {}};
+    return {[](chat::watch_atom, const std::string&, const caf::actor&) {},
+            [](chat::user_atom, const std::string& name) -> caf::result<chat::identity> {
+              if (name == "bob")
+                return chat::identity{"u2", "bob"};
+              return chat::make_error(chat::chat_errc::unknown_user, "no such user");
+            }};
   });
   std::vector<caf::actor> conns;
 
@@ -197,6 +203,13 @@ TEST_CASE_FIXTURE(fixture, "a dm is stored, confirmed and delivered to the recip
   CHECK(direct["to"] == "u2");
   CHECK(direct["body"]["text"] == "psst");
   CHECK_FALSE(direct.contains("replay"));
+  // By name: "@" + name is resolved through the registry.
+  say(0, {{"action", "dm"}, {"target", "@bob"}, {"body", {{"text", "by name"}}}});
+  CHECK(b->next_of("direct")["body"]["text"] == "by name");
+  say(0, {{"action", "dm"}, {"target", "@nobody"}, {"body", {{"text", "x"}}}, {"ref", 4}});
+  auto unknown = a->next_of("error");
+  CHECK(unknown["code"] == "unknown_user");
+  CHECK(unknown["ref"] == 4);
   say(0, {{"action", "dm"}, {"target", "u2"}, {"body", "no"}});
   CHECK(a->next_of("error")["code"] == "bad_request");
 }

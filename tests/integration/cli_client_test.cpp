@@ -311,6 +311,11 @@ TEST_CASE("interactive: a typed line goes to the joined room, /quit exits 0") {
   CHECK(ws.read_until([](const json& m) { return is_message_with(m, "typed by hand"); }));
   REQUIRE(ws.call(make_frame("send", "devroom", {{"text", "answer from bob"}})));
   CHECK(cli.wait_output("[devroom] bob: answer from bob"));
+  cli.write_line("/dm bob psst by name");
+  auto direct = ws.read_until([](const json& m) { return type_of(m) == "direct"; });
+  REQUIRE(direct);
+  CHECK((*direct)["body"]["text"] == "psst by name");
+  CHECK((*direct)["from"]["name"] == "alice");
   cli.write_line("/quit");
   CHECK(cli.wait_exit() == 0);
 }
