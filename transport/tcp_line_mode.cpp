@@ -52,7 +52,10 @@ void tcp_session::on_text_line(const std::string& line) {
 
 void tcp_session::to_actor(const json& frame) {
   if (conn_ && !closing_)
-    caf::anon_send(conn_, frame_atom::value, frame.dump());
+    // Typed text may be any bytes: invalid UTF-8 becomes U+FFFD instead of
+    // an exception on the I/O thread.
+    caf::anon_send(conn_, frame_atom::value,
+                   frame.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 frame_ptr tcp_session::to_line(const frame_ptr& frame, std::string& ack) {

@@ -68,13 +68,13 @@ void tcp_session::on_read(beast::error_code ec, std::size_t bytes) {
       return; // do_shutdown finishes once the queue is written
     if (phase_ != phase::open)
       return start_close();
-    // A half-close: the actor answers what it already got, then calls
-    // close(), which flushes and shuts down. In case it never does:
-    detach();
+    // A half-close: the client sent all it will send. Its requests still
+    // get their answers (some wait on a room or storage): the actor stays
+    // until the linger timeout, then the socket is flushed and closed.
     timer_.expires_after(linger_timeout);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
-        self->finish();
+        self->start_close();
     });
     return;
   }

@@ -218,4 +218,27 @@ TEST_CASE("messages shown in line mode are acked and not replayed") {
   CHECK(replayed["count"] == 0);
 }
 
+TEST_CASE_FIXTURE(line_fixture, "line mode: over-long lines, garbage bytes and a half-close") {
+  auto amy = user("amy_rough");
+  line_client c;
+  login(c, amy, "rough");
+  // Longer than max_frame_bytes (65536): an error line, then the session goes on.
+  REQUIRE(c.send_raw(std::string(70000, 'x') + "\n"));
+  auto too_long = wait_line(c, [](const std::string& l) { return starts_with(l, "! "); });
+  REQUIRE(too_long);
+  CHECK(too_long->find("too_large") != std::string::npos);
+  // Bytes that are not UTF-8 are sent as text (invalid bytes replaced), never a crash.
+  REQUIRE(c.send_raw(std::string("\xff\xfe bin\x01ary\n")));
+  REQUIRE(c.send_raw("/who\n"));
+  auto who = wait_line(c, [](const std::string& l) { return starts_with(l, "rough: "); });
+  REQUIRE(who);
+  CHECK(who->find("amy_rough") != std::string::npos);
+  // Half-close: what was asked before still gets its answer.
+  REQUIRE(c.send_raw("/rooms\n"));
+  c.shutdown_write();
+  auto rooms = wait_line(c, [](const std::string& l) { return l.find("rough") != std::string::npos; });
+  CHECK(rooms);
+  CHECK(c.wait_closed());
+}
+
 } // TEST_SUITE
