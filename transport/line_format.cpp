@@ -120,6 +120,8 @@ json command_frame(const line_command& cmd, const std::string& room) {
       return {{"action", "rooms"}};
     case kind::history:
       return {{"action", "history"}, {"target", room}, {"body", {{"page", 0}}}};
+    case kind::dm: // by name: the connection resolves "@name"
+      return {{"action", "dm"}, {"target", "@" + cmd.arg}, {"body", {{"text", cmd.text}}}};
     default:
       return {};
   }

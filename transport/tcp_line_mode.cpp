@@ -1,7 +1,7 @@
 // tcp_session's line mode: typed lines and "/" commands in, readable lines
 // out, and the acks for what was shown. Everything here runs on the
-// session's strand; a /dm's name lookup goes through a bridge actor
-// (resolve_user) and comes back with net::post.
+// session's strand (a /dm names its recipient as "@name", which the
+// connection actor resolves).
 #include "transport/tcp_session.hpp"
 
 #include <caf/send.hpp>
@@ -9,7 +9,6 @@
 
 #include "actors/frames.hpp"
 #include "transport/line_format.hpp"
-#include "transport/tcp_login.hpp"
 
 namespace chat {
 
@@ -28,23 +27,6 @@ void tcp_session::on_text_line(const std::string& line) {
     case kind::join:
       joining_ = cmd.arg;
       return to_actor(command_frame(cmd, room_));
-    case kind::dm: {
-      auto self = shared_from_this();
-      auto text = cmd.text;
-      resolve_user(*ctx_, cmd.arg,
-        [self, text](identity who) {
-          net::post(self->socket_.get_executor(), [self, text, who] {
-            self->to_actor({{"action", "dm"}, {"target", who.user_id},
-                            {"body", {{"text", text}}}});
-          });
-        },
-        [self](caf::error err) {
-          net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
-            self->reply_error(to_chat_errc(err), error_text(err));
-          });
-        });
-      return;
-    }
     default:
       return to_actor(command_frame(cmd, room_));
   }

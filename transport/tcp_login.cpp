@@ -98,15 +98,4 @@ void authorize(server_context& ctx, greeting g, std::function<void(session_info)
   });
 }
 
-void resolve_user(server_context& ctx, std::string name, std::function<void(identity)> ok,
-                  std::function<void(caf::error)> failed) {
-  auto timeout = ctx.actor_cfg.request_timeout;
-  auto registry = ctx.registry;
-  ctx.sys.spawn([=](caf::event_based_actor* self) {
-    self->request(registry, timeout, user_atom::value, name)
-      .then([=](identity& who) { ok(std::move(who)); },
-            [=](caf::error& err) { failed(std::move(err)); });
-  });
-}
-
 } // namespace chat

@@ -39,9 +39,4 @@ std::optional<greeting> parse_greeting(const std::string& line);
 void authorize(server_context& ctx, greeting g, std::function<void(session_info)> ok,
                std::function<void(caf::error)> refused);
 
-/// Looks up the user called `name` (for a line-mode /dm). Exactly one of
-/// `ok` / `failed` runs, on a CAF thread.
-void resolve_user(server_context& ctx, std::string name, std::function<void(identity)> ok,
-                  std::function<void(caf::error)> failed);
-
 } // namespace chat

@@ -16,6 +16,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/ws_checks.hpp"
 #include "tests/support/ws_client.hpp"
 
 using namespace chat::test;
@@ -28,11 +29,6 @@ struct dm_fixture {
 
   account user(const std::string& name) { return make_account(server.port(), name); }
 };
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 json dm_frame(const std::string& to, json body) {
   json frame{{"action", "dm"}, {"target", to}};

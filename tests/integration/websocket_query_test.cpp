@@ -8,39 +8,11 @@
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/ws_checks.hpp"
 #include "tests/support/ws_client.hpp"
 
 using namespace chat::test;
 using json = nlohmann::json;
-
-namespace {
-
-struct ws_fixture {
-  server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
-
-  account user(const std::string& name) { return make_account(server.port(), name); }
-
-  ws_client open(const account& acc) { return open_session(server.port(), acc.token); }
-};
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-/// A stored message as history returns it (no "type" there).
-void check_message(json msg, const std::string& room, const account& from, const json& body) {
-  CHECK(msg["room"] == room);
-  CHECK(msg["from"]["user_id"] == from.user_id);
-  CHECK(msg["from"]["name"] == from.name);
-  CHECK(msg["body"] == body);
-  CHECK(msg["id"].is_string());
-  CHECK(msg["seq"].is_number_integer());
-  REQUIRE(msg["ts"].is_number_integer());
-  CHECK(std::abs(msg["ts"].get<std::int64_t>() - now_ms()) < 60000);
-}
-
-} // namespace
 
 TEST_SUITE("websocket queries") {
 
@@ -62,7 +34,7 @@ TEST_CASE_FIXTURE(ws_fixture, "the history action pages the newest 100 messages 
   REQUIRE(msgs.size() == 100);
   for (int k = 0; k < 100; ++k)
     CHECK(msgs[k]["body"]["n"] == 6 + k);
-  check_message(msgs[0], "archive", ann, {{"n", 6}});
+  check_stored_message(msgs[0], "archive", ann, {{"n", 6}});
   auto page1 = ca.call(make_frame("history", "archive", {{"page", 1}}));
   REQUIRE(page1);
   CHECK((*page1)["has_more"] == false);
@@ -145,7 +117,7 @@ TEST_CASE_FIXTURE(ws_fixture, "membership survives a disconnect") {
   auto msg = ca.read_type("message");
   REQUIRE(msg);
   CHECK((*msg)["type"] == "message");
-  check_message(*msg, "club", ben, {{"text", "still here"}});
+  check_stored_message(*msg, "club", ben, {{"text", "still here"}});
 }
 
 } // TEST_SUITE

@@ -11,20 +11,13 @@
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/ws_checks.hpp"
 #include "tests/support/ws_client.hpp"
 
 using namespace chat::test;
 using json = nlohmann::json;
 
 namespace {
-
-struct ws_fixture {
-  server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
-
-  account user(const std::string& name) { return make_account(server.port(), name); }
-
-  ws_client open(const account& acc) { return open_session(server.port(), acc.token); }
-};
 
 /// Reads until one frame of each of `types` arrived, skipping others.
 std::map<std::string, json> collect(ws_client& ws, const std::set<std::string>& types) {
@@ -39,21 +32,11 @@ std::map<std::string, json> collect(ws_client& ws, const std::set<std::string>& 
   return got;
 }
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-void check_message(json msg, const std::string& room, const account& from, const json& body) {
+/// A live "message" frame: the stored fields plus its type.
+void check_message(const json& msg, const std::string& room, const account& from,
+                   const json& body) {
   CHECK(msg["type"] == "message");
-  CHECK(msg["room"] == room);
-  CHECK(msg["from"]["user_id"] == from.user_id);
-  CHECK(msg["from"]["name"] == from.name);
-  CHECK(msg["body"] == body);
-  CHECK(msg["id"].is_string());
-  CHECK(msg["seq"].is_number_integer());
-  REQUIRE(msg["ts"].is_number_integer());
-  CHECK(std::abs(msg["ts"].get<std::int64_t>() - now_ms()) < 60000);
+  check_stored_message(msg, room, from, body);
 }
 
 } // namespace

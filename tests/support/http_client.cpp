@@ -4,6 +4,8 @@
 // until the step is done or the deadline passes.
 #include "tests/support/http_client.hpp"
 
+#include "tests/support/io_wait.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -31,23 +33,6 @@ std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return text;
-}
-
-/// Runs handlers until `done()` holds, the deadline passes or no work is left.
-bool run_until(net::io_context& ioc, const std::function<bool()>& done,
-               clock_type::time_point deadline) {
-  for (;;) {
-    if (done())
-      return true;
-    if (ioc.stopped())
-      ioc.restart();
-    if (clock_type::now() >= deadline) {
-      ioc.poll();
-      return done();
-    }
-    if (ioc.run_one_until(deadline) == 0 && ioc.stopped())
-      return done();
-  }
 }
 
 http_response exchange(std::uint16_t port, const std::string& bytes,

@@ -3,6 +3,8 @@
 // handler of this client is pending, so none outlives its impl.
 #include "tests/support/ws_client.hpp"
 
+#include "tests/support/io_wait.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <stdexcept>
@@ -37,18 +39,7 @@ struct io_loop::impl {
 
   /// Runs handlers until `done()`, the deadline, or no work is left.
   bool run_until(const std::function<bool()>& done, clock_type::time_point deadline) {
-    for (;;) {
-      if (done())
-        return true;
-      if (ioc.stopped())
-        ioc.restart();
-      if (clock_type::now() >= deadline) {
-        ioc.poll();
-        return done();
-      }
-      if (ioc.run_one_until(deadline) == 0 && ioc.stopped())
-        return done();
-    }
+    return test::run_until(ioc, done, deadline);
   }
 };
 

@@ -46,6 +46,8 @@ TEST_CASE("commands become the frames a client would send") {
   auto hist = chat::command_frame(chat::parse_line("/history"), "dev");
   CHECK(hist["body"]["page"] == 0);
   CHECK(chat::command_frame(chat::parse_line("/join x"), "dev")["target"] == "x");
+  auto dm = chat::command_frame(chat::parse_line("/dm bob psst there"), "dev");
+  CHECK(dm == json{{"action", "dm"}, {"target", "@bob"}, {"body", {{"text", "psst there"}}}});
 }
 
 TEST_CASE("frames read as lines") {
