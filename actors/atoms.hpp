@@ -26,6 +26,7 @@ using create_atom = caf::atom_constant<caf::atom("create")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using direct_atom = caf::atom_constant<caf::atom("direct")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using hashed_atom = caf::atom_constant<caf::atom("hashed")>;
@@ -171,6 +172,7 @@ struct room_summary {
   std::string name;
   std::int64_t members = 0;
   bool is_private = false;
+  bool member = false; // the asking user belongs to it
 };
 
 /// A member as shown to clients (`joined`, `members`).

@@ -1,6 +1,8 @@
 #include "actors/auth_registry.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
@@ -17,6 +19,9 @@ struct token_entry {
   identity who;
   std::int64_t expires_at_ms;
 };
+
+// How often expired tokens are swept (and their sockets closed).
+constexpr std::chrono::seconds expiry_sweep{1};
 
 // A register or login waiting for the hash pool.
 struct pending_job {
@@ -89,6 +94,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     if (auto it = names.find(t.user_id); it != names.end())
       st.tokens.emplace(t.token_hash,
                         token_entry{{t.user_id, it->second}, t.expires_at_ms});
+  self->delayed_send(self, expiry_sweep, tick_atom::value);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& ws = self->state.watchers;
     for (auto it = ws.begin(); it != ws.end();)
@@ -217,6 +223,23 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
       if (it == users.end() || it->second.password_hash.empty())
         return make_error(chat_errc::unknown_user, "no user called " + name);
       return identity{it->second.user_id, it->second.name};
+    },
+    // Once per expiry_sweep: expired tokens are dropped and the connections
+    // that use them told (each closes with 1008), so idle sockets end on time.
+    [self](tick_atom) {
+      auto& st = self->state;
+      auto now = now_ms();
+      for (auto it = st.tokens.begin(); it != st.tokens.end();)
+        it = it->second.expires_at_ms > now ? std::next(it) : st.tokens.erase(it);
+      for (auto it = st.watchers.begin(); it != st.watchers.end();) {
+        if (st.tokens.count(it->first) > 0) {
+          ++it;
+          continue;
+        }
+        self->send(it->second, expire_atom::value);
+        it = st.watchers.erase(it);
+      }
+      self->delayed_send(self, expiry_sweep, tick_atom::value);
     },
     [self](watch_atom, const std::string& digest, const caf::actor& conn) {
       self->state.watchers.emplace(digest, conn);

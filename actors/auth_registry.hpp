@@ -10,9 +10,10 @@
 //   (auth_atom, token)               -> session_info; error: unauthorized
 //   (user_atom, name)                -> identity; error: unknown_user
 //   (logout_atom, token)             -> bool; the token's watchers get
-//        close_atom; error: unauthorized
-//   (watch_atom, token_hash, caf::actor connection): close `connection`
-//        when the token is logged out (monitored; no reply)
+//        logout_atom; error: unauthorized
+//   (watch_atom, token_hash, caf::actor connection): tell `connection`
+//        logout_atom when the token is logged out, expire_atom within a
+//        second of its expiry (monitored; no reply)
 #pragma once
 
 #include <memory>

@@ -343,6 +343,12 @@ caf::behavior connection(connection_actor* self, connection_params params) {
     [self](deliver_atom, frame_batch& frames) {
       self->state.params.sink->send_batch(std::move(frames));
     },
+    // From the registry's sweep: an idle socket learns of its token's end
+    // too, not only at its next frame.
+    [self](expire_atom) {
+      self->state.send_error(chat_errc::unauthorized, "token expired", {});
+      close_and_quit(self, 1008, "token expired");
+    },
     [self](logout_atom) { close_and_quit(self, 1008, "logged out"); },
     [self](close_atom) { close_and_quit(self, 1001, "server shutting down"); },
   };

@@ -246,7 +246,10 @@ std::string history_json(const history_page& page) {
 std::string rooms_frame(const room_list& rooms, const std::string& ref) {
   auto arr = json::array();
   for (const auto& r : rooms)
-    arr.push_back({{"name", r.name}, {"members", r.members}, {"private", r.is_private}});
+    arr.push_back({{"name", r.name},
+                   {"members", r.members},
+                   {"private", r.is_private},
+                   {"member", r.member}});
   auto out = open_frame("rooms", ref);
   append_field(out, "rooms", arr);
   out += '}';

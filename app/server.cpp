@@ -106,6 +106,8 @@ int run_server(const server_config& cfg) {
   tcfg.handshake_timeout = std::chrono::seconds{cfg.handshake_timeout_s};
   tcfg.idle_timeout = std::chrono::seconds{cfg.idle_timeout_s};
   tcfg.max_connections = cfg.max_connections;
+  tcfg.server_password_required = !cfg.server_password.empty();
+  tcfg.max_frame_bytes = settings.max_frame_bytes;
   auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage,
                                                   settings, tcfg);
 

@@ -101,9 +101,9 @@ inline caf::error open_store(store_db& db, const std::string& path,
                         " WHERE room = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3"},
     {&q.select_rooms,
      "SELECT r.name, r.is_private, (SELECT COUNT(*) FROM members m"
-     " WHERE m.room = r.name) FROM rooms r WHERE r.is_private = 0 OR EXISTS"
-     " (SELECT 1 FROM members m WHERE m.room = r.name AND m.user_id = ?1)"
-     " ORDER BY r.name"},
+     " WHERE m.room = r.name), EXISTS (SELECT 1 FROM members m"
+     " WHERE m.room = r.name AND m.user_id = ?1) AS mine"
+     " FROM rooms r WHERE r.is_private = 0 OR mine ORDER BY r.name"},
   };
   for (auto& [st, sql] : all)
     if (auto err = st->prepare(db.conn, sql))
@@ -301,7 +301,8 @@ inline caf::expected<room_list> load_rooms(store_db& db,
   room_list result;
   while (st.next())
     result.push_back(
-      room_summary{st.text_at(0), st.int64_at(2), st.int64_at(1) != 0});
+      room_summary{st.text_at(0), st.int64_at(2), st.int64_at(1) != 0,
+                   st.int64_at(3) != 0});
   if (st.error())
     return st.error();
   return result;

@@ -1,5 +1,7 @@
 #include "transport/http_api.hpp"
 
+#include <algorithm>
+
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
@@ -102,6 +104,32 @@ void post_logout(server_context& ctx, const http_request& req, responder done) {
       logout_atom::value, bearer_token(req));
 }
 
+// What a client needs to know before login: whether to ask for the server
+// password, and the frame limit.
+void get_info(server_context& ctx, const http_request& req, responder done) {
+  done(json_response(req, http::status::ok,
+                     json{{"server", "chat-actors"},
+                          {"server_password", ctx.cfg.server_password_required},
+                          {"max_frame_bytes", ctx.cfg.max_frame_bytes},
+                          {"history_page_size", ctx.actor_cfg.history_page_size}}
+                       .dump()));
+}
+
+// Whether a token is still good, and for how long: a client asks this when
+// its socket is refused, to tell an expired session from a server that is down.
+void get_me(server_context& ctx, const http_request& req, responder done) {
+  ask<session_info>(ctx, ctx.registry, req, done,
+      [](const http_request& head, session_info& s) {
+        auto left_ms = s.expires_at_ms - now_ms();
+        return json_response(head, http::status::ok,
+                             json{{"user_id", s.who.user_id},
+                                  {"name", s.who.name},
+                                  {"expires_in", std::max<std::int64_t>(0, left_ms / 1000)}}
+                               .dump());
+      },
+      auth_atom::value, bearer_token(req));
+}
+
 // Token check, room lookup, then the room's history: three hops, one bridge.
 void get_history(server_context& ctx, const http_request& req, responder done) {
   auto room = query_param(req.target(), "room");
@@ -153,6 +181,10 @@ bool handle_api(server_context& ctx, const http_request& req, responder done) {
     return only(http::verb::post, post_logout);
   if (path == "/history")
     return only(http::verb::get, get_history);
+  if (path == "/info")
+    return only(http::verb::get, get_info);
+  if (path == "/me")
+    return only(http::verb::get, get_me);
   if (path == "/healthz")
     return only(http::verb::get, [](server_context&, const http_request& r, responder d) {
       d(json_response(r, http::status::ok, R"({"status":"ok"})"));

@@ -23,6 +23,8 @@ struct transport_settings {
   std::chrono::seconds handshake_timeout{30};
   std::chrono::seconds idle_timeout{300};
   std::int64_t max_connections = 100000;
+  bool server_password_required = false; // told to clients by GET /info
+  std::size_t max_frame_bytes = 65536;   // told to clients by GET /info
 };
 
 struct server_context {

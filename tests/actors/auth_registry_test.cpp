@@ -147,6 +147,22 @@ TEST_CASE_FIXTURE(short_lived_tokens, "tokens stop working once expired") {
   CHECK(check(res.token).second == chat::chat_errc::unauthorized);
 }
 
+TEST_CASE_FIXTURE(short_lived_tokens, "watchers of a token are told when it expires") {
+  enroll("dora", "password1");
+  auto [res, err] = login("dora", "password1");
+  REQUIRE_FALSE(err);
+  caf::scoped_actor watcher{sys};
+  self->send(registry, chat::watch_atom::value, chat::auth::token_digest(res.token),
+             caf::actor{watcher});
+  auto start = std::chrono::steady_clock::now();
+  bool told = false;
+  watcher->receive([&](chat::expire_atom) { told = true; }, caf::after(5s) >> [] {});
+  CHECK(told);
+  // Not before the token's one second is over.
+  CHECK(std::chrono::steady_clock::now() - start >= 900ms);
+  CHECK(check(res.token).second == chat::chat_errc::unauthorized);
+}
+
 TEST_CASE_FIXTURE(fixture, "logout kills the token and closes its watchers") {
   enroll("erin", "password1");
   auto [res, err] = login("erin", "password1");

@@ -2,6 +2,7 @@
 // rooms and the directory send, in memory, and records member changes.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,10 +75,14 @@ inline caf::actor spawn_fake_storage(caf::actor_system& sys,
       },
       [](create_atom, token_atom, const token_record&) { return true; },
       [](logout_atom, const std::string&) { return true; },
-      [stored](rooms_atom, const std::string&) {
+      [stored](rooms_atom, const std::string& user_id) {
         room_list out;
-        for (const auto& [name, rec] : *stored)
-          out.push_back({name, static_cast<std::int64_t>(rec.members.size()), rec.is_private});
+        for (const auto& [name, rec] : *stored) {
+          auto mine = std::any_of(rec.members.begin(), rec.members.end(),
+                                  [&](const auto& m) { return m.user_id == user_id; });
+          out.push_back({name, static_cast<std::int64_t>(rec.members.size()),
+                         rec.is_private, mine});
+        }
         return out;
       },
     };

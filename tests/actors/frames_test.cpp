@@ -106,8 +106,9 @@ TEST_CASE("welcome, joined, presence, left, members and rooms frames") {
                 {"user", {{"user_id", "u1"}, {"name", "alice"}}}});
   CHECK(parsed(chat::left_frame("devroom", "")) == json{{"type", "left"}, {"room", "devroom"}});
   CHECK(parsed(chat::members_frame("devroom", members, ""))["members"].size() == 2);
-  auto rooms = parsed(chat::rooms_frame({{"devroom", 2, false}}, ""));
-  CHECK(rooms["rooms"][0] == json{{"name", "devroom"}, {"members", 2}, {"private", false}});
+  auto rooms = parsed(chat::rooms_frame({{"devroom", 2, false, true}}, ""));
+  CHECK(rooms["rooms"][0]
+        == json{{"name", "devroom"}, {"members", 2}, {"private", false}, {"member", true}});
 }
 
 TEST_CASE("history frames and the HTTP history body list messages oldest first") {

@@ -1,5 +1,5 @@
 // The HTTP API of the real server: /register, /login (with and without a
-// server password), /logout, /history with every status it answers, and the
+// server password), /logout, /info, /me, /history with every status it answers, and the
 // body limit (413). Every error carries a JSON {"error": "..."} body. Static
 // files, path escapes, 404 and 405 are in http_static_test.cpp.
 #include <string>
@@ -134,6 +134,36 @@ TEST_CASE("logout answers 204 and the token is refused afterwards") {
   check_error(get_history(port, "?room=@ann_out&page=0", ann.token), 401);
   check_error(request(port, "POST", "/logout", "", bearer(ann.token)), 401);
   CHECK(get_history(port, "?room=@ann_out&page=0", other).status == 200);
+}
+
+TEST_CASE("GET /info tells a client whether the server password is needed") {
+  server_process open_server{{{"auth.server_password", ""}}};
+  auto res = request(open_server.port(), "GET", "/info");
+  REQUIRE(res.status == 200);
+  auto body = res.json();
+  CHECK(body["server_password"] == false);
+  CHECK(body["max_frame_bytes"].is_number_unsigned());
+  CHECK(body["history_page_size"] == 100);
+  server_process closed{{{"auth.server_password", "letmein"}}};
+  CHECK(request(closed.port(), "GET", "/info").json()["server_password"] == true);
+  check_error(request(closed.port(), "POST", "/info"), 405);
+}
+
+TEST_CASE("GET /me answers who a token belongs to until it dies") {
+  server_process server{{{"auth.token_ttl_s", "3600"}}};
+  auto port = server.port();
+  auto ann = make_account(port, "ann_me");
+  auto res = request(port, "GET", "/me", "", bearer(ann.token));
+  REQUIRE(res.status == 200);
+  auto body = res.json();
+  CHECK(body["name"] == "ann_me");
+  CHECK(body["user_id"] == ann.user_id);
+  CHECK(body["expires_in"].get<std::int64_t>() > 3500);
+  CHECK(body["expires_in"].get<std::int64_t>() <= 3600);
+  check_error(request(port, "GET", "/me"), 401);
+  check_error(request(port, "GET", "/me", "", bearer("no-such-token")), 401);
+  CHECK(request(port, "POST", "/logout", "", bearer(ann.token)).status == 204);
+  check_error(request(port, "GET", "/me", "", bearer(ann.token)), 401);
 }
 
 TEST_CASE("history needs a valid bearer token") {

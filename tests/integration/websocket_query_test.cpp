@@ -43,7 +43,7 @@ TEST_CASE_FIXTURE(ws_fixture, "the history action pages the newest 100 messages 
   CHECK((*page1)["messages"][4]["seq"].get<std::int64_t>() + 1 == msgs[0]["seq"]);
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "rooms lists public rooms and private ones only to members") {
+TEST_CASE_FIXTURE(ws_fixture, "rooms lists public rooms and private ones only to members, marking own rooms") {
   auto ann = user("ann_rooms"), ben = user("ben_rooms");
   auto ca = open(ann), cb = open(ben);
   REQUIRE(ca.call(make_frame("join", "pub_room")));
@@ -60,10 +60,14 @@ TEST_CASE_FIXTURE(ws_fixture, "rooms lists public rooms and private ones only to
   auto pub = find(*seen_by_ben, "pub_room");
   CHECK(pub["members"] == 1);
   CHECK(pub["private"] == false);
+  CHECK(pub["member"] == false);
   CHECK(find(*seen_by_ben, "priv_room").is_null());
+  CHECK(find(*seen_by_ben, "@ben_rooms")["member"] == true);
   auto seen_by_ann = ca.call(make_frame("rooms"));
   REQUIRE(seen_by_ann);
   CHECK(find(*seen_by_ann, "priv_room")["private"] == true);
+  CHECK(find(*seen_by_ann, "priv_room")["member"] == true);
+  CHECK(find(*seen_by_ann, "pub_room")["member"] == true);
 }
 
 TEST_CASE_FIXTURE(ws_fixture, "who lists the members with their online state") {

@@ -294,9 +294,13 @@ TEST_CASE_FIXTURE(fixture,
   CHECK_FALSE(for_member[1].is_private);
   CHECK(for_member[2].members == 1);
   CHECK(for_member[2].is_private);
+  CHECK_FALSE(for_member[0].member);
+  CHECK(for_member[1].member);
+  CHECK(for_member[2].member);
   auto for_other = ask<room_list>(rooms_atom::value, std::string{"u3"});
   CHECK(names_of(for_other) == std::vector<std::string>{"attic", "lobby"});
   CHECK(for_other[0].members == 0);
+  CHECK_FALSE(for_other[1].member);
 }
 
 TEST_CASE_FIXTURE(fixture,
