@@ -70,8 +70,11 @@ struct delivery {
 
 using delivery_ptr = std::shared_ptr<const delivery>;
 
-/// Frames sent as one unit: a replay.
+/// Frames sent as one unit: a replay, or the live frames of one burst.
 using frame_batch = std::vector<frame_ptr>;
+
+/// The deliveries a room fans out at once, shared by every member.
+using delivery_batch = std::shared_ptr<const std::vector<delivery_ptr>>;
 
 /// Who is behind a connection: the result of a token check.
 struct identity {
@@ -209,6 +212,7 @@ using id_list = std::vector<std::string>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::identity)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_record)

@@ -341,7 +341,10 @@ caf::behavior connection(connection_actor* self, connection_params params) {
       self->state.params.sink->send(frame);
     },
     [self](deliver_atom, frame_batch& frames) {
-      self->state.params.sink->send_batch(std::move(frames));
+      self->state.params.sink->send_batch(std::move(frames), true);
+    },
+    [self](deliver_atom, replay_atom, frame_batch& frames) {
+      self->state.params.sink->send_batch(std::move(frames), false);
     },
     // From the registry's sweep: an idle socket learns of its token's end
     // too, not only at its next frame.

@@ -18,10 +18,11 @@ public:
   /// only post to their socket's executor.
   virtual void send(frame_ptr frame) = 0;
 
-  /// Queues a replay. Its frames do not count against the socket's write
-  /// queue limit: storage already bounds a replay (backlog_max per room), and
-  /// a user owed more than the limit must still be able to catch up.
-  virtual void send_batch(frame_batch frames) = 0;
+  /// Queues several frames at once (one post for a burst). Live frames are
+  /// `counted` against the socket's write queue limit. A replay's are not:
+  /// storage already bounds a replay (backlog_max per room), and a user owed
+  /// more than the limit must still be able to catch up.
+  virtual void send_batch(frame_batch frames, bool counted) = 0;
 
   /// Closes the socket (WebSocket close `code` and `reason`).
   virtual void close(std::uint16_t code, std::string reason) = 0;

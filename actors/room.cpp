@@ -1,6 +1,7 @@
 #include "actors/room.hpp"
 
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -22,6 +23,9 @@ struct room_state {
   std::unordered_map<std::string, member> members;
   caf::actor storage;
   actor_settings settings;
+  // Stored messages not yet fanned out: a burst leaves as one message per
+  // member instead of one per member per message (see flush).
+  std::vector<delivery_ptr> outbox;
   static inline const char* name = "room";
 
   member_list views() const {
@@ -32,7 +36,7 @@ struct room_state {
     return out;
   }
 
-  // Sends one immutable frame (or delivery) to every online member but
+  // Sends one immutable frame (or batch) to every online member but
   // `except`.
   template <class Payload>
   void broadcast(caf::event_based_actor* self, const Payload& payload,
@@ -40,6 +44,25 @@ struct room_state {
     for (const auto& [id, m] : members)
       if (m.user && id != except)
         self->send(m.user, deliver_atom::value, payload);
+  }
+
+  // A stored message waits in the outbox until the flush_atom sent to
+  // ourselves comes up: by then every reply already in the mailbox (a
+  // storage batch commits many at once) has joined it. No timer, so no
+  // added latency when traffic is light.
+  void queue(caf::event_based_actor* self, delivery_ptr d) {
+    outbox.push_back(std::move(d));
+    if (outbox.size() == 1)
+      self->send(self, flush_atom::value);
+  }
+
+  // Fans out the outbox; also before any frame that must not overtake it.
+  void flush(caf::event_based_actor* self) {
+    if (outbox.empty())
+      return;
+    auto batch = std::make_shared<const std::vector<delivery_ptr>>(std::move(outbox));
+    outbox.clear();
+    broadcast(self, batch);
   }
 };
 
@@ -70,6 +93,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
           return make_error(chat_errc::forbidden, "wrong or missing room key");
         if (st.members.size() >= st.info.max_members)
           return make_error(chat_errc::room_full, "the room is full");
+        st.flush(self); // what was stored before the join is not owed to it
         it = st.members.emplace(who.user_id, member{who.name, {}}).first;
         self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
         // The new member is owed what comes after this seq, nothing before.
@@ -90,6 +114,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
       if (it == st.members.end())
         return make_error(chat_errc::not_member, "not a member of this room");
       identity who{user_id, it->second.name};
+      st.flush(self); // the leaver still gets what was stored before it left
       if (it->second.user)
         self->send(it->second.user, leave_atom::value, st.info.name);
       st.members.erase(it);
@@ -114,7 +139,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
             // One frame, one delivery record: every member shares both.
             auto d = std::make_shared<const delivery>(
               delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq});
-            self->state.broadcast(self, d);
+            self->state.queue(self, std::move(d));
             rp.deliver(std::move(stored));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -132,6 +157,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
     },
     [self](who_atom) { return self->state.views(); },
     [self](attach_atom, const std::string& user_id, const caf::actor& user) {
+      self->state.flush(self); // what came before the attach, its replay brings
       auto it = self->state.members.find(user_id);
       if (it != self->state.members.end() && it->second.user != user) {
         it->second.user = user;
@@ -139,7 +165,11 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
       }
       return true; // from now on the user gets this room's messages live
     },
-    [self](close_atom) { self->quit(); },
+    [self](flush_atom) { self->state.flush(self); },
+    [self](close_atom) {
+      self->state.flush(self);
+      self->quit();
+    },
   };
 }
 

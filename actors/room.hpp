@@ -7,7 +7,8 @@
 //        errors: forbidden (wrong key), room_full
 //   (leave_atom, std::string user_id)            -> bool; error: not_member
 //   (post_atom, identity, std::string body)      -> chat_message (stored:
-//        id and seq set); every online member gets the message frame
+//        id and seq set); every online member's user actor gets it in a
+//        (deliver_atom, delivery_batch) with the others stored meanwhile
 //        error: not_member
 //   (history_atom, std::string user_id, int64 page) -> history_page
 //        error: forbidden (private room, not a member)

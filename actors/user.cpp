@@ -114,7 +114,7 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
     }
   }
   replay.push_back(make_frame(replayed_frame(count)));
-  self->send(l->conn, deliver_atom::value, std::move(replay));
+  self->send(l->conn, deliver_atom::value, replay_atom::value, std::move(replay));
   for (auto& h : l->held) {
     if (auto* f = std::get_if<frame_ptr>(&h)) {
       self->send(l->conn, deliver_atom::value, *f);
@@ -126,6 +126,40 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   }
   l->held.clear();
   l->replaying = false;
+}
+
+// Live deliveries: tracked in the mailbox, then one message per connection
+// (a frame, or the burst's frames as one batch), held back while that
+// connection's replay is still out.
+void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
+  auto& st = self->state;
+  if (st.links.empty())
+    return; // the mailbox keeps them: the cursor (or the direct's row) says so
+  auto deadline = now_ms() + st.settings.ack_timeout.count();
+  std::vector<const delivery_ptr*> owed;
+  owed.reserve(ds.size());
+  for (const auto& d : ds) {
+    if (!d->room.empty() && !st.box.member_of(d->room))
+      continue; // not (or no longer) a member
+    st.box.track(d->id, d->room, d->seq, deadline);
+    owed.push_back(&d);
+  }
+  for (auto& l : st.links) {
+    if (l.replaying) {
+      for (const auto* d : owed)
+        l.held.emplace_back(*d);
+      continue;
+    }
+    frame_batch out;
+    out.reserve(owed.size());
+    for (const auto* d : owed)
+      if (!l.covered(**d)) // else the replay carried it already
+        out.push_back((*d)->frame);
+    if (out.size() == 1)
+      self->send(l.conn, deliver_atom::value, std::move(out.front()));
+    else if (!out.empty())
+      self->send(l.conn, deliver_atom::value, std::move(out));
+  }
 }
 
 void start_replay(user_actor* self, const caf::actor& conn) {
@@ -211,18 +245,8 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
       if (st.rooms_pending == 0)
         start_replay(self, conn);
     },
-    [self](deliver_atom, const delivery_ptr& d) {
-      auto& st = self->state;
-      if (st.links.empty() || (!d->room.empty() && !st.box.member_of(d->room)))
-        return; // the mailbox keeps it: the cursor (or the direct's row) says so
-      st.box.track(d->id, d->room, d->seq, now_ms() + st.settings.ack_timeout.count());
-      for (auto& l : st.links) {
-        if (l.replaying)
-          l.held.emplace_back(d);
-        else if (!l.covered(*d))
-          self->send(l.conn, deliver_atom::value, d->frame);
-      }
-    },
+    [self](deliver_atom, const delivery_ptr& d) { deliver(self, {d}); },
+    [self](deliver_atom, const delivery_batch& ds) { deliver(self, *ds); },
     [self](deliver_atom, const frame_ptr& frame) {
       for (auto& l : self->state.links) {
         if (l.replaying)

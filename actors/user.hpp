@@ -9,6 +9,8 @@
 //        The connection first gets the replay (directs, then each room's
 //        backlog, then {"type":"replayed"}), then live traffic.
 //   (deliver_atom, delivery_ptr): a room message or direct to track and send.
+//   (deliver_atom, delivery_batch): a room's burst of messages, likewise;
+//        each connection gets them as one frame_batch.
 //   (deliver_atom, frame_ptr): a frame that needs no ack (presence).
 //   (member_atom, room, int64 last_seq) / (leave_atom, room): from rooms.
 //   (ack_atom, id_list) -> uint64 (ids taken): from a connection.

@@ -132,7 +132,7 @@ void tcp_session::on_line(std::string line) {
 void tcp_session::reply_error(chat_errc code, const std::string& message) {
   if (phase_ != phase::open)
     return refuse(greeting_help);
-  enqueue(std::make_shared<const std::string>(error_frame(code, message, "")));
+  enqueue_batch({std::make_shared<const std::string>(error_frame(code, message, ""))}, true);
 }
 
 void tcp_session::on_greeting(const std::string& line) {
@@ -194,14 +194,14 @@ void tcp_session::refuse(const std::string& message) {
 void tcp_session::send(frame_ptr frame) {
   net::post(socket_.get_executor(),
             [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue(std::move(frame));
+              self->enqueue_batch({std::move(frame)}, true);
             });
 }
 
-void tcp_session::send_batch(frame_batch frames) {
+void tcp_session::send_batch(frame_batch frames, bool counted) {
   net::post(socket_.get_executor(),
-            [self = shared_from_this(), frames = std::move(frames)]() mutable {
-              self->enqueue_batch(std::move(frames));
+            [self = shared_from_this(), frames = std::move(frames), counted]() mutable {
+              self->enqueue_batch(std::move(frames), counted);
             });
 }
 
@@ -210,13 +210,17 @@ void tcp_session::close(std::uint16_t, std::string) {
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->start_close(); });
 }
 
-void tcp_session::enqueue(frame_ptr frame) {
-  if (closing_)
+void tcp_session::enqueue_batch(frame_batch frames, bool counted) {
+  if (closing_ || frames.empty())
     return;
-  std::string ack;
-  if (!(frame = to_line(frame, ack)))
-    return; // not shown in line mode
-  if (counted_ >= ctx_->cfg.write_queue_max) {
+  std::vector<queued> lines;
+  lines.reserve(frames.size());
+  for (auto& f : frames) {
+    std::string ack;
+    if (auto out = to_line(f, ack)) // line mode shows only some frames
+      lines.push_back({std::move(out), counted, std::move(ack)});
+  }
+  if (counted && counted_ + lines.size() > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory hostage; what it missed is
     // replayed on reconnect. The frames being written stay alive.
     log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
@@ -227,20 +231,10 @@ void tcp_session::enqueue(frame_ptr frame) {
       counted_ += q.counted ? 1 : 0;
     return start_close();
   }
-  ++counted_;
-  queue_.push_back({std::move(frame), true, std::move(ack)});
-  if (in_flight_.empty())
-    do_write();
-}
-
-void tcp_session::enqueue_batch(frame_batch frames) {
-  if (closing_ || frames.empty())
-    return;
-  for (auto& f : frames) {
-    std::string ack;
-    if (auto out = to_line(f, ack))
-      queue_.push_back({std::move(out), false, std::move(ack)});
-  }
+  if (counted)
+    counted_ += lines.size();
+  for (auto& q : lines)
+    queue_.push_back(std::move(q));
   if (in_flight_.empty() && !queue_.empty())
     do_write();
 }

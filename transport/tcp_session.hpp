@@ -47,7 +47,7 @@ public:
 
   // connection_sink: callable from any thread.
   void send(frame_ptr frame) override;
-  void send_batch(frame_batch frames) override;
+  void send_batch(frame_batch frames, bool counted) override;
   void close(std::uint16_t code, std::string reason) override;
 
 private:
@@ -67,8 +67,7 @@ private:
   frame_ptr to_line(const frame_ptr& frame, std::string& ack);
   void ack_written();
 
-  void enqueue(frame_ptr frame);
-  void enqueue_batch(frame_batch frames);
+  void enqueue_batch(frame_batch frames, bool counted);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close();

@@ -75,7 +75,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 void websocket_session::send(frame_ptr frame) {
   net::post(ws_.get_executor(),
             [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue(std::move(frame));
+              self->enqueue_batch({std::move(frame)}, true);
             });
 }
 
@@ -85,17 +85,17 @@ void websocket_session::close(std::uint16_t code, std::string reason) {
   });
 }
 
-void websocket_session::send_batch(frame_batch frames) {
+void websocket_session::send_batch(frame_batch frames, bool counted) {
   net::post(ws_.get_executor(),
-            [self = shared_from_this(), frames = std::move(frames)]() mutable {
-              self->enqueue_batch(std::move(frames));
+            [self = shared_from_this(), frames = std::move(frames), counted]() mutable {
+              self->enqueue_batch(std::move(frames), counted);
             });
 }
 
-void websocket_session::enqueue(frame_ptr frame) {
-  if (closing_)
+void websocket_session::enqueue_batch(frame_batch frames, bool counted) {
+  if (closing_ || frames.empty())
     return;
-  if (counted_ >= ctx_->cfg.write_queue_max) {
+  if (counted && counted_ + frames.size() > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory (or a room) hostage. What it
     // missed stays in its mailbox and is replayed on reconnect.
     log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
@@ -107,18 +107,11 @@ void websocket_session::enqueue(frame_ptr frame) {
     start_close({websocket::close_code::try_again_later, "write queue overflow"});
     return;
   }
-  ++counted_;
-  queue_.push_back({std::move(frame), true});
-  if (queue_.size() == 1)
-    do_write();
-}
-
-void websocket_session::enqueue_batch(frame_batch frames) {
-  if (closing_ || frames.empty())
-    return;
   bool idle = queue_.empty();
+  if (counted)
+    counted_ += frames.size();
   for (auto& f : frames)
-    queue_.push_back({std::move(f), false});
+    queue_.push_back({std::move(f), counted});
   if (idle)
     do_write();
 }

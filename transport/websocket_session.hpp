@@ -11,6 +11,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/connection_sink.hpp"
+#include "transport/coalescing_stream.hpp"
 #include "transport/net.hpp"
 #include "transport/server_context.hpp"
 
@@ -28,22 +29,21 @@ public:
 
   // connection_sink: callable from any thread.
   void send(frame_ptr frame) override;
-  void send_batch(frame_batch frames) override;
+  void send_batch(frame_batch frames, bool counted) override;
   void close(std::uint16_t code, std::string reason) override;
 
 private:
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void enqueue(frame_ptr frame);
-  void enqueue_batch(frame_batch frames);
+  void enqueue_batch(frame_batch frames, bool counted);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(websocket::close_reason reason);
   void do_close();
   void detach(); // the socket is done: tell the actor, once
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<coalescing_stream<beast::tcp_stream>> ws_;
   beast::flat_buffer buffer_;
   // front() is being written. A replay's frames are not counted against
   // write_queue_max (see connection_sink::send_batch).

@@ -30,7 +30,7 @@ public:
     cv_.notify_all();
   }
 
-  void send_batch(chat::frame_batch frames) override {
+  void send_batch(chat::frame_batch frames, bool) override {
     for (auto& f : frames)
       send(std::move(f));
   }

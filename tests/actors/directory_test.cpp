@@ -109,7 +109,7 @@ TEST_CASE_FIXTURE(fixture, "a user actor serves all its connections and stops af
       return {[probe, n](chat::deliver_atom, const chat::frame_ptr& f) {
                 caf::anon_send(probe, n, f);
               },
-              [](chat::deliver_atom, const chat::frame_batch&) {}}; // the (empty) replay
+              [](chat::deliver_atom, chat::replay_atom, const chat::frame_batch&) {}}; // the (empty) replay
     });
   };
   auto c1 = make_conn(1);

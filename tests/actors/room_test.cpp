@@ -114,12 +114,34 @@ TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame")
     CHECK(msg.seq == seq);
     CHECK(msg.id == "m" + std::to_string(seq));
   }
-  chat::delivery_ptr da;
-  chat::delivery_ptr db;
-  a->receive([&](chat::deliver_atom, const chat::delivery_ptr& d) { da = d; });
-  b->receive([&](chat::deliver_atom, const chat::delivery_ptr& d) { db = d; });
-  REQUIRE(da);
-  CHECK(da.get() == db.get()); // serialized once, the same bytes for everyone
+  // Each member gets the same batches (one allocation, the same frames),
+  // together carrying seq 1, 2, 3 in order.
+  auto batches = [](caf::scoped_actor& member) {
+    std::vector<chat::delivery_batch> out;
+    std::size_t count = 0;
+    while (count < 3) {
+      bool got = false;
+      member->receive([&](chat::deliver_atom, const chat::delivery_batch& b) {
+        out.push_back(b);
+        count += b->size();
+        got = true;
+      }, caf::after(5s) >> [] {});
+      if (!got)
+        break;
+    }
+    return out;
+  };
+  auto of_a = batches(a);
+  auto of_b = batches(b);
+  REQUIRE(of_a.size() == of_b.size());
+  std::vector<std::int64_t> seqs;
+  for (std::size_t i = 0; i < of_a.size(); ++i) {
+    CHECK(of_a[i].get() == of_b[i].get());
+    for (const auto& d : *of_a[i])
+      seqs.push_back(d->seq);
+  }
+  CHECK(seqs == std::vector<std::int64_t>{1, 2, 3});
+  auto da = of_a.front()->front();
   CHECK(da->room == "devroom");
   CHECK(da->seq == 1);
   CHECK(da->id == "m1");

@@ -75,12 +75,17 @@ struct fixture {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 
-  // Frames a "connection" (a scoped actor) got: a replay batch is flattened.
+  // Frames a "connection" (a scoped actor) got: batches are flattened.
   static std::vector<json> frames(caf::scoped_actor& conn, std::size_t count) {
     std::vector<json> out;
     while (out.size() < count) {
       bool got = false;
       conn->receive(
+        [&](chat::deliver_atom, chat::replay_atom, const chat::frame_batch& batch) {
+          for (const auto& f : batch)
+            out.push_back(json::parse(*f));
+          got = true;
+        },
         [&](chat::deliver_atom, const chat::frame_batch& batch) {
           for (const auto& f : batch)
             out.push_back(json::parse(*f));

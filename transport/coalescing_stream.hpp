@@ -1,0 +1,155 @@
+// A write-coalescing layer between Beast's websocket::stream and its TCP
+// stream. Beast writes one message per async_write; without this layer a
+// burst of N queued frames costs N send() calls and, on loopback, N TCP
+// segments and N wakeups of the reader. Here each write is copied into a
+// pending buffer and completes at once (posted, never inline) while the
+// buffer is below `high_water`, and the buffer leaves in one async_write
+// per round: a burst goes out in a few large writes, in order.
+//
+// Backpressure is kept: above high_water the write completes only once the
+// socket drained, so the session's bounded queue still fills up behind a
+// slow reader. Reads pass straight through. Teardown (the end of a close
+// handshake) waits for the buffer to drain first.
+//
+// Threading: used on the session's strand only, like the stream it wraps.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "transport/net.hpp"
+
+namespace chat {
+
+template <class NextLayer>
+class coalescing_stream {
+public:
+  using executor_type = typename NextLayer::executor_type;
+  using next_layer_type = NextLayer;
+
+  /// Bytes buffered before a write waits for the socket.
+  static constexpr std::size_t high_water = 64 * 1024;
+
+  template <class... Args>
+  explicit coalescing_stream(Args&&... args)
+    : next_(std::forward<Args>(args)...), out_(std::make_shared<output>()) {
+  }
+
+  // A completed write still queued must not touch the socket once this
+  // stream (and the socket in it) is gone.
+  ~coalescing_stream() {
+    out_->error = net::error::operation_aborted;
+  }
+
+  coalescing_stream(const coalescing_stream&) = delete;
+  coalescing_stream& operator=(const coalescing_stream&) = delete;
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  next_layer_type& next_layer() noexcept { return next_; }
+  const next_layer_type& next_layer() const noexcept { return next_; }
+
+  template <class MutableBufferSequence, class ReadToken>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
+    return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+  }
+
+  template <class ConstBufferSequence, class WriteToken>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteToken&& token) {
+    return net::async_initiate<WriteToken, void(beast::error_code, std::size_t)>(
+      [this](auto handler, const ConstBufferSequence& bufs) {
+        auto ex = get_executor();
+        if (out_->error) {
+          net::post(ex, beast::bind_front_handler(std::move(handler), out_->error,
+                                                  std::size_t{0}));
+          return;
+        }
+        auto n = net::buffer_size(bufs);
+        auto& pending = out_->pending;
+        auto old = pending.size();
+        pending.resize(old + n);
+        net::buffer_copy(net::buffer(pending.data() + old, n), bufs);
+        auto done = [ex, h = std::make_shared<decltype(handler)>(std::move(handler)),
+                     n](beast::error_code ec) mutable {
+          net::post(ex, beast::bind_front_handler(std::move(*h), ec, ec ? 0 : n));
+        };
+        if (pending.size() + out_->sending.size() <= high_water)
+          done({});
+        else
+          out_->waiting = std::move(done); // Beast writes one at a time: one waiter
+        if (!out_->writing)
+          flush(next_, out_);
+      },
+      token, buffers);
+  }
+
+  /// Runs `then` once everything buffered has been written (or failed).
+  void when_drained(std::function<void(beast::error_code)> then) {
+    if (!out_->writing)
+      return then(out_->error);
+    out_->drained = std::move(then);
+  }
+
+private:
+  struct output {
+    std::string pending; // accepted, not yet handed to the socket
+    std::string sending; // in the current async_write
+    bool writing = false;
+    beast::error_code error; // the first write error; later writes get it
+    std::function<void(beast::error_code)> waiting; // a write over high_water
+    std::function<void(beast::error_code)> drained; // teardown
+  };
+
+  // `out` is shared with the write in flight: the session (and this
+  // stream) may be gone before that write completes.
+  static void flush(NextLayer& next, const std::shared_ptr<output>& out) {
+    out->writing = true;
+    out->sending.swap(out->pending);
+    net::async_write(next, net::buffer(out->sending),
+                     [&next, out](beast::error_code ec, std::size_t) {
+                       out->writing = false;
+                       // A burst's buffer is not kept by an idle connection.
+                       if (out->sending.capacity() > 16 * 1024)
+                         std::string().swap(out->sending);
+                       else
+                         out->sending.clear();
+                       if (ec && !out->error)
+                         out->error = ec;
+                       if (!out->error && !out->pending.empty())
+                         flush(next, out);
+                       if (out->waiting
+                           && (out->error
+                               || out->pending.size() + out->sending.size() <= high_water))
+                         std::exchange(out->waiting, nullptr)(out->error);
+                       if (!out->writing && out->drained)
+                         std::exchange(out->drained, nullptr)(out->error);
+                     });
+  }
+
+  NextLayer next_;
+  std::shared_ptr<output> out_;
+};
+
+// Beast's websocket close ends with a teardown of the next layer, found
+// by argument-dependent lookup: drain the buffer, then tear down below.
+template <class NextLayer>
+void teardown(beast::role_type role, coalescing_stream<NextLayer>& stream,
+              beast::error_code& ec) {
+  using beast::websocket::teardown;
+  teardown(role, stream.next_layer(), ec);
+}
+
+template <class NextLayer, class TeardownHandler>
+void async_teardown(beast::role_type role, coalescing_stream<NextLayer>& stream,
+                    TeardownHandler&& handler) {
+  auto h = std::make_shared<std::decay_t<TeardownHandler>>(
+    std::forward<TeardownHandler>(handler));
+  stream.when_drained([role, &stream, h](beast::error_code) {
+    using beast::websocket::async_teardown;
+    async_teardown(role, stream.next_layer(), std::move(*h));
+  });
+}
+
+} // namespace chat
