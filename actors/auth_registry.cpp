@@ -36,6 +36,9 @@ struct registry_state {
   std::unordered_map<std::string, user_record> users; // by name
   std::unordered_map<std::string, token_entry> tokens; // by token digest
   std::unordered_multimap<std::string, caf::actor> watchers; // by digest
+  // The digest each watcher watches, so a closing connection is found
+  // without scanning every watcher (thousands may close at once).
+  std::unordered_map<caf::actor_id, std::string> watched_digest;
   std::unordered_map<std::uint64_t, pending_job> jobs;
   std::uint64_t next_job = 0;
   static inline const char* name = "auth_registry";
@@ -96,9 +99,17 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
                         token_entry{{t.user_id, it->second}, t.expires_at_ms});
   self->delayed_send(self, expiry_sweep, tick_atom::value);
   self->set_down_handler([self](const caf::down_msg& dm) {
-    auto& ws = self->state.watchers;
-    for (auto it = ws.begin(); it != ws.end();)
-      it = it->second.address() == dm.source ? ws.erase(it) : std::next(it);
+    auto& st = self->state;
+    auto found = st.watched_digest.find(dm.source.id());
+    if (found == st.watched_digest.end())
+      return;
+    auto [first, last] = st.watchers.equal_range(found->second);
+    for (auto it = first; it != last; ++it)
+      if (it->second.address() == dm.source) {
+        st.watchers.erase(it);
+        break;
+      }
+    st.watched_digest.erase(found);
   });
   return {
     [self](register_atom, const std::string& name, const std::string& password,
@@ -243,6 +254,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     },
     [self](watch_atom, const std::string& digest, const caf::actor& conn) {
       self->state.watchers.emplace(digest, conn);
+      self->state.watched_digest.emplace(conn.id(), digest);
       self->monitor(conn);
     },
   };

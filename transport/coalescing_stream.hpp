@@ -1,20 +1,29 @@
 // A write-coalescing layer between Beast's websocket::stream and its TCP
-// stream. Beast writes one message per async_write; without this layer a
-// burst of N queued frames costs N send() calls and, on loopback, N TCP
-// segments and N wakeups of the reader. Here each write is copied into a
-// pending buffer and completes at once (posted, never inline) while the
-// buffer is below `high_water`, and the buffer leaves in one async_write
-// per round: a burst goes out in a few large writes, in order.
+// stream. Beast writes one message per async_write; a burst of N queued
+// frames would cost N Beast write operations, N send() calls and, on
+// loopback, N TCP segments and N wakeups of the reader.
 //
-// Backpressure is kept: above high_water the write completes only once the
-// socket drained, so the session's bounded queue still fills up behind a
-// slow reader. Reads pass straight through. Teardown (the end of a close
-// handshake) waits for the buffer to drain first.
+// Everything written goes into one pending buffer that leaves in one
+// async_write per round, in order: a burst goes out in a few large writes.
+// Two ways in:
+// - append(): the session's data frames, encoded by the session itself
+//   (server frames are unmasked: a 2-10 byte header and the payload), many
+//   per call, with no Beast operation per frame;
+// - async_write_some(): whatever Beast writes itself (the upgrade response,
+//   pongs, pings, the close frame). It is copied whole and completes at once
+//   (posted) while the buffer is below `high_water`. Beast never writes a
+//   data message here, so its control frames fall between whole frames.
+//
+// Backpressure: above high_water Beast's write completes, and the session's
+// when_room() callback runs, only once the socket drained, so the session's
+// bounded queue still fills up behind a slow reader. Reads pass straight
+// through. Teardown (the end of a close handshake) waits for the buffer.
 //
 // Threading: used on the session's strand only, like the stream it wraps.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -80,10 +89,48 @@ public:
         else
           out_->waiting = std::move(done); // Beast writes one at a time: one waiter
         if (!out_->writing)
-          flush(next_, out_);
+          write_out(next_, out_);
       },
       token, buffers);
   }
+
+  /// Whether more may be appended now.
+  bool has_room() const { return out_->pending.size() <= high_water; }
+
+  /// The first write error, if any (then nothing more goes out).
+  beast::error_code error() const { return out_->error; }
+
+  /// Appends one text frame holding `payload` (FIN set, unmasked) and starts
+  /// a write if none is in flight.
+  void append_text_frame(const std::string& payload) {
+    unsigned char head[10];
+    std::size_t len = 0;
+    auto n = payload.size();
+    head[len++] = 0x81; // FIN + text
+    if (n < 126) {
+      head[len++] = static_cast<unsigned char>(n);
+    } else if (n <= 0xffff) {
+      head[len++] = 126;
+      head[len++] = static_cast<unsigned char>(n >> 8);
+      head[len++] = static_cast<unsigned char>(n);
+    } else {
+      head[len++] = 127;
+      for (int shift = 56; shift >= 0; shift -= 8)
+        head[len++] = static_cast<unsigned char>(static_cast<std::uint64_t>(n) >> shift);
+    }
+    out_->pending.append(reinterpret_cast<const char*>(head), len);
+    out_->pending.append(payload);
+  }
+
+  /// Starts a write of what is pending, unless one is in flight (its
+  /// completion writes the rest).
+  void flush() {
+    if (!out_->writing && !out_->error && !out_->pending.empty())
+      write_out(next_, out_);
+  }
+
+  /// Runs `then` once there is room again (or the socket failed).
+  void when_room(std::function<void()> then) { out_->room = std::move(then); }
 
   /// Runs `then` once everything buffered has been written (or failed).
   void when_drained(std::function<void(beast::error_code)> then) {
@@ -98,13 +145,14 @@ private:
     std::string sending; // in the current async_write
     bool writing = false;
     beast::error_code error; // the first write error; later writes get it
-    std::function<void(beast::error_code)> waiting; // a write over high_water
+    std::function<void(beast::error_code)> waiting; // Beast's write over high_water
+    std::function<void()> room;                     // the session's, likewise
     std::function<void(beast::error_code)> drained; // teardown
   };
 
   // `out` is shared with the write in flight: the session (and this
   // stream) may be gone before that write completes.
-  static void flush(NextLayer& next, const std::shared_ptr<output>& out) {
+  static void write_out(NextLayer& next, const std::shared_ptr<output>& out) {
     out->writing = true;
     out->sending.swap(out->pending);
     net::async_write(next, net::buffer(out->sending),
@@ -118,11 +166,13 @@ private:
                        if (ec && !out->error)
                          out->error = ec;
                        if (!out->error && !out->pending.empty())
-                         flush(next, out);
-                       if (out->waiting
-                           && (out->error
-                               || out->pending.size() + out->sending.size() <= high_water))
+                         write_out(next, out);
+                       bool room = out->error
+                                   || out->pending.size() + out->sending.size() <= high_water;
+                       if (room && out->waiting)
                          std::exchange(out->waiting, nullptr)(out->error);
+                       if (room && out->room)
+                         std::exchange(out->room, nullptr)();
                        if (!out->writing && out->drained)
                          std::exchange(out->drained, nullptr)(out->error);
                      });

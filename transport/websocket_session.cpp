@@ -100,41 +100,46 @@ void websocket_session::enqueue_batch(frame_batch frames, bool counted) {
     // missed stays in its mailbox and is replayed on reconnect.
     log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
              + ": write queue full");
-    // The front frame may be in the middle of a write: keep it alive.
-    if (queue_.size() > 1)
-      queue_.erase(queue_.begin() + 1, queue_.end());
+    queue_.clear(); // frames already encoded are copies: nothing is in flight here
     counted_ = 0;
     start_close({websocket::close_code::try_again_later, "write queue overflow"});
     return;
   }
-  bool idle = queue_.empty();
   if (counted)
     counted_ += frames.size();
   for (auto& f : frames)
     queue_.push_back({std::move(f), counted});
-  if (idle)
+  if (!waiting_)
     do_write();
 }
 
+// Encodes queued frames straight into the coalescing layer's buffer (no
+// Beast operation per frame) until it is full, then lets it write them out
+// in one go; resumes when it has room again.
 void websocket_session::do_write() {
-  ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front().frame),
-                  beast::bind_front_handler(&websocket_session::on_write,
-                                            shared_from_this()));
-}
-
-void websocket_session::on_write(beast::error_code ec, std::size_t) {
-  if (ec) {
-    fail(ec, "websocket write");
+  auto& out = ws_.next_layer();
+  while (!queue_.empty() && out.has_room()) {
+    auto& q = queue_.front();
+    out.append_text_frame(*q.frame);
+    if (q.counted && counted_ > 0)
+      --counted_;
+    queue_.pop_front();
+  }
+  out.flush();
+  if (out.error()) {
+    fail(out.error(), "websocket write");
     queue_.clear();
     counted_ = 0;
     return detach();
   }
-  if (queue_.front().counted && counted_ > 0)
-    --counted_;
-  queue_.pop_front();
-  if (!queue_.empty())
-    return do_write();
+  if (!queue_.empty()) {
+    waiting_ = true;
+    out.when_room([self = shared_from_this()] {
+      self->waiting_ = false;
+      self->do_write();
+    });
+    return;
+  }
   if (close_reason_)
     do_close();
 }
@@ -144,7 +149,7 @@ void websocket_session::start_close(websocket::close_reason reason) {
     return;
   closing_ = true;
   close_reason_ = std::move(reason);
-  if (queue_.empty()) // else the last write closes: queued frames go out first
+  if (queue_.empty()) // else do_write closes once the queued frames are encoded
     do_close();
 }
 

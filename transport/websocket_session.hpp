@@ -38,21 +38,22 @@ private:
   void on_read(beast::error_code ec, std::size_t bytes);
   void enqueue_batch(frame_batch frames, bool counted);
   void do_write();
-  void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(websocket::close_reason reason);
   void do_close();
   void detach(); // the socket is done: tell the actor, once
 
   websocket::stream<coalescing_stream<beast::tcp_stream>> ws_;
   beast::flat_buffer buffer_;
-  // front() is being written. A replay's frames are not counted against
-  // write_queue_max (see connection_sink::send_batch).
+  // Frames not yet encoded into the coalescing layer (it is full). A
+  // replay's frames are not counted against write_queue_max (see
+  // connection_sink::send_batch).
   struct queued {
     frame_ptr frame;
     bool counted;
   };
   std::deque<queued> queue_;
   std::size_t counted_ = 0; // queued frames that count against the limit
+  bool waiting_ = false;         // for room in the coalescing layer
   bool closing_ = false;         // no more frames accepted
   bool close_sent_ = false;
   bool accepted_ = false;
