@@ -1,0 +1,102 @@
+// One client WebSocket connection of the load generator. It owns its socket,
+// its read buffer and its write queue, and reports to a `conn_events` owner
+// (the fleet). Everything runs on the load generator's single io_context
+// thread, so there is no locking anywhere.
+//
+// Why hand framing (ws_frame.hpp) and not beast::websocket::stream: the
+// generator must not be the bottleneck at hundreds of thousands of frames per
+// second on one core. Here one read_some parses every frame that arrived
+// (and the owner acks them in one frame per burst), and frames queued while
+// a write is in flight leave together in the next write. The upgrade response
+// is parsed with Beast's HTTP parser.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace bench {
+
+namespace net = boost::asio;
+
+/// What a connection tells its owner. Called on the io_context thread.
+class conn_events {
+public:
+  /// The upgrade succeeded.
+  virtual void on_open(std::uint32_t tag) = 0;
+  /// One complete text message; `now_ns` is when its read completed.
+  virtual void on_text(std::uint32_t tag, std::string_view text, std::int64_t now_ns) = 0;
+  /// The end of one read: every message it held was passed to on_text.
+  virtual void on_burst_end(std::uint32_t tag) = 0;
+  /// The connection is over (never called after close()).
+  virtual void on_closed(std::uint32_t tag, const std::string& why) = 0;
+
+protected:
+  ~conn_events() = default;
+};
+
+class ws_conn {
+public:
+  /// Bytes waiting to be written beyond which the connection gives up: the
+  /// server stopped reading, and the run is broken anyway.
+  static constexpr std::size_t write_backlog_limit = 64u << 20;
+
+  ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag);
+  ws_conn(const ws_conn&) = delete;
+  ws_conn& operator=(const ws_conn&) = delete;
+
+  /// Connects to `server` from `source` (port chosen at connect time) and
+  /// upgrades with GET `target` (e.g. "/ws?token=..." or "/").
+  void start(const net::ip::tcp::endpoint& server, const net::ip::address& source,
+             std::string target);
+
+  /// Queues one text frame; it leaves with whatever else is queued.
+  void send_text(std::string_view payload);
+
+  /// Closes the socket at once; no callback follows.
+  void close();
+
+  bool is_open() const { return phase_ == phase::open; }
+
+private:
+  enum class phase : std::uint8_t { idle, connecting, upgrading, open, closing, closed };
+
+  void on_connect(const boost::system::error_code& ec);
+  void read_upgrade();
+  void on_upgrade_read(const boost::system::error_code& ec, std::size_t n);
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  bool parse_frames(std::int64_t now_ns); // false: the connection failed
+  void reserve_read_space();
+  void queue_frame(int op, std::string_view payload);
+  void start_write();
+  void on_write(const boost::system::error_code& ec);
+  void fail(const std::string& why);
+  std::uint32_t next_random(); // a fresh masking key per frame
+
+  net::ip::tcp::socket socket_;
+  conn_events& events_;
+  std::uint32_t tag_;
+  phase phase_ = phase::idle;
+  std::uint32_t mask_state_; // next_random()'s state
+
+  // Read side: [0, in_size_) holds bytes not yet parsed.
+  std::unique_ptr<char[]> in_;
+  std::size_t in_cap_ = 0;
+  std::size_t in_size_ = 0;
+  std::string fragments_; // a message split over continuation frames
+  bool fragmented_ = false;
+
+  // Write side: two buffers swapped per write, so frames queued during a
+  // write are coalesced and no buffer is reallocated once warm.
+  std::string out_fill_;
+  std::string out_flight_;
+  bool writing_ = false;
+  std::string upgrade_request_;
+};
+
+} // namespace bench

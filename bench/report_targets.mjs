@@ -1,0 +1,80 @@
+// The issue's targets table, judged against the JSON lines of one run.
+// A target is judged only on the configuration it names; otherwise "not run".
+
+const pass = (ok) => (ok ? 'pass' : '**FAIL**');
+const num = (v, d = 2) => (v === null || v === undefined ? 'n/a' : Number(v).toFixed(d));
+
+// One row. `value(l...)` gives the measured text and the numbers to judge.
+function row(metric, must, goal, found, judge) {
+  if (found.some((l) => !l)) {
+    return { metric, must, goal, measured: 'not run', mustResult: 'not run', goalResult: 'not run' };
+  }
+  const bad = found.find((l) => !l.ok);
+  const { measured, mustOk, goalOk } = judge(...found);
+  const note = bad ? ` (run failed: ${bad.error ?? 'see the JSON line'})` : '';
+  return {
+    metric, must, goal, measured: measured + note,
+    mustResult: pass(mustOk && !bad), goalResult: pass(goalOk && !bad),
+  };
+}
+
+export function targetRows(lines) {
+  const get = (mode, target, pred) =>
+    lines.find((l) => l.mode === mode && l.target === target && pred(l));
+  const fanChat = get('fanout', 'chat', (l) => l.clients === 1000 && l.messages === 1);
+  const fanRaw = get('fanout', 'raw', (l) => l.clients === 1000 && l.messages === 1);
+  const lat500 = get('latency', 'chat', (l) => l.clients === 200 && l.rate === 500);
+  const lat2000 = get('latency', 'chat', (l) => l.clients === 200 && l.rate === 2000);
+  const idle = get('idle', 'chat', (l) => l.clients === 19000);
+  const full = get('durable', 'chat', (l) => l.synchronous === 'full');
+  return [
+    row('1000 clients x 1 message in one room: deliveries/s vs the ws baseline, same run',
+      '>= 1.5x', '>= 3x', [fanChat, fanRaw], (c, r) => {
+        const x = c.deliveries_per_s / r.deliveries_per_s;
+        return {
+          measured: `${num(x)}x (${Math.round(c.deliveries_per_s)} vs ${Math.round(r.deliveries_per_s)}/s; missing ${c.missing}, dup ${c.duplicates})`,
+          mustOk: x >= 1.5 && c.missing === 0 && c.duplicates === 0,
+          goalOk: x >= 3 && c.missing === 0 && c.duplicates === 0,
+        };
+      }),
+    row('server CPU seconds per million deliveries in that run', '<= 2.5', '<= 1.0', [fanChat],
+      (c) => ({
+        measured: num(c.cpu_s_per_million),
+        mustOk: c.cpu_s_per_million !== null && c.cpu_s_per_million <= 2.5,
+        goalOk: c.cpu_s_per_million !== null && c.cpu_s_per_million <= 1.0,
+      })),
+    row('p99 latency, 200 clients at 500 msgs/s (100k deliveries/s)', '<= 10 ms', '<= 2 ms',
+      [lat500], (l) => ({
+        measured: `${num(l.p99_ms)} ms (missing ${l.missing})`,
+        mustOk: l.p99_ms <= 10 && l.missing === 0,
+        goalOk: l.p99_ms <= 2 && l.missing === 0,
+      })),
+    row('200 clients at 2,000 msgs/s (400k deliveries/s offered)',
+      '>= 95% achieved, p99 <= 100 ms', 'p99 <= 10 ms', [lat2000], (l) => {
+        const pct = (100 * l.achieved_deliveries_per_s) / l.offered_deliveries_per_s;
+        return {
+          measured: `${num(pct, 1)}% achieved, p99 ${num(l.p99_ms)} ms (missing ${l.missing})`,
+          mustOk: pct >= 95 && l.p99_ms <= 100 && l.missing === 0,
+          goalOk: pct >= 95 && l.p99_ms <= 10 && l.missing === 0,
+        };
+      }),
+    row('server memory per idle authenticated connection (RSS delta / N), N = 19,000',
+      '<= 16 KiB', '<= 6 KiB', [idle], (l) => ({
+        measured: `${num(l.rss_kib_per_conn)} KiB`,
+        mustOk: l.rss_kib_per_conn !== null && l.rss_kib_per_conn <= 16,
+        goalOk: l.rss_kib_per_conn !== null && l.rss_kib_per_conn <= 6,
+      })),
+    row('idle connections held (20,000 open files per process on this box)', '19,000', '19,000',
+      [idle], (l) => ({
+        measured: `${l.connections_at_end ?? 0} held for ${l.held_after_s} s`,
+        mustOk: (l.connections_at_end ?? 0) >= 19000,
+        goalOk: (l.connections_at_end ?? 0) >= 19000,
+      })),
+    row('durably confirmed messages/s ("sent"), synchronous = full', '>= 50k/s', '>= 200k/s',
+      [full], (l) => ({
+        measured: `${Math.round(l.confirmed_per_s)}/s (p99 ${num(l.confirm_p99_ms)} ms, ${l.clients} clients x ${l.window} in flight)`,
+        mustOk: l.confirmed_per_s >= 50000,
+        goalOk: l.confirmed_per_s >= 200000,
+      })),
+  ];
+}
