@@ -88,8 +88,7 @@ public:
           done({});
         else
           out_->waiting = std::move(done); // Beast writes one at a time: one waiter
-        if (!out_->writing)
-          write_out(next_, out_);
+        flush();
       },
       token, buffers);
   }
@@ -122,15 +121,41 @@ public:
     out_->pending.append(payload);
   }
 
-  /// Starts a write of what is pending, unless one is in flight (its
-  /// completion writes the rest).
+  /// Writes what is pending, unless a write is in flight (its completion
+  /// writes the rest). The socket is tried right away, without blocking: on
+  /// loopback that usually takes everything, and then no asynchronous
+  /// operation (no completion handler) is needed at all; what it does not
+  /// take goes out asynchronously.
   void flush() {
-    if (!out_->writing && !out_->error && !out_->pending.empty())
+    auto& out = *out_;
+    if (out.writing || out.error || out.pending.empty())
+      return;
+    auto& socket = beast::get_lowest_layer(next_).socket();
+    beast::error_code ec;
+    if (!socket.non_blocking())
+      socket.non_blocking(true, ec);
+    std::size_t n = ec ? 0 : socket.write_some(net::buffer(out.pending), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again)
+      ec = {};
+    if (ec) {
+      out.error = ec;
+      return;
+    }
+    out.pending.erase(0, n);
+    if (!out.pending.empty())
       write_out(next_, out_);
+    else if (out.pending.capacity() > 16 * 1024)
+      std::string().swap(out.pending); // an idle connection keeps no burst buffer
   }
 
-  /// Runs `then` once there is room again (or the socket failed).
-  void when_room(std::function<void()> then) { out_->room = std::move(then); }
+  /// Runs `then` (posted, never inline) once there is room again, or the
+  /// socket failed.
+  void when_room(std::function<void()> then) {
+    if (!out_->writing || out_->error)
+      net::post(get_executor(), std::move(then)); // nothing in flight to wait for
+    else
+      out_->room = std::move(then);
+  }
 
   /// Runs `then` once everything buffered has been written (or failed).
   void when_drained(std::function<void(beast::error_code)> then) {

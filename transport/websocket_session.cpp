@@ -118,27 +118,31 @@ void websocket_session::enqueue_batch(frame_batch frames, bool counted) {
 // in one go; resumes when it has room again.
 void websocket_session::do_write() {
   auto& out = ws_.next_layer();
-  while (!queue_.empty() && out.has_room()) {
-    auto& q = queue_.front();
-    out.append_text_frame(*q.frame);
-    if (q.counted && counted_ > 0)
-      --counted_;
-    queue_.pop_front();
-  }
-  out.flush();
-  if (out.error()) {
-    fail(out.error(), "websocket write");
-    queue_.clear();
-    counted_ = 0;
-    return detach();
-  }
-  if (!queue_.empty()) {
-    waiting_ = true;
-    out.when_room([self = shared_from_this()] {
-      self->waiting_ = false;
-      self->do_write();
-    });
-    return;
+  for (;;) {
+    while (!queue_.empty() && out.has_room()) {
+      auto& q = queue_.front();
+      out.append_text_frame(*q.frame);
+      if (q.counted && counted_ > 0)
+        --counted_;
+      queue_.pop_front();
+    }
+    out.flush();
+    if (out.error()) {
+      fail(out.error(), "websocket write");
+      queue_.clear();
+      counted_ = 0;
+      return detach();
+    }
+    if (queue_.empty())
+      break;
+    if (!out.has_room()) {
+      waiting_ = true;
+      out.when_room([self = shared_from_this()] {
+        self->waiting_ = false;
+        self->do_write();
+      });
+      return;
+    }
   }
   if (close_reason_)
     do_close();
