@@ -63,9 +63,10 @@ using frame_ptr = std::shared_ptr<const std::string>;
 /// recipient.
 struct delivery {
   frame_ptr frame;
-  std::string id;
+  std::string id;   // empty for a frame that needs no ack (presence)
   std::string room; // empty for a direct
   std::int64_t seq = 0;
+  std::string skip_user; // not for this user (a join's presence skips the joiner)
 };
 
 using delivery_ptr = std::shared_ptr<const delivery>;

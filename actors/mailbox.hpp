@@ -39,6 +39,10 @@ public:
 
   bool member_of(const std::string& room) const;
 
+  /// Whether room message `seq` is owed: a member, and not acked (a member
+  /// that joined after it was sent is not owed it either).
+  bool owed(const std::string& room, std::int64_t seq) const;
+
   /// The cursors to ask storage for a replay with.
   cursor_list cursors() const;
 

@@ -36,17 +36,14 @@ struct room_state {
     return out;
   }
 
-  // Sends one immutable frame (or batch) to every online member but
-  // `except`.
-  template <class Payload>
-  void broadcast(caf::event_based_actor* self, const Payload& payload,
-                 const std::string& except = {}) {
+  // Sends one immutable batch to every online member.
+  void broadcast(caf::event_based_actor* self, const delivery_batch& batch) {
     for (const auto& [id, m] : members)
-      if (m.user && id != except)
-        self->send(m.user, deliver_atom::value, payload);
+      if (m.user)
+        self->send(m.user, deliver_atom::value, batch);
   }
 
-  // A stored message waits in the outbox until the flush_atom sent to
+  // A stored message (or a presence frame) waits in the outbox until the flush_atom sent to
   // ourselves comes up: by then every reply already in the mailbox (a
   // storage batch commits many at once) has joined it. No timer, so no
   // added latency when traffic is light.
@@ -56,7 +53,8 @@ struct room_state {
       self->send(self, flush_atom::value);
   }
 
-  // Fans out the outbox; also before any frame that must not overtake it.
+  // Fans out the outbox; also before a membership change, so each batch
+  // goes to the members it was meant for.
   void flush(caf::event_based_actor* self) {
     if (outbox.empty())
       return;
@@ -93,14 +91,16 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
           return make_error(chat_errc::forbidden, "wrong or missing room key");
         if (st.members.size() >= st.info.max_members)
           return make_error(chat_errc::room_full, "the room is full");
-        st.flush(self); // what was stored before the join is not owed to it
+        // A batch already in the outbox reaches the new member too: its
+        // user actor drops the messages (their seq is not owed to it).
         it = st.members.emplace(who.user_id, member{who.name, {}}).first;
         self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
         // The new member is owed what comes after this seq, nothing before.
         if (user)
           self->send(user, member_atom::value, st.info.name, st.info.last_seq);
-        st.broadcast(self, make_frame(presence_frame(st.info.name, "join", who)),
-                     who.user_id);
+        st.queue(self, std::make_shared<const delivery>(delivery{
+                         make_frame(presence_frame(st.info.name, "join", who)), {},
+                         st.info.name, 0, who.user_id}));
       }
       if (user && it->second.user != user) {
         it->second.user = user;
@@ -119,7 +119,9 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
         self->send(it->second.user, leave_atom::value, st.info.name);
       st.members.erase(it);
       self->send(st.storage, member_atom::value, st.info.name, user_id, false);
-      st.broadcast(self, make_frame(presence_frame(st.info.name, "leave", who)));
+      st.queue(self, std::make_shared<const delivery>(delivery{
+                       make_frame(presence_frame(st.info.name, "leave", who)), {},
+                       st.info.name, 0, {}}));
       return true;
     },
     [self](post_atom, const identity& who,

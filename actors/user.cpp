@@ -32,6 +32,8 @@ struct link {
   std::unordered_set<std::string> replayed_directs;
 
   bool covered(const delivery& d) const {
+    if (d.id.empty())
+      return false; // presence: never replayed
     if (d.room.empty())
       return replayed_directs.count(d.id) > 0;
     auto it = replayed_up_to.find(d.room);
@@ -139,8 +141,15 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
   std::vector<const delivery_ptr*> owed;
   owed.reserve(ds.size());
   for (const auto& d : ds) {
-    if (!d->room.empty() && !st.box.member_of(d->room))
-      continue; // not (or no longer) a member
+    if (!d->skip_user.empty() && d->skip_user == st.who.user_id)
+      continue; // its own join
+    if (d->id.empty()) { // presence: needs no ack
+      if (st.box.member_of(d->room))
+        owed.push_back(&d);
+      continue;
+    }
+    if (!d->room.empty() && !st.box.owed(d->room, d->seq))
+      continue; // not (or no longer) a member, joined later, or acked
     st.box.track(d->id, d->room, d->seq, deadline);
     owed.push_back(&d);
   }

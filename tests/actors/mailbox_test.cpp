@@ -87,6 +87,19 @@ TEST_CASE_FIXTURE(fixture, "joining starts a cursor at the room's last seq and k
   CHECK_FALSE(box.member_of("other"));
 }
 
+TEST_CASE_FIXTURE(fixture, "only messages after the cursor and not acked are owed") {
+  CHECK_FALSE(box.owed("devroom", 10)); // acked (or before the join)
+  CHECK(box.owed("devroom", 11));
+  box.track("m12", "devroom", 12, 1000);
+  box.ack({"m12"}); // out of order: 11 still open
+  CHECK_FALSE(box.owed("devroom", 12));
+  CHECK(box.owed("devroom", 11));
+  CHECK_FALSE(box.owed("attic", 1)); // not a member
+  box.joined("attic", 5);
+  CHECK_FALSE(box.owed("attic", 5)); // sent before the join
+  CHECK(box.owed("attic", 6));
+}
+
 TEST_CASE_FIXTURE(fixture, "leaving drops the room's messages in flight") {
   box.track("m11", "devroom", 11, 1000);
   box.track("d1", {}, 0, 1000);

@@ -41,12 +41,21 @@ struct fixture {
     return out;
   }
 
-  // The next frame delivered to `user` (a scoped actor standing in for it).
-  json next_frame(caf::scoped_actor& user) {
-    json out;
-    user->receive([&](chat::deliver_atom, const chat::frame_ptr& f) { out = json::parse(*f); },
-                  caf::after(5s) >> [&] { FAIL("no frame delivered"); });
-    return out;
+  // The next frame delivered to `user` (a scoped actor standing in for the
+  // user actor of `who`), skipping what that user actor would skip: its own
+  // join's presence.
+  json next_frame(caf::scoped_actor& user, const chat::identity& who) {
+    for (int batches = 0; batches < 10; ++batches) {
+      chat::delivery_batch batch;
+      user->receive([&](chat::deliver_atom, const chat::delivery_batch& b) { batch = b; },
+                    caf::after(5s) >> [&] { FAIL("no frame delivered"); });
+      if (!batch)
+        break;
+      for (const auto& d : *batch)
+        if (d->skip_user != who.user_id)
+          return json::parse(*d->frame);
+    }
+    return json();
   }
 
   ~fixture() {
@@ -76,7 +85,7 @@ TEST_CASE_FIXTURE(fixture, "joining lists the members and tells the others") {
                                                  caf::actor{b}, std::string{});
   REQUIRE_FALSE(err2);
   CHECK(members2.size() == 2);
-  auto presence = next_frame(a);
+  auto presence = next_frame(a, alice);
   CHECK(presence["type"] == "presence");
   CHECK(presence["event"] == "join");
   CHECK(presence["user"]["name"] == "bob");
@@ -106,7 +115,10 @@ TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame")
   caf::scoped_actor b{sys};
   ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
   ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
-  next_frame(a); // bob's presence
+  next_frame(a, alice); // bob's presence
+  b->receive([](chat::deliver_atom, const chat::delivery_batch& own) { // skipped by bob's user
+    CHECK(own->front()->skip_user == "u2");
+  }, caf::after(5s) >> [] { FAIL("no presence batch"); });
   for (std::int64_t seq = 1; seq <= 3; ++seq) {
     auto [msg, err] = ask<chat::chat_message>(a, room, chat::post_atom::value, alice,
                                               std::string{R"({"text":"hi"})"});
@@ -168,10 +180,10 @@ TEST_CASE_FIXTURE(fixture, "leaving tells the others and goes to storage") {
   caf::scoped_actor b{sys};
   ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
   ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
-  next_frame(a);
+  next_frame(a, alice);
   auto [ok, err] = ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
   CHECK_FALSE(err);
-  auto presence = next_frame(a);
+  auto presence = next_frame(a, alice);
   CHECK(presence["event"] == "leave");
   CHECK(presence["user"]["user_id"] == "u2");
   auto [members, err2] = ask<chat::member_list>(a, room, chat::who_atom::value);
@@ -182,7 +194,7 @@ TEST_CASE_FIXTURE(fixture, "members go offline when their user actor stops") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   auto user = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](chat::deliver_atom, const chat::frame_ptr&) {},
+    return {[](chat::deliver_atom, const chat::delivery_batch&) {},
             [](chat::member_atom, const std::string&, std::int64_t) {}};
   });
   ask<chat::member_list>(a, room, chat::join_atom::value, bob, user, std::string{});

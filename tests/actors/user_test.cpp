@@ -155,6 +155,31 @@ TEST_CASE_FIXTURE(fixture, "live traffic follows the replay without what it alre
   CHECK(late[0]["seq"] == 11);
 }
 
+TEST_CASE_FIXTURE(fixture, "a room batch reaches a connection minus its own join and what its replay carried") {
+  caf::scoped_actor conn{sys};
+  probe->send(user, chat::attach_atom::value, caf::actor{conn});
+  frames(conn, 6); // the replay
+  auto presence = [](const char* user_id, const char* name) {
+    auto frame = chat::make_frame(chat::presence_frame("devroom", "join", {user_id, name}));
+    return std::make_shared<const chat::delivery>(
+      chat::delivery{frame, {}, "devroom", 0, user_id});
+  };
+  auto message = [](std::int64_t seq) {
+    return std::make_shared<const chat::delivery>(chat::delivery{
+      chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq), "devroom", seq});
+  };
+  // Seq 9 was replayed (the cursor is owed 8 and 9); seq 10 is new.
+  probe->send(user, chat::deliver_atom::value,
+              std::make_shared<const std::vector<chat::delivery_ptr>>(std::vector<chat::delivery_ptr>{
+                presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)}));
+  auto got = frames(conn, 2);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0]["type"] == "presence");
+  CHECK(got[0]["user"]["name"] == "bob");
+  CHECK(got[1]["seq"] == 10);
+  CHECK(frames(conn, 1).empty());
+}
+
 TEST_CASE_FIXTURE(fixture, "every connection gets live traffic; an ack on one reaches storage") {
   caf::scoped_actor c1{sys};
   caf::scoped_actor c2{sys};
