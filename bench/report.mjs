@@ -204,6 +204,14 @@ Raw results: \`${path.relative(root, resultsPath)}\`.
 `;
 }
 
+// Where the time goes: a profile is read by a person, not generated, so it
+// lives in bench/profile.md (with the commands that produced it) and is
+// carried into the report as written.
+function profileSection() {
+  const file = path.join(root, 'bench/profile.md');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
 const quickNote = meta.quick
   ? '\n**This is a `--quick` smoke run: small sizes, not the target configurations.**\n' : '';
 const md = `# Performance
@@ -219,6 +227,7 @@ ${fanoutSection()}
 ${latencySection()}
 ${idleSection()}
 ${durableSection()}
+${profileSection()}
 ${machineSection()}
 ${commandsSection()}`;
 
