@@ -196,7 +196,7 @@ void store_dm(connection_actor* self, std::string to_user, std::string body,
         auto& st = self->state;
         st.send(direct_sent_frame(ref, stored));
         auto d = std::make_shared<const delivery>(
-          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0});
+          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0, {}});
         self->send(st.params.directory, direct_atom::value, stored.to_user, d);
       },
       [self, ref](const caf::error& err) { self->state.send_error(err, ref); });

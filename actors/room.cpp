@@ -140,7 +140,8 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
           [self, rp](chat_message& stored) mutable {
             // One frame, one delivery record: every member shares both.
             auto d = std::make_shared<const delivery>(
-              delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq});
+              delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq,
+                       {}});
             self->state.queue(self, std::move(d));
             rp.deliver(std::move(stored));
           },

@@ -21,77 +21,21 @@
 #include <doctest/doctest.h>
 
 #include "tests/stress/fanout_worker.hpp"
+#include "tests/stress/stress_support.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
 
 using namespace chat::test;
 using namespace chat::test::fanout;
+using namespace chat::test::stress;
 
 namespace {
-
-void raise_fd_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max; // the server inherits it
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
-/// Registers and logs in every user, 8 at a time; stops at the first failure
-/// or after 60 s.
-std::vector<account> make_users(std::uint16_t port) {
-  std::vector<account> users(user_count);
-  auto deadline = clock_type::now() + std::chrono::seconds(60);
-  std::atomic<int> next{0};
-  std::mutex mtx;
-  std::string failure;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t)
-    threads.emplace_back([&] {
-      for (int i = next++; i < user_count; i = next++) {
-        try {
-          if (clock_type::now() > deadline)
-            throw std::runtime_error("not done within 60 s");
-          users[i] = make_account(port, "stress_" + std::to_string(i));
-        } catch (const std::exception& e) {
-          std::lock_guard<std::mutex> guard(mtx);
-          failure = e.what();
-          next = user_count; // the others stop too
-        }
-      }
-    });
-  for (auto& t : threads)
-    t.join();
-  if (!failure.empty())
-    throw std::runtime_error("registration failed: " + failure);
-  return users;
-}
-
-/// The last lines of the server's output, without connect/disconnect lines.
-std::string tail(const std::string& output) {
-  std::string kept;
-  std::size_t pos = 0;
-  while (pos < output.size()) {
-    auto end = output.find('\n', pos);
-    end = end == std::string::npos ? output.size() : end + 1;
-    auto line = output.substr(pos, end - pos);
-    if (line.find(" connect ") == std::string::npos
-        && line.find(" disconnect ") == std::string::npos)
-      kept += line;
-    pos = end;
-  }
-  return kept.size() > 4000 ? kept.substr(kept.size() - 4000) : kept;
-}
 
 double cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   auto secs = [](const timeval& tv) { return double(tv.tv_sec) + tv.tv_usec / 1e6; };
   return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
 } // namespace
@@ -102,9 +46,9 @@ TEST_CASE("1000 users in one room each receive every message exactly once and, o
           "it, get no replay on reconnect") {
   raise_fd_limit();
   server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
-  INFO("server output (tail):\n", tail(server.output())); // evaluated on failure
+  INFO("server output (tail):\n", server_tail(server.output())); // evaluated on failure
   auto start = clock_type::now();
-  auto users = make_users(server.port());
+  auto users = make_users(server.port(), "stress", user_count);
   MESSAGE("registered and logged in ", user_count, " users in ", seconds_since(start), " s");
   start = clock_type::now();
   auto deadline = start + budget;
