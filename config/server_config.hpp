@@ -15,7 +15,7 @@ struct server_config {
   std::uint16_t http_port = 8080;
   std::uint16_t tcp_port = 8989;
   std::string web_root = "web"; // absolute after loading
-  int io_threads = 1;
+  int io_threads = 2;
   int actor_threads = 2;
   // [storage]
   std::string storage_path = "data/chat.db"; // absolute after loading

@@ -65,7 +65,7 @@ TEST_CASE("the shipped server.ini parses with the documented defaults") {
   CHECK(c.http_port == 8080);
   CHECK(c.tcp_port == 8989);
   CHECK(c.web_root == (root / "web").string());
-  CHECK(c.io_threads == 1);
+  CHECK(c.io_threads == 2);
   CHECK(c.actor_threads == 2);
   CHECK(c.storage_path == (root / "data/chat.db").string());
   CHECK(c.commit_window_ms == 2);
