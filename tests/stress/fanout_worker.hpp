@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/stress/stress_support.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -215,8 +216,9 @@ private:
       return;
     std::int64_t seq = 0;
     std::string id;
-    if (text.find("\"type\":\"message\"") != std::string::npos && scan(text, "\"seq\":", seq)
-        && scan(text, "\"id\":\"", id)) {
+    if (text.find("\"type\":\"message\"") != std::string::npos
+        && stress::detail::scan_int(text, "\"seq\":", seq)
+        && stress::detail::scan_string(text, "\"id\":\"", id)) {
       s.seqs.push_back(seq);
       s.ids.push_back(std::move(id));
       return;
@@ -258,30 +260,6 @@ private:
     }
     if (s.replay_frames++ == 0)
       s.replay_first = text.substr(0, 200);
-  }
-
-  /// The integer right after `key` (e.g. "seq":).
-  static bool scan(const std::string& text, const char* key, std::int64_t& out) {
-    auto pos = text.find(key);
-    if (pos == std::string::npos)
-      return false;
-    char* end = nullptr;
-    const char* start = text.c_str() + pos + std::strlen(key);
-    out = std::strtoll(start, &end, 10);
-    return end != start;
-  }
-
-  /// The string right after `key` (e.g. "id":"), up to the next quote.
-  static bool scan(const std::string& text, const char* key, std::string& out) {
-    auto pos = text.find(key);
-    if (pos == std::string::npos)
-      return false;
-    pos += std::strlen(key);
-    auto end = text.find('"', pos);
-    if (end == std::string::npos || text.find('\\', pos) < end)
-      return false; // escapes: leave it to the JSON parser
-    out = text.substr(pos, end - pos);
-    return true;
   }
 
   coordinator& co_;
