@@ -48,6 +48,7 @@ struct user_state {
   std::size_t rooms_pending = 0; // rooms not yet told we are online
   std::vector<caf::response_promise> online_waiters; // (start_atom) askers
   std::uint64_t attaches = 0;
+  bool tick_armed = false; // one pending idle check at most, however often it reconnects
   caf::actor directory;
   caf::actor storage;
   actor_settings settings;
@@ -82,6 +83,9 @@ void check_idle(user_actor* self) {
     self->send(st.directory, idle_atom::value, st.who.user_id, st.attaches);
     return;
   }
+  if (st.tick_armed)
+    return;
+  st.tick_armed = true;
   auto wait = std::max<std::int64_t>(st.box.latest_deadline() - now, 1);
   self->delayed_send(self, std::chrono::milliseconds{wait}, tick_atom::value);
 }
@@ -283,7 +287,10 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
         st.online_waiters.push_back(rp);
       return rp;
     },
-    [self](tick_atom) { check_idle(self); },
+    [self](tick_atom) {
+      self->state.tick_armed = false;
+      check_idle(self);
+    },
     [self](close_atom) {
       for (const auto& l : self->state.links)
         self->send(l.conn, close_atom::value);
