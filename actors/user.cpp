@@ -163,14 +163,17 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
         l.held.emplace_back(*d);
       continue;
     }
+    if (owed.size() == 1) { // light traffic: no vector per delivery
+      if (!l.covered(*owed.front()->get()))
+        self->send(l.conn, deliver_atom::value, (*owed.front())->frame);
+      continue;
+    }
     frame_batch out;
     out.reserve(owed.size());
     for (const auto* d : owed)
       if (!l.covered(**d)) // else the replay carried it already
         out.push_back((*d)->frame);
-    if (out.size() == 1)
-      self->send(l.conn, deliver_atom::value, std::move(out.front()));
-    else if (!out.empty())
+    if (!out.empty())
       self->send(l.conn, deliver_atom::value, std::move(out));
   }
 }

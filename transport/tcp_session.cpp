@@ -132,7 +132,8 @@ void tcp_session::on_line(std::string line) {
 void tcp_session::reply_error(chat_errc code, const std::string& message) {
   if (phase_ != phase::open)
     return refuse(greeting_help);
-  enqueue_batch({std::make_shared<const std::string>(error_frame(code, message, ""))}, true);
+  auto frame = std::make_shared<const std::string>(error_frame(code, message, ""));
+  enqueue(&frame, 1, true);
 }
 
 void tcp_session::on_greeting(const std::string& line) {
@@ -194,14 +195,14 @@ void tcp_session::refuse(const std::string& message) {
 void tcp_session::send(frame_ptr frame) {
   net::post(socket_.get_executor(),
             [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue_batch({std::move(frame)}, true);
+              self->enqueue(&frame, 1, true); // no vector per single frame
             });
 }
 
 void tcp_session::send_batch(frame_batch frames, bool counted) {
   net::post(socket_.get_executor(),
             [self = shared_from_this(), frames = std::move(frames), counted]() mutable {
-              self->enqueue_batch(std::move(frames), counted);
+              self->enqueue(frames.data(), frames.size(), counted);
             });
 }
 
@@ -210,17 +211,17 @@ void tcp_session::close(std::uint16_t, std::string) {
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->start_close(); });
 }
 
-void tcp_session::enqueue_batch(frame_batch frames, bool counted) {
-  if (closing_ || frames.empty())
+void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
+  if (closing_ || n == 0)
     return;
-  std::vector<queued> lines;
-  lines.reserve(frames.size());
-  for (auto& f : frames) {
+  auto before = queue_.size();
+  for (std::size_t i = 0; i < n; ++i) {
     std::string ack;
-    if (auto out = to_line(f, ack)) // line mode shows only some frames
-      lines.push_back({std::move(out), counted, std::move(ack)});
+    if (auto out = to_line(frames[i], ack)) // line mode shows only some frames
+      queue_.push_back({std::move(out), counted, std::move(ack)});
   }
-  if (counted && counted_ + lines.size() > ctx_->cfg.write_queue_max) {
+  auto added = queue_.size() - before;
+  if (counted && counted_ + added > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory hostage; what it missed is
     // replayed on reconnect. The frames being written stay alive.
     log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
@@ -232,9 +233,7 @@ void tcp_session::enqueue_batch(frame_batch frames, bool counted) {
     return start_close();
   }
   if (counted)
-    counted_ += lines.size();
-  for (auto& q : lines)
-    queue_.push_back(std::move(q));
+    counted_ += added;
   if (in_flight_.empty() && !queue_.empty())
     do_write();
 }

@@ -67,7 +67,7 @@ private:
   frame_ptr to_line(const frame_ptr& frame, std::string& ack);
   void ack_written();
 
-  void enqueue_batch(frame_batch frames, bool counted);
+  void enqueue(frame_ptr* frames, std::size_t n, bool counted); // moves from frames
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close();

@@ -75,7 +75,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 void websocket_session::send(frame_ptr frame) {
   net::post(ws_.get_executor(),
             [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue_batch({std::move(frame)}, true);
+              self->enqueue(&frame, 1, true); // no vector per single frame
             });
 }
 
@@ -88,14 +88,14 @@ void websocket_session::close(std::uint16_t code, std::string reason) {
 void websocket_session::send_batch(frame_batch frames, bool counted) {
   net::post(ws_.get_executor(),
             [self = shared_from_this(), frames = std::move(frames), counted]() mutable {
-              self->enqueue_batch(std::move(frames), counted);
+              self->enqueue(frames.data(), frames.size(), counted);
             });
 }
 
-void websocket_session::enqueue_batch(frame_batch frames, bool counted) {
-  if (closing_ || frames.empty())
+void websocket_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
+  if (closing_ || n == 0)
     return;
-  if (counted && counted_ + frames.size() > ctx_->cfg.write_queue_max) {
+  if (counted && counted_ + n > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory (or a room) hostage. What it
     // missed stays in its mailbox and is replayed on reconnect.
     log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
@@ -106,9 +106,9 @@ void websocket_session::enqueue_batch(frame_batch frames, bool counted) {
     return;
   }
   if (counted)
-    counted_ += frames.size();
-  for (auto& f : frames)
-    queue_.push_back({std::move(f), counted});
+    counted_ += n;
+  for (std::size_t i = 0; i < n; ++i)
+    queue_.push_back({std::move(frames[i]), counted});
   if (!waiting_)
     do_write();
 }

@@ -18,6 +18,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/ws_checks.hpp"
 #include "tests/support/ws_client.hpp"
 
 using namespace chat::test;
@@ -362,17 +363,8 @@ TEST_CASE("an ack whose ids are not an array of strings answers bad_request") {
       {{"action", "ack"}, {"body", {{"id", "m1"}}}},
       {{"action", "ack"}},
   };
-  int k = 0;
-  for (auto& frame : frames) {
-    frame["ref"] = "bad-ack-" + std::to_string(k++);
-    INFO("request: ", frame.dump());
-    REQUIRE(ca.send(frame));
-    auto reply = ca.read_until(
-        [&](const json& f) { return f.contains("ref") && f["ref"] == frame["ref"]; });
-    REQUIRE_MESSAGE(reply, "no reply: ", ca.error());
-    CHECK(type_of(*reply) == "error");
-    CHECK((*reply)["code"] == "bad_request");
-  }
+  for (auto& frame : frames)
+    check_error_reply(ca, frame, "bad_request");
   expect_alive(ca);
 }
 

@@ -76,11 +76,7 @@ TEST_CASE_FIXTURE(dm_fixture,
   std::vector<std::string> ids;
   for (int n = 0; n < 3; ++n) {
     json body{{"text", "psst"}, {"n", n}};
-    auto frame = dm_frame(bob.user_id, body);
-    frame["ref"] = "dm-" + std::to_string(n);
-    REQUIRE(ca.send(frame));
-    auto sent = ca.read_until(
-        [&](const json& f) { return f.contains("ref") && f["ref"] == frame["ref"]; });
+    auto sent = ca.call(dm_frame(bob.user_id, body));
     REQUIRE_MESSAGE(sent, "no reply to dm ", n, ": ", ca.error());
     INFO("reply: ", sent->dump());
     REQUIRE(type_of(*sent) == "sent");
@@ -114,16 +110,7 @@ TEST_CASE_FIXTURE(dm_fixture,
 TEST_CASE_FIXTURE(dm_fixture, "a direct message to an unknown user id answers unknown_user") {
   auto ann = user("ann_dm_nobody");
   auto ca = open_clean(server.port(), ann);
-  auto frame = dm_frame("0123456789abcdef", {{"text", "anyone?"}});
-  frame["ref"] = "to-nobody";
-  REQUIRE(ca.send(frame));
-  auto reply
-      = ca.read_until([](const json& f) { return f.contains("ref") && f["ref"] == "to-nobody"; });
-  REQUIRE_MESSAGE(reply, "no reply: ", ca.error());
-  INFO("reply: ", reply->dump());
-  CHECK(type_of(*reply) == "error");
-  CHECK((*reply)["code"] == "unknown_user");
-  CHECK((*reply)["message"].is_string());
+  check_error_reply(ca, dm_frame("0123456789abcdef", {{"text", "anyone?"}}), "unknown_user");
   expect_alive(ca);
 }
 
@@ -132,18 +119,8 @@ TEST_CASE_FIXTURE(dm_fixture, "a direct message whose body is not an object answ
   auto ca = open_clean(server.port(), ann);
   auto cb = open_clean(server.port(), bob);
   std::vector<json> bodies{"just a string", json::array({1, 2}), 42, true};
-  int k = 0;
-  for (auto& body : bodies) {
-    auto frame = dm_frame(bob.user_id, body);
-    frame["ref"] = "bad-" + std::to_string(k++);
-    INFO("request: ", frame.dump());
-    REQUIRE(ca.send(frame));
-    auto reply = ca.read_until(
-        [&](const json& f) { return f.contains("ref") && f["ref"] == frame["ref"]; });
-    REQUIRE_MESSAGE(reply, "no reply: ", ca.error());
-    CHECK(type_of(*reply) == "error");
-    CHECK((*reply)["code"] == "bad_request");
-  }
+  for (auto& body : bodies)
+    check_error_reply(ca, dm_frame(bob.user_id, body), "bad_request");
   // (A missing or null body is an empty object for every action, as for send.)
   expect_alive(ca);
   expect_no_direct(cb, std::chrono::milliseconds(300));

@@ -1,6 +1,6 @@
 // What the WebSocket integration tests share: a server with generous rate
-// limits and the field checks of a stored message (as history and live
-// "message" frames carry it). Doctest assertions: include from tests only.
+// limits, the field checks of a stored message (as history and live
+// "message" frames carry it) and of an error reply. Doctest assertions: include from tests only.
 #pragma once
 
 #include <chrono>
@@ -42,6 +42,19 @@ inline void check_stored_message(const nlohmann::json& msg, const std::string& r
   CHECK(msg["seq"].is_number_integer());
   REQUIRE(msg["ts"].is_number_integer());
   CHECK(std::abs(msg["ts"].get<std::int64_t>() - now_ms()) < 60000);
+}
+
+/// Sends `frame` and checks that its reply (matched by ref) is an error
+/// with `code` and a message.
+inline void check_error_reply(ws_client& ws, const nlohmann::json& frame,
+                              const std::string& code) {
+  INFO("request: ", frame.dump());
+  auto reply = ws.call(frame);
+  REQUIRE_MESSAGE(reply, "no reply: ", ws.error());
+  INFO("reply: ", reply->dump());
+  CHECK(type_of(*reply) == "error");
+  CHECK((*reply)["code"] == code);
+  CHECK((*reply)["message"].is_string());
 }
 
 } // namespace chat::test
