@@ -31,11 +31,57 @@ std::string open_frame(const char* type, const std::string& ref) {
   return out;
 }
 
-void append_field(std::string& out, const char* key, const json& value) {
+void open_field(std::string& out, const char* key) {
   out += ",\"";
   out += key;
   out += "\":";
+}
+
+// Arrays and objects go through nlohmann; the scalars below are written
+// straight into the frame (a json value per field cost an allocation or
+// two, and a std::map for "from", on every message).
+void append_field(std::string& out, const char* key, const json& value) {
+  open_field(out, key);
   out += value.dump();
+}
+
+void append_field(std::string& out, const char* key, std::string_view value) {
+  open_field(out, key);
+  append_json_string(out, value);
+}
+
+void append_field(std::string& out, const char* key, const std::string& value) {
+  append_field(out, key, std::string_view{value});
+}
+
+void append_field(std::string& out, const char* key, const char* value) {
+  append_field(out, key, std::string_view{value});
+}
+
+void append_field(std::string& out, const char* key, std::int64_t value) {
+  open_field(out, key);
+  out += std::to_string(value);
+}
+
+void append_field(std::string& out, const char* key, std::uint64_t value) {
+  open_field(out, key);
+  out += std::to_string(value);
+}
+
+void append_field(std::string& out, const char* key, bool value) {
+  open_field(out, key);
+  out += value ? "true" : "false";
+}
+
+// ,"<key>":{"user_id":...,"name":...}
+void append_user(std::string& out, const char* key, const std::string& user_id,
+                 const std::string& name) {
+  open_field(out, key);
+  out += R"({"user_id":)";
+  append_json_string(out, user_id);
+  out += R"(,"name":)";
+  append_json_string(out, name);
+  out += '}';
 }
 
 json member_json(const member_list& members) {
@@ -56,6 +102,31 @@ void append_messages(std::string& out, const history_page& page) {
 }
 
 } // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += hex[(c >> 4) & 0xf];
+          out += hex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
 caf::expected<client_request> parse_request(std::string_view text,
                                             std::string& ref_out) {
@@ -132,7 +203,7 @@ std::string presence_frame(const std::string& room, const char* event,
   auto out = open_frame("presence", {});
   append_field(out, "room", room);
   append_field(out, "event", event);
-  append_field(out, "user", {{"user_id", who.user_id}, {"name", who.name}});
+  append_user(out, "user", who.user_id, who.name);
   out += '}';
   return out;
 }
@@ -146,11 +217,11 @@ std::string left_frame(const std::string& room, const std::string& ref) {
 
 void append_message_json(std::string& out, const chat_message& msg) {
   out += R"({"id":)";
-  out += json(msg.id).dump();
+  append_json_string(out, msg.id);
   out += R"(,"seq":)";
   out += std::to_string(msg.seq);
   append_field(out, "room", msg.room);
-  append_field(out, "from", {{"user_id", msg.user_id}, {"name", msg.name}});
+  append_user(out, "from", msg.user_id, msg.name);
   // The body was validated and serialized when it arrived: embed it as is.
   out += R"(,"body":)";
   out += msg.body;
@@ -175,7 +246,7 @@ std::string message_frame(const chat_message& msg, bool replay) {
 std::string direct_frame(const direct_message& msg, bool replay) {
   auto out = open_frame("direct", {});
   append_field(out, "id", msg.id);
-  append_field(out, "from", {{"user_id", msg.from_user}, {"name", msg.from_name}});
+  append_user(out, "from", msg.from_user, msg.from_name);
   append_field(out, "to", msg.to_user);
   out += R"(,"body":)";
   out += msg.body; // validated and serialized on arrival
@@ -235,7 +306,7 @@ std::string history_frame(const history_page& page, const std::string& ref) {
 
 std::string history_json(const history_page& page) {
   std::string out = R"({"room":)";
-  out += json(page.room).dump();
+  append_json_string(out, page.room);
   append_field(out, "page", page.page);
   append_messages(out, page);
   append_field(out, "has_more", page.has_more);

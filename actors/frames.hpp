@@ -64,6 +64,10 @@ std::string members_frame(const std::string& room, const member_list& members,
                           const std::string& ref);
 std::string pong_frame(const std::string& ref);
 
+/// Appends `text` as a JSON string literal, escaped as nlohmann's dump()
+/// escapes it (text is UTF-8: it came from parsed JSON or a checked name).
+void append_json_string(std::string& out, std::string_view text);
+
 /// The JSON of one stored message, as in `message` frames without "type":
 /// {"id","seq","room","from":{"user_id","name"},"body","ts"}. Shared by the
 /// WebSocket history frame and GET /history.

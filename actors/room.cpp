@@ -133,9 +133,12 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
                        who.name, std::move(body), now_ms()};
       auto rp = self->make_response_promise<chat_message>();
       // The storage actor answers in the order it was asked, so messages go
-      // out in seq order; they go out only once stored.
-      self->request(st.storage, st.settings.request_timeout, append_atom::value,
-                    std::move(msg))
+      // out in seq order; they go out only once stored. No timeout, here or
+      // on the connection's post: storage always answers (a failed commit
+      // with an error, a stopped actor's requests bounce with one), and a
+      // timeout costs an entry in CAF's clock per message on the busiest
+      // path there is.
+      self->request(st.storage, caf::infinite, append_atom::value, std::move(msg))
         .then(
           [self, rp](chat_message& stored) mutable {
             // One frame, one delivery record: every member shares both.

@@ -275,10 +275,7 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
       self->state.box.joined(room, last_seq);
     },
     [self](leave_atom, const std::string& room) { self->state.box.left(room); },
-    [self](ack_atom, const id_list& ids) {
-      persist(self, self->state.box.ack(ids));
-      return static_cast<std::uint64_t>(ids.size());
-    },
+    [self](ack_atom, const id_list& ids) { persist(self, self->state.box.ack(ids)); },
     [self](start_atom) {
       // Answered once every room knows the user is online, so a connection
       // that waits for it sees itself online in `who` from its first frame.

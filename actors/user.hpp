@@ -13,7 +13,7 @@
 //        each connection gets them as one frame_batch.
 //   (deliver_atom, frame_ptr): a frame that needs no ack (presence).
 //   (member_atom, room, int64 last_seq) / (leave_atom, room): from rooms.
-//   (ack_atom, id_list) -> uint64 (ids taken): from a connection.
+//   (ack_atom, id_list): from a connection (no reply: see on_ack there).
 //   (start_atom) -> bool: answered once every room knows the user is online.
 //   (close_atom): from the directory: quit.
 // With no connection and nothing in flight (ack deadlines passed) it tells

@@ -194,10 +194,7 @@ TEST_CASE_FIXTURE(fixture, "every connection gets live traffic; an ack on one re
                 chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10}));
   CHECK(frames(c1, 1).at(0)["id"] == "m10");
   CHECK(frames(c2, 1).at(0)["id"] == "m10");
-  std::uint64_t taken = 0;
-  probe->request(user, 5s, chat::ack_atom::value, chat::id_list{"m8", "m9", "m10", "d1"})
-    .receive([&](std::uint64_t n) { taken = n; }, [](caf::error&) { FAIL("ack failed"); });
-  CHECK(taken == 4);
+  probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9", "m10", "d1"});
   bool cursor_seen = false;
   bool directs_seen = false;
   for (int i = 0; i < 2; ++i)
