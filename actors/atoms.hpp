@@ -30,6 +30,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using hashed_atom = caf::atom_constant<caf::atom("hashed")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
 using history_atom = caf::atom_constant<caf::atom("history")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;

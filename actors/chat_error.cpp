@@ -27,6 +27,7 @@ const char* to_code(chat_errc code) {
     case chat_errc::storage: return "storage";
     case chat_errc::timeout: return "timeout";
     case chat_errc::unknown_user: return "unknown_user";
+    case chat_errc::rate_limited: return "rate_limited";
   }
   return "internal";
 }

@@ -24,6 +24,7 @@ enum class chat_errc : std::uint8_t {
   storage,     // SQLite failed: the request did not happen
   timeout,
   unknown_user, // a DM to a user id that does not exist
+  rate_limited, // over a rate limit: HTTP 429, frames carry retry_after_ms
 };
 
 /// The wire name of a code, e.g. "room_full".

@@ -7,6 +7,9 @@
 
 #include "actors/chat_error.hpp"
 #include "actors/frames.hpp"
+#include "actors/rate_limiter.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 
 namespace chat {
 
@@ -16,16 +19,33 @@ struct connection_state {
   connection_params params;
   caf::actor user;
   std::unordered_map<std::string, caf::actor> rooms; // looked up before
+  // The frame budget (actor_settings::messages_per_second / burst) and the
+  // rejections since the last frame that passed.
+  token_bucket budget{1, 1, 0};
+  std::int64_t rejected_in_a_row = 0;
+  metrics::live_count alive{metrics::get().connections};
   static inline const char* name = "connection";
 
   void send(std::string text) { params.sink->send(make_frame(std::move(text))); }
 
   void send_error(const caf::error& err, const std::string& ref) {
-    send(error_frame(to_chat_errc(err), error_text(err), ref));
+    send_error(to_chat_errc(err), error_text(err), ref);
   }
 
+  // Every error frame is counted by code (GET /metrics); those that are
+  // about the server rather than the request are logged with who got them.
   void send_error(chat_errc code, const std::string& text, const std::string& ref) {
+    count_error(code);
+    if (code == chat_errc::storage || code == chat_errc::timeout)
+      log_error("conn=" + params.id + " user=" + params.session.who.user_id + " ("
+                + params.session.who.name + "): " + to_code(code) + ": " + text);
     send(error_frame(code, text, ref));
+  }
+
+  static void count_error(chat_errc code) {
+    auto i = static_cast<std::size_t>(code);
+    if (i < metrics::max_error_codes)
+      metrics::get().rejected[i].add();
   }
 };
 
@@ -294,9 +314,42 @@ void close_and_quit(connection_actor* self, std::uint16_t code, const char* reas
   self->quit();
 }
 
+// What a frame costs from the connection's budget: what makes other people's
+// sockets busy (send, dm) or touches rooms costs a token; the frames a
+// well-behaved client sends often (acks, pings, history pages while
+// scrolling) cost a quarter. Frames that do not parse cost a full token.
+double frame_cost(const std::string& action) {
+  if (action == "ack" || action == "ping" || action == "history")
+    return 0.25;
+  return 1;
+}
+
+// Charges a frame; false (and an error frame, or a close after too many in
+// a row) when the connection is over its budget.
+bool within_budget(connection_actor* self, double cost, const std::string& ref) {
+  auto& st = self->state;
+  auto wait_ms = st.budget.take(cost, now_ms());
+  if (wait_ms == 0) {
+    st.rejected_in_a_row = 0;
+    return true;
+  }
+  metrics::get().rate_limited.add();
+  st.count_error(chat_errc::rate_limited);
+  st.send(rate_limited_frame(wait_ms, ref));
+  if (++st.rejected_in_a_row >= st.params.settings.rate_limit_close_after) {
+    log_warn("conn=" + st.params.id + " user=" + st.params.session.who.user_id + " ("
+             + st.params.session.who.name + "): closed after "
+             + std::to_string(st.rejected_in_a_row) + " rate-limited frames in a row");
+    close_and_quit(self, 1008, "rate limit exceeded");
+  }
+  return false;
+}
+
 caf::behavior connection(connection_actor* self, connection_params params) {
   auto& st = self->state;
   st.params = std::move(params);
+  st.budget = token_bucket{st.params.settings.messages_per_second, st.params.settings.burst,
+                           now_ms()};
   st.send(welcome_frame(st.params.id, st.params.session.who));
   self->send(st.params.registry, watch_atom::value, st.params.session.token_hash,
              caf::actor{self});
@@ -318,12 +371,16 @@ caf::behavior connection(connection_actor* self, connection_params params) {
   return {
     [self](frame_atom, const std::string& text) {
       auto& st = self->state;
+      metrics::get().frames_in.add();
       std::string ref;
       if (text.size() > st.params.settings.max_frame_bytes) {
-        st.send_error(chat_errc::too_large, "frame exceeds max_frame_bytes", ref);
+        if (within_budget(self, 1, ref))
+          st.send_error(chat_errc::too_large, "frame exceeds max_frame_bytes", ref);
         return;
       }
       auto req = parse_request(text, ref);
+      if (!within_budget(self, req ? frame_cost(req->action) : 1, ref))
+        return;
       if (now_ms() >= st.params.session.expires_at_ms) {
         st.send_error(chat_errc::unauthorized, "token expired", ref);
         close_and_quit(self, 1008, "token expired");

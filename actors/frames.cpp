@@ -189,6 +189,15 @@ std::string error_frame(chat_errc code, const std::string& message,
   return out;
 }
 
+std::string rate_limited_frame(std::int64_t retry_after_ms, const std::string& ref) {
+  auto out = open_frame("error", ref);
+  append_field(out, "code", to_code(chat_errc::rate_limited));
+  append_field(out, "message", "too many frames: slow down");
+  append_field(out, "retry_after_ms", retry_after_ms);
+  out += '}';
+  return out;
+}
+
 std::string joined_frame(const std::string& room, const member_list& members,
                          const std::string& ref) {
   auto out = open_frame("joined", ref);

@@ -45,6 +45,8 @@ frame_ptr make_frame(std::string text);
 std::string welcome_frame(const std::string& connection_id, const identity& who);
 std::string error_frame(chat_errc code, const std::string& message,
                         const std::string& ref);
+/// error `rate_limited`, plus "retry_after_ms": when the frame would pass.
+std::string rate_limited_frame(std::int64_t retry_after_ms, const std::string& ref);
 std::string joined_frame(const std::string& room, const member_list& members,
                          const std::string& ref);
 std::string presence_frame(const std::string& room, const char* event,

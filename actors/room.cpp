@@ -8,6 +8,7 @@
 
 #include "actors/chat_error.hpp"
 #include "actors/frames.hpp"
+#include "common/metrics.hpp"
 
 namespace chat {
 
@@ -26,6 +27,7 @@ struct room_state {
   // Stored messages not yet fanned out: a burst leaves as one message per
   // member instead of one per member per message (see flush).
   std::vector<delivery_ptr> outbox;
+  metrics::live_count alive{metrics::get().rooms};
   static inline const char* name = "room";
 
   member_list views() const {

@@ -19,6 +19,12 @@ struct actor_settings {
   std::chrono::milliseconds ack_timeout{30000};
   /// Per room, the most messages replayed on reconnect.
   std::int64_t backlog_max = 1000;
+  /// Each connection's frame budget: a token bucket (see connection.cpp for
+  /// what each action costs).
+  double messages_per_second = 50;
+  double burst = 100;
+  /// Rejected frames in a row after which a connection is closed (1008).
+  std::int64_t rate_limit_close_after = 100;
 };
 
 /// Unix time in milliseconds.

@@ -11,6 +11,7 @@
 
 #include "actors/frames.hpp"
 #include "actors/mailbox.hpp"
+#include "common/metrics.hpp"
 
 namespace chat {
 
@@ -52,7 +53,23 @@ struct user_state {
   caf::actor directory;
   caf::actor storage;
   actor_settings settings;
+  metrics::live_count alive{metrics::get().users};
+  std::int64_t unacked_reported = 0; // this user's share of the unacked gauge
   static inline const char* name = "user";
+
+  user_state() = default;
+  user_state(const user_state&) = delete;
+  user_state& operator=(const user_state&) = delete;
+  ~user_state() { metrics::get().unacked.add(-unacked_reported); }
+
+  // Brings the unacked gauge up to date after the in-flight set changed.
+  void report_unacked() {
+    auto now = static_cast<std::int64_t>(box.in_flight());
+    if (now != unacked_reported) {
+      metrics::get().unacked.add(now - unacked_reported);
+      unacked_reported = now;
+    }
+  }
 
   link* find(const caf::actor_addr& addr) {
     for (auto& l : links)
@@ -66,6 +83,7 @@ using user_actor = caf::stateful_actor<user_state>;
 
 void persist(user_actor* self, const mailbox::ack_result& changes) {
   auto& st = self->state;
+  st.report_unacked();
   for (const auto& c : changes.cursors)
     self->send(st.storage, cursor_atom::value, st.who.user_id, c.room, c.acked_seq,
                c.acked_above);
@@ -79,7 +97,9 @@ void check_idle(user_actor* self) {
   if (!st.links.empty())
     return;
   auto now = now_ms();
-  if (st.box.expire(now)) {
+  auto all_expired = st.box.expire(now);
+  st.report_unacked();
+  if (all_expired) {
     self->send(st.directory, idle_atom::value, st.who.user_id, st.attaches);
     return;
   }
@@ -120,6 +140,8 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
     }
   }
   replay.push_back(make_frame(replayed_frame(count)));
+  metrics::get().replayed.add(count);
+  st.report_unacked();
   self->send(l->conn, deliver_atom::value, replay_atom::value, std::move(replay));
   for (auto& h : l->held) {
     if (auto* f = std::get_if<frame_ptr>(&h)) {
@@ -157,6 +179,8 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
     st.box.track(d->id, d->room, d->seq, deadline);
     owed.push_back(&d);
   }
+  st.report_unacked();
+  std::uint64_t sent = 0;
   for (auto& l : st.links) {
     if (l.replaying) {
       for (const auto* d : owed)
@@ -164,18 +188,25 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
       continue;
     }
     if (owed.size() == 1) { // light traffic: no vector per delivery
-      if (!l.covered(*owed.front()->get()))
-        self->send(l.conn, deliver_atom::value, (*owed.front())->frame);
+      const auto& d = **owed.front();
+      if (!l.covered(d)) {
+        self->send(l.conn, deliver_atom::value, d.frame);
+        sent += d.id.empty() ? 0 : 1;
+      }
       continue;
     }
     frame_batch out;
     out.reserve(owed.size());
     for (const auto* d : owed)
-      if (!l.covered(**d)) // else the replay carried it already
+      if (!l.covered(**d)) { // else the replay carried it already
         out.push_back((*d)->frame);
+        sent += (*d)->id.empty() ? 0 : 1; // presence is not a delivery
+      }
     if (!out.empty())
       self->send(l.conn, deliver_atom::value, std::move(out));
   }
+  if (sent > 0)
+    metrics::get().deliveries.add(sent);
 }
 
 void start_replay(user_actor* self, const caf::actor& conn) {
@@ -274,8 +305,14 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
     [self](member_atom, const std::string& room, std::int64_t last_seq) {
       self->state.box.joined(room, last_seq);
     },
-    [self](leave_atom, const std::string& room) { self->state.box.left(room); },
-    [self](ack_atom, const id_list& ids) { persist(self, self->state.box.ack(ids)); },
+    [self](leave_atom, const std::string& room) {
+      self->state.box.left(room);
+      self->state.report_unacked();
+    },
+    [self](ack_atom, const id_list& ids) {
+      metrics::get().acks.add(ids.size());
+      persist(self, self->state.box.ack(ids));
+    },
     [self](start_atom) {
       // Answered once every room knows the user is online, so a connection
       // that waits for it sees itself online in `who` from its first frame.

@@ -57,12 +57,19 @@ actor_settings actor_settings_of(const server_config& cfg) {
   s.max_frame_bytes = cfg.max_frame_bytes;
   s.ack_timeout = std::chrono::seconds{cfg.ack_timeout_s};
   s.backlog_max = cfg.backlog_max;
+  s.messages_per_second = static_cast<double>(cfg.messages_per_second);
+  s.burst = static_cast<double>(cfg.burst);
+  s.rate_limit_close_after = cfg.rate_limit_close_after;
   return s;
 }
 
 } // namespace
 
 int run_server(const server_config& cfg) {
+  set_log_level(cfg.log_level == "debug"  ? log_level::debug
+                : cfg.log_level == "warn" ? log_level::warn
+                : cfg.log_level == "error" ? log_level::error
+                                           : log_level::info);
   if (!auth::init()) {
     log_error("libsodium failed to initialize");
     return 1;
@@ -103,9 +110,13 @@ int run_server(const server_config& cfg) {
   tcfg.web_root = cfg.web_root;
   tcfg.max_body_bytes = cfg.max_body_bytes;
   tcfg.write_queue_max = cfg.write_queue_max;
+  tcfg.http_timeout = std::chrono::seconds{cfg.http_timeout_s};
   tcfg.handshake_timeout = std::chrono::seconds{cfg.handshake_timeout_s};
   tcfg.idle_timeout = std::chrono::seconds{cfg.idle_timeout_s};
   tcfg.max_connections = cfg.max_connections;
+  tcfg.max_connections_per_ip = cfg.max_connections_per_ip;
+  tcfg.logins_per_minute_per_name = static_cast<double>(cfg.logins_per_minute_per_name);
+  tcfg.logins_per_minute_per_ip = static_cast<double>(cfg.logins_per_minute_per_ip);
   tcfg.server_password_required = !cfg.server_password.empty();
   tcfg.max_frame_bytes = settings.max_frame_bytes;
   auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage,
@@ -150,7 +161,7 @@ int run_server(const server_config& cfg) {
     net::steady_timer drain{ioc};
     auto deadline = std::chrono::steady_clock::now();
     std::function<void()> wait_drained = [&] {
-      if (ctx->live_connections == 0 || std::chrono::steady_clock::now() > deadline) {
+      if (ctx->limits->live() == 0 || std::chrono::steady_clock::now() > deadline) {
         ioc.stop();
         return;
       }
@@ -160,6 +171,7 @@ int run_server(const server_config& cfg) {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec)
         return;
+      ctx->shutting_down = true; // GET /healthz answers 503 from now on
       log_info("signal " + std::to_string(sig) + ": shutting down");
       http.stop();
       if (raw)

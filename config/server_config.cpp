@@ -76,15 +76,24 @@ const int_key int_keys[] = {
   {"limits", "handshake_timeout_s", 1, max_seconds,
    &set_int<&sc::handshake_timeout_s>},
   {"limits", "idle_timeout_s", 1, max_seconds, &set_int<&sc::idle_timeout_s>},
+  {"limits", "http_timeout_s", 1, max_seconds, &set_int<&sc::http_timeout_s>},
   {"limits", "messages_per_second", 1, no_max,
    &set_int<&sc::messages_per_second>},
   {"limits", "burst", 1, no_max, &set_int<&sc::burst>},
+  {"limits", "rate_limit_close_after", 1, no_max,
+   &set_int<&sc::rate_limit_close_after>},
   {"limits", "max_connections", 1, no_max, &set_int<&sc::max_connections>},
+  {"limits", "max_connections_per_ip", 1, no_max,
+   &set_int<&sc::max_connections_per_ip>},
+  {"limits", "logins_per_minute_per_name", 1, no_max,
+   &set_int<&sc::logins_per_minute_per_name>},
+  {"limits", "logins_per_minute_per_ip", 1, no_max,
+   &set_int<&sc::logins_per_minute_per_ip>},
   {"limits", "default_max_members", 1, max_u32,
    &set_int<&sc::default_max_members>},
 };
 
-enum class text_kind { non_empty, any, path, synchronous };
+enum class text_kind { non_empty, any, path, synchronous, log_level };
 
 struct text_key {
   const char* section;
@@ -98,10 +107,11 @@ const text_key text_keys[] = {
   {"storage", "path", text_kind::path},
   {"storage", "synchronous", text_kind::synchronous},
   {"auth", "server_password", text_kind::any},
+  {"log", "level", text_kind::log_level},
 };
 
 const char* const sections[] = {"server", "storage", "auth", "delivery",
-                                "limits"};
+                                "limits", "log"};
 
 // What the inih handler accumulates; the first bad value wins.
 struct parse_state {
@@ -176,6 +186,12 @@ void apply_text(parse_state& st, const text_key& key,
         cfg.synchronous_full = value == "full";
       else
         fail(st, key.section, key.name, value, "normal or full");
+      break;
+    case text_kind::log_level:
+      if (value == "debug" || value == "info" || value == "warn" || value == "error")
+        cfg.log_level = value;
+      else
+        fail(st, key.section, key.name, value, "debug, info, warn or error");
       break;
   }
 }

@@ -39,10 +39,17 @@ struct server_config {
   std::int64_t request_timeout_ms = 10000;
   std::int64_t handshake_timeout_s = 30;
   std::int64_t idle_timeout_s = 300;
+  std::int64_t http_timeout_s = 30;
   std::int64_t messages_per_second = 50;
   std::int64_t burst = 100;
+  std::int64_t rate_limit_close_after = 100;
   std::int64_t max_connections = 100000;
+  std::int64_t max_connections_per_ip = 1000;
+  std::int64_t logins_per_minute_per_name = 10;
+  std::int64_t logins_per_minute_per_ip = 60;
   std::uint32_t default_max_members = 1000;
+  // [log]
+  std::string log_level = "info"; // debug, info, warn or error
 };
 
 /// The outcome of reading a config file: either `error` is set (the server

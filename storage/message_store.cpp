@@ -7,15 +7,14 @@
 // and delivery_queries.hpp.
 #include "storage/message_store.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
-#include <caf/actor_ostream.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/response_promise.hpp>
@@ -24,6 +23,8 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/chat_error.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "storage/store_queries.hpp"
 
 namespace chat {
@@ -83,6 +84,8 @@ struct store_state {
   void commit() {
     if (!in_transaction)
       return;
+    auto writes = pending;
+    auto started = std::chrono::steady_clock::now();
     if (auto err = db->q.commit.bind().run()) {
       // After a failed COMMIT the transaction may still be open (e.g. BUSY)
       // or already rolled back by SQLite; ROLLBACK covers the first case and
@@ -90,7 +93,21 @@ struct store_state {
       db->q.rollback.bind().run();
       return end_batch("commit failed: " + error_text(err));
     }
+    if (writes > 0) {
+      auto& m = metrics::get();
+      m.storage_batch.observe(static_cast<double>(writes));
+      m.storage_commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      trouble.clear(); // writes reached the disk again
+    }
     end_batch({});
+  }
+
+  /// A write or commit failed: GET /healthz reports it until a batch with
+  /// writes in it commits.
+  void failed(const std::string& what) {
+    metrics::get().storage_failures.add();
+    trouble = what;
   }
 
   /// Called after a write failed: some errors (disk full, I/O) make SQLite
@@ -103,6 +120,8 @@ struct store_state {
   /// Closes the batch and answers its held requests; a non-empty `failure`
   /// means nothing of the batch was stored.
   void end_batch(const std::string& failure) {
+    if (!failure.empty())
+      failed(failure);
     in_transaction = false;
     pending = 0;
     auto batch_replies = std::move(replies);
@@ -125,6 +144,7 @@ struct store_state {
   // (because it filled up) does not cut the next batch short.
   std::uint64_t batch = 0;
   std::vector<held_reply> replies;
+  std::string trouble; // the last failure, until writes commit again
 };
 
 using store_actor = caf::stateful_actor<store_state>;
@@ -141,6 +161,8 @@ void write(store_actor* self, Write&& fn) {
   }
   auto result = fn(*st.db);
   if (!result) {
+    if (to_chat_errc(result.error()) == chat_errc::storage)
+      st.failed(error_text(result.error())); // not for refusals like name_taken
     promise.deliver(std::move(result.error()));
     st.check_rolled_back();
     return;
@@ -157,9 +179,9 @@ void write_quietly(store_actor* self, Describe&& what, Write&& fn) {
   if (!err)
     err = fn(*st.db);
   if (err) {
+    st.failed(error_text(err));
     st.check_rolled_back();
-    caf::aout(self) << "message_store: lost " << what() << ": "
-                    << error_text(err) << std::endl;
+    log_error("message_store: lost " + what() + ": " + error_text(err));
     return;
   }
   st.written();
@@ -180,6 +202,13 @@ caf::behavior message_store(store_actor* self, std::shared_ptr<store_db> db,
     [self](flush_atom, std::uint64_t batch) {
       if (batch == self->state.batch)
         self->state.commit();
+    },
+    // GET /healthz: answered at once unless the last write failed (or this
+    // actor is stuck in SQLite's busy wait, and then the asker times out).
+    [self](health_atom) -> caf::result<bool> {
+      if (self->state.trouble.empty())
+        return true;
+      return make_error(chat_errc::storage, self->state.trouble);
     },
     // -- reads: answered at once, uncommitted writes included ---------------
     [self](load_atom, users_atom) -> caf::result<user_list> {

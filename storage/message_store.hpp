@@ -59,6 +59,9 @@
 //           newest backlog_max. truncated = more than backlog_max were owed;
 //           from_seq = seq of the first message kept. backlog_max < 1 ->
 //           bad_request.
+//   (health_atom)                                   -> true, or error storage
+//        with the last failure while the last write or commit failed (until a
+//        batch with writes commits again). For GET /healthz.
 // Failures reply with make_error(chat_errc::storage, text).
 #pragma once
 

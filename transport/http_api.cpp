@@ -7,6 +7,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/frames.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 
 namespace chat {
 
@@ -64,11 +66,28 @@ std::optional<credentials> read_credentials(const http_request& req) {
   return credentials{*name, *password, *server_password};
 }
 
-void post_register(server_context& ctx, const http_request& req, responder done) {
+// 429 with Retry-After (whole seconds, rounded up) and retry_after_ms.
+http_response too_many(const http_request& req, std::int64_t wait_ms, const char* what) {
+  metrics::get().http_rate_limited.add();
+  auto res = json_response(req, http::status::too_many_requests,
+                           json{{"error", std::string("too many ") + what + ", try again later"},
+                                {"code", "rate_limited"},
+                                {"retry_after_ms", wait_ms}}
+                             .dump());
+  res.set(http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
+  return res;
+}
+
+void post_register(server_context& ctx, const http_request& req, const std::string& peer,
+                   responder done) {
   auto c = read_credentials(req);
   if (!c)
     return done(error_response(req, http::status::bad_request,
                                "body must be a JSON object with string name and password"));
+  if (auto wait = ctx.logins->registration(peer, now_ms()); wait > 0) {
+    log_warn("registration from " + peer + " refused: over logins_per_minute_per_ip");
+    return done(too_many(req, wait, "registrations from this address"));
+  }
   ask<identity>(ctx, ctx.registry, req, done,
       [](const http_request& head, identity& who) {
         return json_response(head, http::status::created,
@@ -77,11 +96,16 @@ void post_register(server_context& ctx, const http_request& req, responder done)
       register_atom::value, c->name, c->password, c->server_password);
 }
 
-void post_login(server_context& ctx, const http_request& req, responder done) {
+void post_login(server_context& ctx, const http_request& req, const std::string& peer,
+                responder done) {
   auto c = read_credentials(req);
   if (!c)
     return done(error_response(req, http::status::bad_request,
                                "body must be a JSON object with string name and password"));
+  if (auto wait = ctx.logins->login(c->name, peer, now_ms()); wait > 0) {
+    log_warn("login as '" + c->name + "' from " + peer + " refused: too many attempts");
+    return done(too_many(req, wait, "login attempts"));
+  }
   ask<login_result>(ctx, ctx.registry, req, done,
       [](const http_request& head, login_result& r) {
         return json_response(head, http::status::ok,
@@ -161,9 +185,44 @@ void get_history(server_context& ctx, const http_request& req, responder done) {
   });
 }
 
+// 200 while storage answers and its last write went through; 503 while it
+// does not, or once the server is shutting down (load balancers stop
+// sending then).
+void get_healthz(server_context& ctx, const http_request& req, responder done) {
+  if (ctx.shutting_down)
+    return done(json_response(req, http::status::service_unavailable,
+                              R"({"status":"shutting_down"})"));
+  auto storage = ctx.storage;
+  ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
+    self->request(storage, std::chrono::seconds{2}, health_atom::value)
+      .then([=](bool) { done(json_response(head, http::status::ok, R"({"status":"ok"})")); },
+            [=](const caf::error& err) {
+              done(json_response(head, http::status::service_unavailable,
+                                 json{{"status", "storage_unavailable"},
+                                      {"error", error_text(err)}}
+                                   .dump()));
+            });
+  });
+}
+
+void get_metrics(server_context&, const http_request& req, responder done) {
+  http_response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = metrics::render([](int code) -> const char* {
+    if (code < 1 || code > static_cast<int>(chat_errc::rate_limited))
+      return nullptr;
+    return to_code(static_cast<chat_errc>(code));
+  });
+  res.prepare_payload();
+  done(std::move(res));
+}
+
 } // namespace
 
-bool handle_api(server_context& ctx, const http_request& req, responder done) {
+bool handle_api(server_context& ctx, const http_request& req, const std::string& peer,
+                responder done) {
   auto path = target_path(req.target());
   auto only = [&](http::verb verb, auto handler) {
     if (req.method() != verb)
@@ -173,10 +232,15 @@ bool handle_api(server_context& ctx, const http_request& req, responder done) {
     handler(ctx, req, done);
     return true;
   };
+  auto with_peer = [&peer](auto handler) {
+    return [&peer, handler](server_context& c, const http_request& r, responder d) {
+      handler(c, r, peer, std::move(d));
+    };
+  };
   if (path == "/register")
-    return only(http::verb::post, post_register);
+    return only(http::verb::post, with_peer(post_register));
   if (path == "/login")
-    return only(http::verb::post, post_login);
+    return only(http::verb::post, with_peer(post_login));
   if (path == "/logout")
     return only(http::verb::post, post_logout);
   if (path == "/history")
@@ -186,9 +250,9 @@ bool handle_api(server_context& ctx, const http_request& req, responder done) {
   if (path == "/me")
     return only(http::verb::get, get_me);
   if (path == "/healthz")
-    return only(http::verb::get, [](server_context&, const http_request& r, responder d) {
-      d(json_response(r, http::status::ok, R"({"status":"ok"})"));
-    });
+    return only(http::verb::get, get_healthz);
+  if (path == "/metrics")
+    return only(http::verb::get, get_metrics);
   return false;
 }
 

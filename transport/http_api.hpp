@@ -1,4 +1,5 @@
-// The HTTP API: /register, /login, /logout, /history, /healthz. Each request
+// The HTTP API: /register, /login, /logout, /history, /info, /me, /healthz,
+// /metrics. Each request
 // becomes a message to the auth registry or the directory, sent from a
 // short-lived bridge actor, so no Asio thread ever waits for an actor.
 #pragma once
@@ -16,7 +17,9 @@ namespace chat {
 using responder = std::function<void(http_response)>;
 
 /// Whether `req` targets the API; if so, `done` will receive the response.
-bool handle_api(server_context& ctx, const http_request& req, responder done);
+/// `peer` is the client's address (login limits count per address).
+bool handle_api(server_context& ctx, const http_request& req, const std::string& peer,
+                responder done);
 
 /// Checks the token of a WebSocket upgrade (GET /ws?token=T): `done` gets the
 /// session on success, or the 401 response.

@@ -1,5 +1,7 @@
 #include "transport/http_session.hpp"
 
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "transport/http_api.hpp"
 #include "transport/http_util.hpp"
 #include "transport/static_files.hpp"
@@ -7,8 +9,12 @@
 
 namespace chat {
 
-http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx)
-  : stream_(std::move(socket)), ctx_(std::move(ctx)) {
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+                           connection_limits::slot address_slot)
+  : stream_(std::move(socket)), ctx_(std::move(ctx)), address_slot_(std::move(address_slot)) {
+  beast::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  peer_ = ec ? "?" : peer.address().to_string();
 }
 
 void http_session::run() {
@@ -21,8 +27,9 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(ctx_->cfg.max_body_bytes);
   parser_->header_limit(16 * 1024);
-  // Header and body must arrive within the handshake timeout.
-  stream_.expires_after(ctx_->cfg.handshake_timeout);
+  // Header and body must arrive within http_timeout (a silent or trickling
+  // client is dropped then).
+  stream_.expires_after(ctx_->cfg.http_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -48,30 +55,53 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec)
     return fail(ec, "http read");
+  metrics::get().http_requests.add();
   handle(parser_->release());
 }
 
 void http_session::handle(http_request req) {
   stream_.expires_never(); // the answer may take an actor round trip
+  if (!address_slot_) {
+    req.keep_alive(false);
+    return write(error_response(req, http::status::service_unavailable,
+                                "too many connections from this address"));
+  }
   if (websocket::is_upgrade(req)) {
     if (target_path(req.target()) != "/ws")
       return write(error_response(req, http::status::not_found, "no WebSocket here"));
     return upgrade(std::move(req));
   }
-  if (handle_api(*ctx_, req, post_back()))
+  if (handle_api(*ctx_, req, peer_, post_back()))
     return;
   write(serve_static(ctx_->cfg.web_root, req));
 }
 
 void http_session::upgrade(http_request req) {
+  if (ctx_->shutting_down) {
+    req.keep_alive(false);
+    return write(error_response(req, http::status::service_unavailable, "shutting down"));
+  }
+  // The place among max_connections is taken now, before the token check:
+  // a full server refuses at once, and two racing upgrades cannot both get
+  // the last place.
+  auto place = std::make_shared<connection_limits::slot>(ctx_->limits->take_connection());
+  if (!*place) {
+    metrics::get().refused_connections.add();
+    log_warn("refused a WebSocket: max_connections (" + std::to_string(ctx_->cfg.max_connections)
+             + ") reached");
+    req.keep_alive(false);
+    return write(error_response(req, http::status::service_unavailable,
+                                "server full: max_connections reached, try again later"));
+  }
   auto self = shared_from_this();
   auto shared_req = std::make_shared<http_request>(std::move(req));
   authorize_upgrade(
     *ctx_, *shared_req,
-    [self, shared_req](session_info session) {
-      net::post(self->stream_.get_executor(), [self, shared_req, session] {
+    [self, shared_req, place](session_info session) {
+      net::post(self->stream_.get_executor(), [self, shared_req, session, place] {
         std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_,
-                                            session)
+                                            session, std::move(self->address_slot_),
+                                            std::move(*place))
           ->run(std::move(*shared_req));
       });
     },
@@ -88,7 +118,7 @@ std::function<void(http::response<http::string_body>)> http_session::post_back()
 
 void http_session::write(http::message_generator msg) {
   bool keep_alive = msg.keep_alive();
-  stream_.expires_after(ctx_->cfg.handshake_timeout);
+  stream_.expires_after(ctx_->cfg.http_timeout);
   beast::async_write(stream_, std::move(msg),
                      beast::bind_front_handler(&http_session::on_write,
                                                shared_from_this(), keep_alive));

@@ -13,7 +13,10 @@ namespace chat {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx);
+  /// An empty `address_slot` (the peer's address is at max_connections_per_ip):
+  /// the session answers its request with 503 and closes.
+  http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+               connection_limits::slot address_slot);
 
   void run();
 
@@ -35,6 +38,8 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<server_context> ctx_;
+  connection_limits::slot address_slot_; // handed on to a WebSocket
+  std::string peer_;                     // the client's address
 };
 
 } // namespace chat

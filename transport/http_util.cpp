@@ -30,6 +30,7 @@ http::status status_of(chat_errc code) {
     case chat_errc::unknown_room: return http::status::not_found;
     case chat_errc::name_taken: return http::status::conflict;
     case chat_errc::too_large: return http::status::payload_too_large;
+    case chat_errc::rate_limited: return http::status::too_many_requests;
     case chat_errc::busy:
     case chat_errc::timeout: return http::status::service_unavailable;
     default: return http::status::internal_server_error;

@@ -1,6 +1,7 @@
 #include "transport/listener.hpp"
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "transport/http_session.hpp"
 #include "transport/net.hpp"
 #include "transport/tcp_session.hpp"
@@ -66,10 +67,21 @@ private:
       fail(ec, "accept");
     } else {
       socket.set_option(tcp::no_delay(true), ec); // Nagle adds ~20 ms here
+      // Over max_connections_per_ip the session still answers (503 / an
+      // error line) so the client learns why, then closes.
+      auto peer = socket.remote_endpoint(ec);
+      auto slot = ec ? connection_limits::slot{}
+                     : ctx_->limits->take_address(peer.address().to_string());
+      if (!slot) {
+        metrics::get().refused_connections.add();
+        log_warn("refusing a socket from " + (ec ? std::string("?") : peer.address().to_string())
+                 + ": max_connections_per_ip ("
+                 + std::to_string(ctx_->cfg.max_connections_per_ip) + ") reached");
+      }
       if (kind_ == listener::kind::tcp)
-        std::make_shared<tcp_session>(std::move(socket), ctx_)->run();
+        std::make_shared<tcp_session>(std::move(socket), ctx_, std::move(slot))->run();
       else
-        std::make_shared<http_session>(std::move(socket), ctx_)->run();
+        std::make_shared<http_session>(std::move(socket), ctx_, std::move(slot))->run();
     }
     accept();
   }

@@ -13,6 +13,8 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/settings.hpp"
+#include "transport/connection_limits.hpp"
+#include "transport/login_limiter.hpp"
 
 namespace chat {
 
@@ -20,9 +22,13 @@ struct transport_settings {
   std::string web_root;              // absolute
   std::size_t max_body_bytes = 65536; // HTTP bodies; larger gets 413
   std::size_t write_queue_max = 8192; // frames per socket; overflow closes
-  std::chrono::seconds handshake_timeout{30};
+  std::chrono::seconds http_timeout{30};      // an HTTP request in, its answer out
+  std::chrono::seconds handshake_timeout{30}; // WebSocket handshake, TCP login line
   std::chrono::seconds idle_timeout{300};
   std::int64_t max_connections = 100000;
+  std::int64_t max_connections_per_ip = 1000;
+  double logins_per_minute_per_name = 10;
+  double logins_per_minute_per_ip = 60;
   bool server_password_required = false; // told to clients by GET /info
   std::size_t max_frame_bytes = 65536;   // told to clients by GET /info
 };
@@ -35,7 +41,11 @@ struct server_context {
       directory(std::move(directory)),
       storage(std::move(storage)),
       actor_cfg(actor_cfg),
-      cfg(std::move(cfg)) {
+      cfg(std::move(cfg)),
+      limits(std::make_shared<connection_limits>(this->cfg.max_connections,
+                                                 this->cfg.max_connections_per_ip)),
+      logins(std::make_shared<login_limiter>(this->cfg.logins_per_minute_per_name,
+                                             this->cfg.logins_per_minute_per_ip)) {
   }
 
   caf::actor_system& sys;
@@ -44,7 +54,9 @@ struct server_context {
   caf::actor storage;
   actor_settings actor_cfg;
   transport_settings cfg;
-  std::atomic<std::int64_t> live_connections{0}; // open WebSockets
+  std::shared_ptr<connection_limits> limits; // live() = open chat connections
+  std::shared_ptr<login_limiter> logins;
+  std::atomic<bool> shutting_down{false};    // GET /healthz says 503 then
   std::atomic<std::uint64_t> next_connection_id{1};
 };
 

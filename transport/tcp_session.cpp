@@ -12,21 +12,27 @@
 #include "actors/connection.hpp"
 #include "actors/frames.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 namespace chat {
 
 
-tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx)
+tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+                         connection_limits::slot address_slot)
   : socket_(std::move(socket)),
     timer_(socket_.get_executor()),
     chunk_(read_chunk),
-    ctx_(std::move(ctx)) {
+    ctx_(std::move(ctx)),
+    address_slot_(std::move(address_slot)) {
   id_ = "c" + std::to_string(ctx_->next_connection_id++);
 }
 
 tcp_session::~tcp_session() {
   if (connected_) {
-    auto live = --ctx_->live_connections;
+    auto& m = metrics::get();
+    m.tcp_closed.add();
+    m.tcp_live.add(-1);
+    auto live = ctx_->limits->live() - 1; // place_ is given back right after this
     log_info("disconnect conn=" + id_ + " user=" + session_.who.name
              + " transport=tcp live=" + std::to_string(live));
   }
@@ -35,6 +41,8 @@ tcp_session::~tcp_session() {
 void tcp_session::run() {
   // The socket was accepted on a strand: start on it.
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->address_slot_)
+      return self->refuse("too many connections from this address", chat_errc::busy);
     self->timer_.expires_after(self->ctx_->cfg.handshake_timeout);
     self->timer_.async_wait([self](beast::error_code ec) {
       if (!ec && self->phase_ != phase::open)
@@ -140,6 +148,16 @@ void tcp_session::on_greeting(const std::string& line) {
   auto g = parse_greeting(line);
   if (!g)
     return refuse(greeting_help);
+  if (g->login) {
+    beast::error_code ec;
+    auto peer = socket_.remote_endpoint(ec);
+    auto address = ec ? std::string("?") : peer.address().to_string();
+    if (auto wait = ctx_->logins->login(g->name, address, now_ms()); wait > 0) {
+      log_warn("TCP login as '" + g->name + "' from " + address + " refused: too many attempts");
+      return refuse("too many login attempts, retry in " + std::to_string(wait) + " ms",
+                    chat_errc::rate_limited);
+    }
+  }
   phase_ = phase::authorizing;
   line_mode_ = g->line_mode;
   room_ = g->room;
@@ -162,10 +180,19 @@ void tcp_session::on_authorized(session_info session) {
   if (closing_ || finished_)
     return; // the login deadline passed meanwhile
   timer_.cancel();
+  place_ = ctx_->limits->take_connection();
+  if (!place_ || ctx_->shutting_down) {
+    metrics::get().refused_connections.add();
+    return refuse(place_ ? "shutting down" : "server full: max_connections reached",
+                  chat_errc::busy);
+  }
   phase_ = phase::open;
   connected_ = true;
   session_ = std::move(session);
-  auto live = ++ctx_->live_connections;
+  auto& m = metrics::get();
+  m.tcp_accepted.add();
+  m.tcp_live.add(1);
+  auto live = ctx_->limits->live();
   log_info("connect conn=" + id_ + " user=" + session_.who.name
            + " transport=tcp live=" + std::to_string(live));
   conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
@@ -177,12 +204,12 @@ void tcp_session::on_authorized(session_info session) {
   do_read();
 }
 
-void tcp_session::refuse(const std::string& message) {
+void tcp_session::refuse(const std::string& message, chat_errc code) {
   if (closing_)
     return;
   std::string ack;
   queue_.push_back({to_line(std::make_shared<const std::string>(
-                              error_frame(chat_errc::unauthorized, message, "")),
+                              error_frame(code, message, "")),
                             ack),
                     false});
   if (in_flight_.empty())
@@ -232,6 +259,7 @@ void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
       counted_ += q.counted ? 1 : 0;
     return start_close();
   }
+  metrics::get().frames_out.add(added);
   if (counted)
     counted_ += added;
   if (in_flight_.empty() && !queue_.empty())

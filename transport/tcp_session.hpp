@@ -39,7 +39,10 @@ public:
   /// before the socket is closed regardless.
   static constexpr std::chrono::seconds linger_timeout{2};
 
-  tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx);
+  /// An empty `address_slot` (the address is at max_connections_per_ip):
+  /// the session answers with an error line and closes.
+  tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+              connection_limits::slot address_slot);
   ~tcp_session() override;
 
   /// Starts reading the first (login or auth) line.
@@ -59,7 +62,7 @@ private:
   void on_line(std::string line);
   void on_greeting(const std::string& line);
   void on_authorized(session_info session);
-  void refuse(const std::string& message);
+  void refuse(const std::string& message, chat_errc code = chat_errc::unauthorized);
   void reply_error(chat_errc code, const std::string& message);
   // Line mode (tcp_line_mode.cpp).
   void on_text_line(const std::string& line);
@@ -97,12 +100,14 @@ private:
   bool closing_ = false;    // no more frames accepted
   bool shut_down_ = false;  // our FIN is out
   bool finished_ = false;
-  bool connected_ = false;  // authorized: counted in live_connections
+  bool connected_ = false;  // authorized: holds one of max_connections
 
   std::shared_ptr<server_context> ctx_;
   session_info session_;
   std::string id_;
   caf::actor conn_;
+  connection_limits::slot address_slot_;
+  connection_limits::slot place_;
 
   bool line_mode_ = false;
   std::string room_;    // line mode: where plain lines go

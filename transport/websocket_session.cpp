@@ -4,19 +4,29 @@
 
 #include "actors/connection.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 namespace chat {
 
 websocket_session::websocket_session(tcp::socket&& socket,
                                      std::shared_ptr<server_context> ctx,
-                                     session_info session)
-  : ws_(std::move(socket)), ctx_(std::move(ctx)), session_(std::move(session)) {
+                                     session_info session,
+                                     connection_limits::slot address_slot,
+                                     connection_limits::slot place)
+  : ws_(std::move(socket)),
+    ctx_(std::move(ctx)),
+    session_(std::move(session)),
+    address_slot_(std::move(address_slot)),
+    place_(std::move(place)) {
   id_ = "c" + std::to_string(ctx_->next_connection_id++);
 }
 
 websocket_session::~websocket_session() {
   if (accepted_) {
-    auto live = --ctx_->live_connections;
+    auto& m = metrics::get();
+    m.ws_closed.add();
+    m.ws_live.add(-1);
+    auto live = ctx_->limits->live() - 1; // place_ is given back right after this
     log_info("disconnect conn=" + id_ + " user=" + session_.who.name
              + " live=" + std::to_string(live));
   }
@@ -42,7 +52,10 @@ void websocket_session::on_accept(beast::error_code ec) {
   if (ec)
     return fail(ec, "websocket accept");
   accepted_ = true;
-  auto live = ++ctx_->live_connections;
+  auto& m = metrics::get();
+  m.ws_accepted.add();
+  m.ws_live.add(1);
+  auto live = ctx_->limits->live();
   log_info("connect conn=" + id_ + " user=" + session_.who.name
            + " live=" + std::to_string(live));
   conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
@@ -107,6 +120,7 @@ void websocket_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) 
   }
   if (counted)
     counted_ += n;
+  metrics::get().frames_out.add(n);
   for (std::size_t i = 0; i < n; ++i)
     queue_.push_back({std::move(frames[i]), counted});
   if (!waiting_)

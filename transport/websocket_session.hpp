@@ -20,8 +20,11 @@ namespace chat {
 class websocket_session : public connection_sink,
                           public std::enable_shared_from_this<websocket_session> {
 public:
+  /// `address_slot` and `place` (one of max_connections) are held for as
+  /// long as the socket lives.
   websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
-                    session_info session);
+                    session_info session, connection_limits::slot address_slot,
+                    connection_limits::slot place);
   ~websocket_session() override;
 
   /// Completes the upgrade `req` and starts reading.
@@ -62,6 +65,8 @@ private:
   session_info session_;
   std::string id_;
   caf::actor conn_;
+  connection_limits::slot address_slot_;
+  connection_limits::slot place_;
 };
 
 } // namespace chat

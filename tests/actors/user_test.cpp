@@ -136,7 +136,7 @@ TEST_CASE_FIXTURE(fixture, "live traffic follows the replay without what it alre
     probe->send(user, chat::deliver_atom::value,
                 std::make_shared<const chat::delivery>(chat::delivery{
                   chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq),
-                  "devroom", seq}));
+                  "devroom", seq, {}}));
   auto got = frames(conn, 7);
   REQUIRE(got.size() == 7);
   CHECK(got[5]["type"] == "replayed");
@@ -149,7 +149,7 @@ TEST_CASE_FIXTURE(fixture, "live traffic follows the replay without what it alre
     probe->send(user, chat::deliver_atom::value,
                 std::make_shared<const chat::delivery>(chat::delivery{
                   chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq),
-                  "devroom", seq}));
+                  "devroom", seq, {}}));
   auto late = frames(conn, 2);
   REQUIRE(late.size() == 1);
   CHECK(late[0]["seq"] == 11);
@@ -166,7 +166,7 @@ TEST_CASE_FIXTURE(fixture, "a room batch reaches a connection minus its own join
   };
   auto message = [](std::int64_t seq) {
     return std::make_shared<const chat::delivery>(chat::delivery{
-      chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq), "devroom", seq});
+      chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq), "devroom", seq, {}});
   };
   // Seq 9 was replayed (the cursor is owed 8 and 9); seq 10 is new.
   probe->send(user, chat::deliver_atom::value,
@@ -191,7 +191,7 @@ TEST_CASE_FIXTURE(fixture, "every connection gets live traffic; an ack on one re
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {}, caf::after(5s) >> [] {});
   probe->send(user, chat::deliver_atom::value,
               std::make_shared<const chat::delivery>(chat::delivery{
-                chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10}));
+                chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
   CHECK(frames(c1, 1).at(0)["id"] == "m10");
   CHECK(frames(c2, 1).at(0)["id"] == "m10");
   probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9", "m10", "d1"});

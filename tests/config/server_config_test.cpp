@@ -88,6 +88,12 @@ TEST_CASE("the shipped server.ini parses with the documented defaults") {
   CHECK(c.messages_per_second == 50);
   CHECK(c.burst == 100);
   CHECK(c.max_connections == 100000);
+  CHECK(c.http_timeout_s == 30);
+  CHECK(c.rate_limit_close_after == 100);
+  CHECK(c.max_connections_per_ip == 1000);
+  CHECK(c.logins_per_minute_per_name == 10);
+  CHECK(c.logins_per_minute_per_ip == 60);
+  CHECK(c.log_level == "info");
   CHECK(c.default_max_members == 1000);
   CHECK(fs::path(c.web_root).is_absolute());
   CHECK(fs::path(c.storage_path).is_absolute());
@@ -203,6 +209,11 @@ TEST_CASE("each kind of bad value is an error naming section and key") {
     {"[limits]\nidle_timeout_s = 0\n", "[limits] idle_timeout_s: '0'"},
     {"[limits]\nmessages_per_second = 0\n", "[limits] messages_per_second"},
     {"[limits]\nmax_connections = 0\n", "[limits] max_connections: '0'"},
+    {"[limits]\nmax_connections_per_ip = 0\n", "[limits] max_connections_per_ip: '0'"},
+    {"[limits]\nhttp_timeout_s = 0\n", "[limits] http_timeout_s: '0'"},
+    {"[limits]\nrate_limit_close_after = -1\n", "[limits] rate_limit_close_after"},
+    {"[limits]\nlogins_per_minute_per_name = 0\n", "[limits] logins_per_minute_per_name"},
+    {"[log]\nlevel = loud\n", "[log] level: 'loud' (expected debug, info, warn or error)"},
     {"[limits]\ndefault_max_members = 4294967296\n",
      "[limits] default_max_members: '4294967296'"},
   };

@@ -159,6 +159,12 @@ server_process::server_process(overrides settings) {
       {"storage.path", (fs::path(dir_.path()) / "chat.db").string()},
       {"auth.hash_ops", "1"},
       {"auth.hash_mem_kib", "8"},
+      // Every test client comes from 127.0.0.1, and the stress tests log in
+      // a thousand users at once: the address caps are for the tests that
+      // check them (tests/integration/limits_test.cpp) to set.
+      {"limits.max_connections_per_ip", "100000"},
+      {"limits.logins_per_minute_per_ip", "1000000"},
+      {"limits.logins_per_minute_per_name", "1000000"},
   };
   for (auto& [key, value] : settings)
     all[key] = value;

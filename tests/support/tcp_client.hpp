@@ -160,6 +160,19 @@ private:
 
 /// Starts a server with the raw TCP port on a port that was free a moment
 /// ago, retrying (3 tries) if it was taken in between; `tcp_port` gets it.
+/// A WebSocket upgrade made by hand on a plain socket: after the 101 nothing
+/// reads frames or answers pings, like a peer whose network went away.
+/// Returns the response's status line.
+inline std::optional<std::string> raw_upgrade(line_client& c, std::uint16_t port,
+                                              const std::string& token) {
+  REQUIRE(c.connect(port));
+  REQUIRE(c.send_raw("GET /ws?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n"));
+  return c.read_line();
+}
+
 inline std::unique_ptr<server_process> start_with_tcp(server_process::overrides extra,
                                                       std::uint16_t& tcp_port) {
   for (int attempt = 0;; ++attempt) {
