@@ -28,11 +28,12 @@
 
 namespace chat::test::churn {
 
-constexpr int user_count = 1000;
-constexpr int room_count = 50;
-constexpr int messages_per_user = 20;
 constexpr int thread_count = 4;
-constexpr int per_thread = user_count / thread_count;
+// $CHAT_STRESS_SCALE shrinks users and rooms alike: still ~20 users a room.
+const int user_count = scaled(1000, thread_count);
+const int room_count = scaled(50);
+constexpr int messages_per_user = 20;
+const int per_thread = user_count / thread_count;
 constexpr int drops_per_churner = 2;
 constexpr int send_window_ms = 15000;
 constexpr auto ack_every = std::chrono::milliseconds(250);

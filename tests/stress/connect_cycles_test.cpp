@@ -33,8 +33,8 @@ namespace {
 
 constexpr int user_count = 64;
 constexpr int thread_count = 8;
-constexpr int warmup_cycles = 2000;
-constexpr int total_cycles = 10000;
+const int warmup_cycles = scaled(2000, thread_count); // $CHAT_STRESS_SCALE
+const int total_cycles = scaled(10000, thread_count);
 constexpr auto budget = std::chrono::seconds(150);
 constexpr long fd_slack = 4;             // descriptors
 constexpr long rss_slack_kib = 8 * 1024; // 8,000 cycles: < 1 KB each (measured: ~2 MB)

@@ -30,8 +30,10 @@ using namespace chat::test::dm;
 
 namespace {
 
-constexpr int user_count = 200;
 constexpr int dms_per_user = 20;
+// $CHAT_STRESS_SCALE: an even count (groups A and B), and enough users for
+// dms_per_user distinct others.
+const int user_count = scaled(200, 2, 2 * dms_per_user);
 constexpr auto budget = std::chrono::seconds(120);
 constexpr auto ack_every = std::chrono::milliseconds(250);
 

@@ -27,9 +27,9 @@ namespace chat::test::fanout {
 using clock_type = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-constexpr int user_count = 1000;
 constexpr int thread_count = 4;
-constexpr int per_thread = user_count / thread_count;
+const int user_count = stress::scaled(1000, thread_count); // $CHAT_STRESS_SCALE
+const int per_thread = user_count / thread_count;
 constexpr auto budget = std::chrono::seconds(120);      // join + delivery
 constexpr auto after_budget = std::chrono::seconds(90); // ack + reconnect
 constexpr int reconnect_every = 1; // 1: every user reconnects; n: a sample of 1/n

@@ -36,9 +36,11 @@ using namespace chat::test::stress;
 
 namespace {
 
-constexpr int healthy_count = 190;
-constexpr int stalled_count = 10;
 constexpr int group_count = 2; // reader threads
+// $CHAT_STRESS_SCALE shrinks the healthy audience only: the stalled readers
+// and the bursts are what make the server close slow consumers.
+const int healthy_count = scaled(190, group_count);
+constexpr int stalled_count = 10;
 constexpr std::size_t burst = 500;
 constexpr std::size_t pad_bytes = 16000;
 constexpr std::size_t max_lead = 100;   // messages ahead of the slowest healthy reader

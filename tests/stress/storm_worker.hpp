@@ -23,11 +23,13 @@ namespace chat::test::storm {
 
 using namespace chat::test::stress;
 
-constexpr int user_count = 500;
-constexpr int room_count = 20;
-constexpr int moves_per_user = 20;
 constexpr int thread_count = 2;
-constexpr int per_thread = user_count / thread_count;
+// $CHAT_STRESS_SCALE shrinks users and rooms; 5 rooms at least, so a user
+// (max_rooms 3) always has a room it is not in to join.
+const int user_count = scaled(500, thread_count);
+const int room_count = scaled(20, 1, 5);
+constexpr int moves_per_user = 20;
+const int per_thread = user_count / thread_count;
 constexpr std::size_t max_rooms = 3;
 constexpr auto ack_every = std::chrono::milliseconds(250);
 

@@ -62,6 +62,20 @@ inline std::uint64_t pick_seed() {
   return static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count()) % 1000000007;
 }
 
+/// A scenario's size: `full` times $CHAT_STRESS_SCALE (a factor in (0, 1],
+/// default 1; scripts/sanitize sets 0.1 under ThreadSanitizer, which runs
+/// everything 5-15x slower), rounded down to a multiple of `multiple` (the
+/// thread count that shares it out), and at least `least`. Checked once.
+inline int scaled(int full, int multiple = 1, int least = 1) {
+  static const double factor = [] {
+    const char* env = std::getenv("CHAT_STRESS_SCALE");
+    double f = env && *env ? std::strtod(env, nullptr) : 1.0;
+    return f > 0 && f <= 1 ? f : throw std::invalid_argument("CHAT_STRESS_SCALE not in (0, 1]");
+  }();
+  int n = static_cast<int>(full * factor) / multiple * multiple;
+  return std::max({n, least, multiple});
+}
+
 /// Collects the exceptions of worker threads, which would otherwise end the
 /// test binary (std::terminate) instead of failing the test.
 class thread_errors {
