@@ -44,7 +44,7 @@ void client::connect() {
   }
   welcomed_ = false;
   link::handlers h;
-  h.on_text = [this](std::string text) { on_text(text); };
+  h.on_text = [this](const std::string& text) { on_text(text); };
   h.on_closed = [this](const std::string& why, bool refused) {
     link_.reset();
     flush_ref_.clear(); // that ack is lost; the replay brings its ids back

@@ -37,7 +37,7 @@ http_answer post_credentials(const endpoint& ep, const std::string& target,
   };
   stream.expires_after(std::chrono::seconds(10));
   resolver.async_resolve(ep.host, std::to_string(ep.port), [&](beast::error_code ec,
-                                                               tcp::resolver::results_type r) {
+                                                               const tcp::resolver::results_type& r) {
     if (ec)
       return fail(ec, "resolve");
     stream.async_connect(r, [&](beast::error_code ec, const tcp::endpoint&) {

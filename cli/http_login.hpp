@@ -15,12 +15,12 @@ struct http_answer {
 };
 
 /// POSTs {"name","password"} to `target` ("/login", "/register").
-http_answer post_credentials(const endpoint& http, const std::string& target,
+http_answer post_credentials(const endpoint& ep, const std::string& target,
                              const std::string& name, const std::string& password);
 
 /// Logs in; returns the token, or "" with `status` (401 bad credentials,
 /// 0 unreachable) and `error` set.
-std::string login(const endpoint& http, const std::string& name, const std::string& password,
+std::string login(const endpoint& ep, const std::string& name, const std::string& password,
                   int& status, std::string& error);
 
 } // namespace chat::cli

@@ -29,7 +29,7 @@ void link::run(const endpoint& ep, const std::string& token) {
   auto host = ep.host + ":" + std::to_string(ep.port);
   resolver_.async_resolve(
       ep.host, std::to_string(ep.port),
-      [self, host, token](error_code ec, tcp::resolver::results_type results) {
+      [self, host, token](error_code ec, const tcp::resolver::results_type& results) {
         if (ec)
           return self->fail("resolve: " + ec.message());
         net::async_connect(self->ws_.next_layer(), results,
@@ -161,7 +161,7 @@ void link::close(std::function<void()> done) {
   closed_ = true;
   handlers_ = {};
   auto self = shared_from_this();
-  auto finish = [self, done](error_code) {
+  auto finish = [self, done = std::move(done)](error_code) {
     error_code ignored;
     self->ws_.next_layer().close(ignored);
     done();

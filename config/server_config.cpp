@@ -227,11 +227,10 @@ int on_entry(void* user, const char* raw_section, const char* raw_name,
     warnings.push_back("unknown key " + name + " before any [section] (ignored)");
     return 1;
   }
-  for (const char* known : sections) {
-    if (section == known) {
-      warnings.push_back("unknown key [" + section + "] " + name + " (ignored)");
-      return 1;
-    }
+  if (std::any_of(std::begin(sections), std::end(sections),
+                  [&](const char* known) { return section == known; })) {
+    warnings.push_back("unknown key [" + section + "] " + name + " (ignored)");
+    return 1;
   }
   if (st.warned_sections.insert(section).second)
     warnings.push_back("unknown section [" + section + "] (ignored)");

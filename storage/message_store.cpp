@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -51,8 +52,15 @@ struct store_state {
 
   // Runs when the actor terminates for any reason: whatever is pending still
   // reaches the disk and its requesters still get their replies.
+  // commit() allocates (error texts, replies) and sends; anything it throws
+  // would be std::terminate out of a destructor, so it is caught and the open
+  // batch is left to SQLite, which rolls it back when the database closes.
   ~store_state() {
-    commit();
+    try {
+      commit();
+    } catch (...) {
+      std::fputs("message_store: final commit failed with an exception\n", stderr);
+    }
   }
 
   /// Makes sure a transaction is open; the first write of a batch opens it
@@ -187,7 +195,7 @@ void write_quietly(store_actor* self, Describe&& what, Write&& fn) {
   st.written();
 }
 
-caf::behavior message_store(store_actor* self, std::shared_ptr<store_db> db,
+caf::behavior message_store(store_actor* self, const std::shared_ptr<store_db>& db,
                             store_options opts) {
   // The database arrives through a shared_ptr (spawn arguments must be
   // copyable), but the state alone owns it so it closes when the actor ends.

@@ -145,7 +145,7 @@ void fleet::launch_connects() {
     if (server_.address().is_loopback() && opt_.source_addrs > 1)
       source = net::ip::address_v4(0x7F000001u + i % static_cast<std::uint32_t>(opt_.source_addrs));
     auto target = opt_.target == target_kind::chat ? "/ws?token=" + c.token : std::string("/");
-    c.conn->start(server_, source, std::move(target));
+    c.conn->start(server_, source, target);
   }
 }
 

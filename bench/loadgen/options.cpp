@@ -172,7 +172,8 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
       value = argv[++i];
     }
     if (!it->second(value)) {
-      error = "bad value '" + value + "' for " + arg;
+      error = "bad value '";
+      error.append(value).append("' for ").append(arg);
       return false;
     }
     have_url = have_url || arg == "--url";

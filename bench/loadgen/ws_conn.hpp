@@ -52,7 +52,7 @@ public:
   /// Connects to `server` from `source` (port chosen at connect time) and
   /// upgrades with GET `target` (e.g. "/ws?token=..." or "/").
   void start(const net::ip::tcp::endpoint& server, const net::ip::address& source,
-             std::string target);
+             const std::string& target);
 
   /// Queues one text frame; it leaves with whatever else is queued.
   void send_text(std::string_view payload);

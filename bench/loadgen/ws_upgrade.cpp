@@ -44,7 +44,7 @@ std::string make_key(const std::function<std::uint32_t()>& random) {
 } // namespace
 
 void ws_conn::start(const net::ip::tcp::endpoint& server, const net::ip::address& source,
-                    std::string target) {
+                    const std::string& target) {
   error_code ec;
   socket_.open(server.protocol(), ec);
   if (ec)
