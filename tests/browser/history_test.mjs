@@ -9,7 +9,9 @@ import {
   joinRoom, openPage, registerIn, screenshot, shownTexts, withServerAndBrowser,
 } from "./support/browser.mjs";
 
-const env = withServerAndBrowser();
+// The seeding client sends 250 frames at once: more than a connection's
+// default frame budget (burst 100, then rate_limited).
+const env = withServerAndBrowser({ "limits.burst": "1000" });
 
 test("scrolling up loads older history pages until the beginning", async () => {
   await register(env.server, "hal");
