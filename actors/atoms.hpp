@@ -128,7 +128,7 @@ struct chat_message {
   std::string room;
   std::string user_id;
   std::string name;
-  std::string body; // the JSON object as sent, serialized
+  std::string body;    // the JSON object as sent, serialized
   std::int64_t ts = 0; // Unix milliseconds
 };
 

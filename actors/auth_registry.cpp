@@ -17,7 +17,7 @@ namespace {
 
 struct token_entry {
   identity who;
-  std::int64_t expires_at_ms;
+  std::int64_t expires_at_ms = 0;
 };
 
 // How often expired tokens are swept (and their sockets closed).
@@ -33,8 +33,8 @@ struct registry_state {
   caf::actor storage;
   std::shared_ptr<auth::hash_pool> pool;
   auth_settings settings;
-  std::unordered_map<std::string, user_record> users; // by name
-  std::unordered_map<std::string, token_entry> tokens; // by token digest
+  std::unordered_map<std::string, user_record> users;        // by name
+  std::unordered_map<std::string, token_entry> tokens;       // by token digest
   std::unordered_multimap<std::string, caf::actor> watchers; // by digest
   // The digest each watcher watches, so a closing connection is found
   // without scanning every watcher (thousands may close at once).
@@ -44,8 +44,7 @@ struct registry_state {
   static inline const char* name = "auth_registry";
 
   bool server_password_ok(const std::string& given) const {
-    return settings.server_password.empty()
-           || auth::equal_secret(given, settings.server_password);
+    return settings.server_password.empty() || auth::equal_secret(given, settings.server_password);
   }
 };
 
@@ -55,8 +54,7 @@ using registry_actor = caf::stateful_actor<registry_state>;
 // result comes back to this actor as (DoneAtom, job id, result). False when
 // the pool is saturated.
 template <class DoneAtom, class Work>
-bool submit(registry_actor* self, caf::response_promise& rp, user_record user,
-            Work work) {
+bool submit(registry_actor* self, caf::response_promise& rp, user_record user, Work work) {
   auto& st = self->state;
   auto id = st.next_job++;
   caf::actor me = self;
@@ -66,8 +64,7 @@ bool submit(registry_actor* self, caf::response_promise& rp, user_record user,
   return true;
 }
 
-caf::response_promise fail(caf::response_promise& rp, chat_errc code,
-                           std::string text) {
+caf::response_promise fail(caf::response_promise& rp, chat_errc code, std::string text) {
   rp.deliver(make_error(code, std::move(text)));
   return rp;
 }
@@ -81,9 +78,8 @@ pending_job take_job(registry_actor* self, std::uint64_t id) {
 }
 
 caf::behavior registry(registry_actor* self, caf::actor storage,
-                       std::shared_ptr<auth::hash_pool> pool,
-                       auth_settings settings, user_list users,
-                       token_list tokens) {
+                       std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
+                       user_list users, token_list tokens) {
   auto& st = self->state;
   st.storage = std::move(storage);
   st.pool = std::move(pool);
@@ -95,8 +91,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     names.emplace(u.user_id, name);
   for (auto& t : tokens)
     if (auto it = names.find(t.user_id); it != names.end())
-      st.tokens.emplace(t.token_hash,
-                        token_entry{{t.user_id, it->second}, t.expires_at_ms});
+      st.tokens.emplace(t.token_hash, token_entry{{t.user_id, it->second}, t.expires_at_ms});
   self->delayed_send(self, expiry_sweep, tick_atom::value);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;
@@ -122,15 +117,13 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
         return fail(rp, chat_errc::bad_request,
                     "name must be 1-32 characters of A-Z a-z 0-9 _ . -");
       if (password.size() < 8)
-        return fail(rp, chat_errc::bad_request,
-                    "password must be at least 8 characters");
+        return fail(rp, chat_errc::bad_request, "password must be at least 8 characters");
       if (st.users.count(name) > 0)
         return fail(rp, chat_errc::name_taken, "name is taken");
       user_record rec{auth::random_user_id(), name, {}};
       auto cost = st.settings.cost;
-      if (!submit<hashed_atom>(self, rp, rec, [password, cost] {
-            return auth::hash_password(password, cost);
-          }))
+      if (!submit<hashed_atom>(self, rp, rec,
+                               [password, cost] { return auth::hash_password(password, cost); }))
         return fail(rp, chat_errc::busy, "password hashing is saturated, retry later");
       // Reserve the name now so a second register of it fails at once.
       st.users.emplace(name, std::move(rec));
@@ -149,8 +142,9 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
       channel.name = channel_of(job.user.name);
       channel.max_members = st.settings.default_max_members;
       channel.members.push_back({job.user.user_id, job.user.name});
-      self->request(st.storage, st.settings.request_timeout, create_atom::value,
-                    user_atom::value, job.user, channel)
+      self
+        ->request(st.storage, st.settings.request_timeout, create_atom::value, user_atom::value,
+                  job.user, channel)
         .then(
           [self, job](bool) mutable {
             self->state.users[job.user.name] = job.user;
@@ -188,8 +182,9 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
       token_record rec{auth::token_digest(token), job.user.user_id,
                        now_ms() + st.settings.token_ttl_s * 1000};
       identity who{job.user.user_id, job.user.name};
-      self->request(st.storage, st.settings.request_timeout, create_atom::value,
-                    token_atom::value, rec)
+      self
+        ->request(st.storage, st.settings.request_timeout, create_atom::value, token_atom::value,
+                  rec)
         .then(
           [self, job, rec, who, token](bool) mutable {
             self->state.tokens[rec.token_hash] = token_entry{who, rec.expires_at_ms};
@@ -263,11 +258,10 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
 } // namespace
 
 caf::actor spawn_auth_registry(caf::actor_system& sys, caf::actor storage,
-                               std::shared_ptr<auth::hash_pool> pool,
-                               auth_settings settings, user_list users,
-                               token_list tokens) {
-  return sys.spawn(registry, std::move(storage), std::move(pool),
-                   std::move(settings), std::move(users), std::move(tokens));
+                               std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
+                               user_list users, token_list tokens) {
+  return sys.spawn(registry, std::move(storage), std::move(pool), std::move(settings),
+                   std::move(users), std::move(tokens));
 }
 
 } // namespace chat

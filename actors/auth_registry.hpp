@@ -39,8 +39,7 @@ struct auth_settings {
 
 /// `users` and `tokens` are what storage holds at start-up.
 caf::actor spawn_auth_registry(caf::actor_system& sys, caf::actor storage,
-                               std::shared_ptr<auth::hash_pool> pool,
-                               auth_settings settings, user_list users,
-                               token_list tokens);
+                               std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
+                               user_list users, token_list tokens);
 
 } // namespace chat

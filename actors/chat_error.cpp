@@ -52,8 +52,7 @@ caf::error make_error(chat_errc code) {
 }
 
 caf::error make_error(chat_errc code, std::string text) {
-  return caf::error{static_cast<std::uint8_t>(code), category,
-                    caf::make_message(std::move(text))};
+  return caf::error{static_cast<std::uint8_t>(code), category, caf::make_message(std::move(text))};
 }
 
 } // namespace chat

@@ -19,9 +19,9 @@ enum class chat_errc : std::uint8_t {
   room_full,
   unknown_room,
   too_large,
-  name_taken,  // HTTP 409 on /register
-  busy,        // hash pool saturated: HTTP 503
-  storage,     // SQLite failed: the request did not happen
+  name_taken, // HTTP 409 on /register
+  busy,       // hash pool saturated: HTTP 503
+  storage,    // SQLite failed: the request did not happen
   timeout,
   unknown_user, // a DM to a user id that does not exist
   rate_limited, // over a rate limit: HTTP 429, frames carry retry_after_ms

@@ -55,16 +55,16 @@ using connection_actor = caf::stateful_actor<connection_state>;
 // connection's later frames (await) so that a join and the send right behind
 // it reach the room in the order the client sent them.
 template <class F>
-void with_room(connection_actor* self, const std::string& name, bool create,
-               join_options opts, const std::string& ref, F f) {
+void with_room(connection_actor* self, const std::string& name, bool create, join_options opts,
+               const std::string& ref, F f) {
   auto& st = self->state;
   if (auto it = st.rooms.find(name); it != st.rooms.end()) {
     f(it->second);
     return;
   }
   self
-    ->request(st.params.directory, st.params.settings.request_timeout,
-              room_atom::value, name, create, std::move(opts))
+    ->request(st.params.directory, st.params.settings.request_timeout, room_atom::value, name,
+              create, std::move(opts))
     .await(
       [self, name, f](const caf::actor& room) mutable {
         self->state.rooms.emplace(name, room);
@@ -128,12 +128,9 @@ void on_send(connection_actor* self, client_request& req) {
   with_room(self, req.target, false, {}, req.ref,
             [self, body = req.body.dump(), ref = req.ref](const caf::actor& room) {
               auto& st = self->state;
-              self
-                ->request(room, caf::infinite, post_atom::value, st.params.session.who, body)
+              self->request(room, caf::infinite, post_atom::value, st.params.session.who, body)
                 .then(
-                  [self, ref](const chat_message& msg) {
-                    self->state.send(sent_frame(ref, msg));
-                  },
+                  [self, ref](const chat_message& msg) { self->state.send(sent_frame(ref, msg)); },
                   [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
             });
 }
@@ -146,9 +143,7 @@ void on_leave(connection_actor* self, client_request& req) {
                 ->request(room, st.params.settings.request_timeout, leave_atom::value,
                           st.params.session.who.user_id)
                 .then(
-                  [self, room_name, ref](bool) {
-                    self->state.send(left_frame(room_name, ref));
-                  },
+                  [self, room_name, ref](bool) { self->state.send(left_frame(room_name, ref)); },
                   [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
             });
 }
@@ -163,18 +158,15 @@ void on_history(connection_actor* self, client_request& req) {
     }
     page = p.get<std::int64_t>();
   }
-  with_room(self, req.target, false, {}, req.ref,
-            [self, page, ref = req.ref](const caf::actor& room) {
-              auto& st = self->state;
-              self
-                ->request(room, st.params.settings.request_timeout, history_atom::value,
-                          st.params.session.who.user_id, page)
-                .then(
-                  [self, ref](const history_page& hp) {
-                    self->state.send(history_frame(hp, ref));
-                  },
-                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
-            });
+  with_room(
+    self, req.target, false, {}, req.ref, [self, page, ref = req.ref](const caf::actor& room) {
+      auto& st = self->state;
+      self
+        ->request(room, st.params.settings.request_timeout, history_atom::value,
+                  st.params.session.who.user_id, page)
+        .then([self, ref](const history_page& hp) { self->state.send(history_frame(hp, ref)); },
+              [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+    });
 }
 
 void on_who(connection_actor* self, client_request& req) {
@@ -195,9 +187,7 @@ void on_rooms(connection_actor* self, client_request& req) {
     ->request(st.params.directory, st.params.settings.request_timeout, rooms_atom::value,
               st.params.session.who.user_id)
     .then(
-      [self, ref = req.ref](const room_list& rooms) {
-        self->state.send(rooms_frame(rooms, ref));
-      },
+      [self, ref = req.ref](const room_list& rooms) { self->state.send(rooms_frame(rooms, ref)); },
       [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 
@@ -206,8 +196,12 @@ void on_rooms(connection_actor* self, client_request& req) {
 void store_dm(connection_actor* self, std::string to_user, std::string body,
               const std::string& ref) {
   auto& st = self->state;
-  direct_message msg{{}, std::move(to_user), st.params.session.who.user_id,
-                     st.params.session.who.name, std::move(body), now_ms()};
+  direct_message msg{{},
+                     std::move(to_user),
+                     st.params.session.who.user_id,
+                     st.params.session.who.name,
+                     std::move(body),
+                     now_ms()};
   self->request(st.params.storage, caf::infinite, append_atom::value, std::move(msg))
     .then(
       [self, ref](const direct_message& stored) {
@@ -240,11 +234,9 @@ void on_dm(connection_actor* self, client_request& req) {
   self
     ->request(st.params.registry, st.params.settings.request_timeout, user_atom::value,
               req.target.substr(1))
-    .await(
-      [self, body = req.body.dump(), ref = req.ref](const identity& who) {
-        store_dm(self, who.user_id, body, ref);
-      },
-      [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
+    .await([self, body = req.body.dump(),
+            ref = req.ref](const identity& who) { store_dm(self, who.user_id, body, ref); },
+           [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 
 // {"action":"ack","body":{"ids":[...]}}: "acked" goes out once the ack is in
@@ -302,8 +294,7 @@ void dispatch(connection_actor* self, client_request& req) {
   }
   if (!valid_room_name(req.target)) {
     st.send_error(chat_errc::bad_request,
-                  "target must be a room name (1-64 of A-Z a-z 0-9 _ . -, or @user)",
-                  req.ref);
+                  "target must be a room name (1-64 of A-Z a-z 0-9 _ . -, or @user)", req.ref);
     return;
   }
   it->second(self, req);
@@ -348,11 +339,10 @@ bool within_budget(connection_actor* self, double cost, const std::string& ref) 
 caf::behavior connection(connection_actor* self, connection_params params) {
   auto& st = self->state;
   st.params = std::move(params);
-  st.budget = token_bucket{st.params.settings.messages_per_second, st.params.settings.burst,
-                           now_ms()};
+  st.budget
+    = token_bucket{st.params.settings.messages_per_second, st.params.settings.burst, now_ms()};
   st.send(welcome_frame(st.params.id, st.params.session.who));
-  self->send(st.params.registry, watch_atom::value, st.params.session.token_hash,
-             caf::actor{self});
+  self->send(st.params.registry, watch_atom::value, st.params.session.token_hash, caf::actor{self});
   // No frame is handled before the user actor is known (await).
   self
     ->request(st.params.directory, st.params.settings.request_timeout, user_atom::value,
@@ -362,10 +352,9 @@ caf::behavior connection(connection_actor* self, connection_params params) {
         self->state.user = user;
         // And none before the user is online in its rooms.
         self->request(user, self->state.params.settings.request_timeout, start_atom::value)
-          .await([](bool) {},
-                 [self](const caf::error&) {
-                   close_and_quit(self, 1011, "server busy, try again");
-                 });
+          .await(
+            [](bool) {},
+            [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
       },
       [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
   return {
@@ -392,9 +381,7 @@ caf::behavior connection(connection_actor* self, connection_params params) {
       }
       dispatch(self, *req);
     },
-    [self](deliver_atom, const frame_ptr& frame) {
-      self->state.params.sink->send(frame);
-    },
+    [self](deliver_atom, const frame_ptr& frame) { self->state.params.sink->send(frame); },
     [self](deliver_atom, frame_batch& frames) {
       self->state.params.sink->send_batch(std::move(frames), true);
     },

@@ -39,8 +39,7 @@ struct directory_state {
 
 using directory_actor = caf::stateful_actor<directory_state>;
 
-void finish_load(directory_actor* self, const std::string& name,
-                 caf::expected<caf::actor> room) {
+void finish_load(directory_actor* self, const std::string& name, caf::expected<caf::actor> room) {
   auto& st = self->state;
   auto waiters = std::move(st.loading[name]);
   st.loading.erase(name);
@@ -57,8 +56,7 @@ void finish_load(directory_actor* self, const std::string& name,
 void spawn_loaded(directory_actor* self, room_record rec) {
   auto name = rec.name;
   auto& st = self->state;
-  finish_load(self, name,
-              spawn_room(self->system(), std::move(rec), st.storage, st.settings));
+  finish_load(self, name, spawn_room(self->system(), std::move(rec), st.storage, st.settings));
 }
 
 // No stored room by that name: create it if any waiter asked to, with the
@@ -80,14 +78,12 @@ void create_or_fail(directory_actor* self, const std::string& name) {
   rec.is_private = creator->opts.is_private;
   rec.key = creator->opts.key;
   rec.max_members = creator->opts.max_members.value_or(st.settings.default_max_members);
-  self->request(st.storage, st.settings.request_timeout, create_atom::value,
-                room_atom::value, rec)
+  self->request(st.storage, st.settings.request_timeout, create_atom::value, room_atom::value, rec)
     .then([self, rec](bool) mutable { spawn_loaded(self, std::move(rec)); },
           [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
 }
 
-caf::behavior directory(directory_actor* self, caf::actor storage,
-                        actor_settings settings) {
+caf::behavior directory(directory_actor* self, caf::actor storage, actor_settings settings) {
   self->state.storage = std::move(storage);
   self->state.settings = settings;
   return {
@@ -100,8 +96,9 @@ caf::behavior directory(directory_actor* self, caf::actor storage,
       auto& waiters = st.loading[name];
       waiters.push_back({rp, create, std::move(opts)});
       if (waiters.size() == 1) // the first asker starts the load
-        self->request(st.storage, st.settings.request_timeout, load_atom::value,
-                      room_atom::value, name)
+        self
+          ->request(st.storage, st.settings.request_timeout, load_atom::value, room_atom::value,
+                    name)
           .then(
             [self, name](std::optional<room_record>& rec) {
               if (rec)
@@ -152,8 +149,7 @@ caf::behavior directory(directory_actor* self, caf::actor storage,
 
 } // namespace
 
-caf::actor spawn_directory(caf::actor_system& sys, caf::actor storage,
-                           actor_settings settings) {
+caf::actor spawn_directory(caf::actor_system& sys, caf::actor storage, actor_settings settings) {
   return sys.spawn(directory, std::move(storage), settings);
 }
 

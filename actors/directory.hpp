@@ -24,7 +24,6 @@
 
 namespace chat {
 
-caf::actor spawn_directory(caf::actor_system& sys, caf::actor storage,
-                           actor_settings settings);
+caf::actor spawn_directory(caf::actor_system& sys, caf::actor storage, actor_settings settings);
 
 } // namespace chat

@@ -9,8 +9,8 @@ namespace {
 using json = nlohmann::json;
 
 bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-         || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+         || c == '.' || c == '-';
 }
 
 bool valid_name(std::string_view name, std::size_t max_len) {
@@ -128,8 +128,7 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-caf::expected<client_request> parse_request(std::string_view text,
-                                            std::string& ref_out) {
+caf::expected<client_request> parse_request(std::string_view text, std::string& ref_out) {
   auto doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     return make_error(chat_errc::bad_request, "frame is not a JSON object");
@@ -180,8 +179,7 @@ std::string welcome_frame(const std::string& connection_id, const identity& who)
   return out;
 }
 
-std::string error_frame(chat_errc code, const std::string& message,
-                        const std::string& ref) {
+std::string error_frame(chat_errc code, const std::string& message, const std::string& ref) {
   auto out = open_frame("error", ref);
   append_field(out, "code", to_code(code));
   append_field(out, "message", message);
@@ -207,8 +205,7 @@ std::string joined_frame(const std::string& room, const member_list& members,
   return out;
 }
 
-std::string presence_frame(const std::string& room, const char* event,
-                           const identity& who) {
+std::string presence_frame(const std::string& room, const char* event, const identity& who) {
   auto out = open_frame("presence", {});
   append_field(out, "room", room);
   append_field(out, "event", event);
@@ -326,10 +323,8 @@ std::string history_json(const history_page& page) {
 std::string rooms_frame(const room_list& rooms, const std::string& ref) {
   auto arr = json::array();
   for (const auto& r : rooms)
-    arr.push_back({{"name", r.name},
-                   {"members", r.members},
-                   {"private", r.is_private},
-                   {"member", r.member}});
+    arr.push_back(
+      {{"name", r.name}, {"members", r.members}, {"private", r.is_private}, {"member", r.member}});
   auto out = open_frame("rooms", ref);
   append_field(out, "rooms", arr);
   out += '}';

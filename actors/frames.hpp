@@ -26,8 +26,7 @@ struct client_request {
 /// Parses one text frame. Errors: bad_request (not JSON, not an object,
 /// missing action, wrong types). On error, `ref_out` still receives the
 /// frame's ref when it could be read, so the error can carry it.
-caf::expected<client_request> parse_request(std::string_view text,
-                                            std::string& ref_out);
+caf::expected<client_request> parse_request(std::string_view text, std::string& ref_out);
 
 /// Room names: 1-64 of [A-Za-z0-9_.-], or "@" + a valid user name.
 bool valid_room_name(std::string_view name);
@@ -43,14 +42,12 @@ std::string channel_of(const std::string& name);
 frame_ptr make_frame(std::string text);
 
 std::string welcome_frame(const std::string& connection_id, const identity& who);
-std::string error_frame(chat_errc code, const std::string& message,
-                        const std::string& ref);
+std::string error_frame(chat_errc code, const std::string& message, const std::string& ref);
 /// error `rate_limited`, plus "retry_after_ms": when the frame would pass.
 std::string rate_limited_frame(std::int64_t retry_after_ms, const std::string& ref);
 std::string joined_frame(const std::string& room, const member_list& members,
                          const std::string& ref);
-std::string presence_frame(const std::string& room, const char* event,
-                           const identity& who);
+std::string presence_frame(const std::string& room, const char* event, const identity& who);
 std::string left_frame(const std::string& room, const std::string& ref);
 /// A room message; `replay` marks one sent again on reconnect.
 std::string message_frame(const chat_message& msg, bool replay = false);

@@ -29,8 +29,7 @@ bool mailbox::member_of(const std::string& room) const {
 
 bool mailbox::owed(const std::string& room, std::int64_t seq) const {
   auto it = rooms_.find(room);
-  return it != rooms_.end() && seq > it->second.acked_seq
-         && it->second.acked_above.count(seq) == 0;
+  return it != rooms_.end() && seq > it->second.acked_seq && it->second.acked_above.count(seq) == 0;
 }
 
 room_cursor mailbox::to_record(const std::string& room, const cursor& c) const {

@@ -13,8 +13,10 @@ namespace chat {
 class token_bucket {
 public:
   token_bucket(double rate_per_s, double burst, std::int64_t now_ms)
-    : rate_(rate_per_s), burst_(burst), tokens_(burst), last_ms_(now_ms) {
-  }
+    : rate_(rate_per_s),
+      burst_(burst),
+      tokens_(burst),
+      last_ms_(now_ms) {}
 
   /// Takes `cost` tokens and returns 0, or takes none and returns how many
   /// milliseconds until `cost` tokens will be there (at least 1).

@@ -68,8 +68,7 @@ struct room_state {
 
 using room_actor = caf::stateful_actor<room_state>;
 
-caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
-                   actor_settings settings) {
+caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_settings settings) {
   auto& st = self->state;
   for (auto& m : rec.members)
     st.members.emplace(std::move(m.user_id), member{std::move(m.name), {}});
@@ -100,9 +99,12 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
         // The new member is owed what comes after this seq, nothing before.
         if (user)
           self->send(user, member_atom::value, st.info.name, st.info.last_seq);
-        st.queue(self, std::make_shared<const delivery>(delivery{
-                         make_frame(presence_frame(st.info.name, "join", who)), {},
-                         st.info.name, 0, who.user_id}));
+        st.queue(self, std::make_shared<const delivery>(
+                         delivery{make_frame(presence_frame(st.info.name, "join", who)),
+                                  {},
+                                  st.info.name,
+                                  0,
+                                  who.user_id}));
       }
       if (user && it->second.user != user) {
         it->second.user = user;
@@ -121,18 +123,17 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
         self->send(it->second.user, leave_atom::value, st.info.name);
       st.members.erase(it);
       self->send(st.storage, member_atom::value, st.info.name, user_id, false);
-      st.queue(self, std::make_shared<const delivery>(delivery{
-                       make_frame(presence_frame(st.info.name, "leave", who)), {},
-                       st.info.name, 0, {}}));
+      st.queue(self,
+               std::make_shared<const delivery>(delivery{
+                 make_frame(presence_frame(st.info.name, "leave", who)), {}, st.info.name, 0, {}}));
       return true;
     },
-    [self](post_atom, const identity& who,
-           std::string& body) -> caf::result<chat_message> {
+    [self](post_atom, const identity& who, std::string& body) -> caf::result<chat_message> {
       auto& st = self->state;
       if (st.members.count(who.user_id) == 0)
         return make_error(chat_errc::not_member, "join the room before sending");
-      chat_message msg{{}, ++st.info.last_seq, st.info.name, who.user_id,
-                       who.name, std::move(body), now_ms()};
+      chat_message msg{{},       ++st.info.last_seq, st.info.name, who.user_id,
+                       who.name, std::move(body),    now_ms()};
       auto rp = self->make_response_promise<chat_message>();
       // The storage actor answers in the order it was asked, so messages go
       // out in seq order; they go out only once stored. No timeout, here or
@@ -145,8 +146,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
           [self, rp](chat_message& stored) mutable {
             // One frame, one delivery record: every member shares both.
             auto d = std::make_shared<const delivery>(
-              delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq,
-                       {}});
+              delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq, {}});
             self->state.queue(self, std::move(d));
             rp.deliver(std::move(stored));
           },
@@ -183,8 +183,8 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage,
 
 } // namespace
 
-caf::actor spawn_room(caf::actor_system& sys, room_record rec,
-                      caf::actor storage, actor_settings settings) {
+caf::actor spawn_room(caf::actor_system& sys, room_record rec, caf::actor storage,
+                      actor_settings settings) {
   return sys.spawn(room, std::move(rec), std::move(storage), settings);
 }
 

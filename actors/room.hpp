@@ -27,7 +27,7 @@
 
 namespace chat {
 
-caf::actor spawn_room(caf::actor_system& sys, room_record rec,
-                      caf::actor storage, actor_settings settings);
+caf::actor spawn_room(caf::actor_system& sys, room_record rec, caf::actor storage,
+                      actor_settings settings);
 
 } // namespace chat

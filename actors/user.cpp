@@ -46,7 +46,7 @@ struct user_state {
   identity who;
   std::vector<link> links;
   mailbox box;
-  std::size_t rooms_pending = 0; // rooms not yet told we are online
+  std::size_t rooms_pending = 0;                     // rooms not yet told we are online
   std::vector<caf::response_promise> online_waiters; // (start_atom) askers
   std::uint64_t attaches = 0;
   bool tick_armed = false; // one pending idle check at most, however often it reconnects
@@ -85,8 +85,7 @@ void persist(user_actor* self, const mailbox::ack_result& changes) {
   auto& st = self->state;
   st.report_unacked();
   for (const auto& c : changes.cursors)
-    self->send(st.storage, cursor_atom::value, st.who.user_id, c.room, c.acked_seq,
-               c.acked_above);
+    self->send(st.storage, cursor_atom::value, st.who.user_id, c.room, c.acked_seq, c.acked_above);
   if (!changes.directs.empty())
     self->send(st.storage, ack_atom::value, st.who.user_id, changes.directs);
 }
@@ -168,7 +167,7 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
   owed.reserve(ds.size());
   for (const auto& d : ds) {
     if (!d->skip_user.empty() && d->skip_user == st.who.user_id)
-      continue; // its own join
+      continue;          // its own join
     if (d->id.empty()) { // presence: needs no ack
       if (st.box.member_of(d->room))
         owed.push_back(&d);
@@ -214,8 +213,7 @@ void start_replay(user_actor* self, const caf::actor& conn) {
   self
     ->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
               st.box.cursors(), st.settings.backlog_max)
-    .then([self, addr = conn.address()](
-            replay_batch& batch) { finish_replay(self, addr, batch); },
+    .then([self, addr = conn.address()](replay_batch& batch) { finish_replay(self, addr, batch); },
           [self, addr = conn.address()](const caf::error&) {
             // Storage trouble: go live; the next connect replays again.
             replay_batch none;
@@ -260,8 +258,8 @@ void go_online(user_actor* self, const cursor_list& cursors) {
   room_done(self);
 }
 
-caf::behavior user(user_actor* self, identity who, caf::actor directory,
-                   caf::actor storage, actor_settings settings) {
+caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::actor storage,
+                   actor_settings settings) {
   auto& st = self->state;
   st.who = std::move(who);
   st.directory = std::move(directory);
@@ -338,11 +336,9 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory,
 
 } // namespace
 
-caf::actor spawn_user(caf::actor_system& sys, identity who,
-                      caf::actor directory, caf::actor storage,
-                      actor_settings settings) {
-  return sys.spawn(user, std::move(who), std::move(directory),
-                   std::move(storage), settings);
+caf::actor spawn_user(caf::actor_system& sys, identity who, caf::actor directory,
+                      caf::actor storage, actor_settings settings) {
+  return sys.spawn(user, std::move(who), std::move(directory), std::move(storage), settings);
 }
 
 } // namespace chat

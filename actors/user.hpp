@@ -29,8 +29,7 @@
 
 namespace chat {
 
-caf::actor spawn_user(caf::actor_system& sys, identity who,
-                      caf::actor directory, caf::actor storage,
-                      actor_settings settings);
+caf::actor spawn_user(caf::actor_system& sys, identity who, caf::actor directory,
+                      caf::actor storage, actor_settings settings);
 
 } // namespace chat

@@ -1,11 +1,13 @@
 // chat-actors: the command line. Reads the config (exit 2 on a bad one) and
 // hands over to run_server.
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
 
 #include "app/server.hpp"
 #include "common/log.hpp"
+#include "common/run_guarded.hpp"
 #include "config/server_config.hpp"
 
 namespace {
@@ -25,7 +27,9 @@ config file.
 
 } // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   std::string config_path = "config/server.ini";
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
@@ -40,11 +44,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto loaded = chat::load_config(config_path);
+  const auto where = "config " + config_path + ": ";
   for (const auto& w : loaded.warnings)
-    chat::log_warn("config " + config_path + ": " + w);
+    chat::log_warn(where + w);
   if (!loaded.ok()) {
     std::cerr << "chat-actors: config " << config_path << ": " << loaded.error << "\n";
     return 2;
   }
   return chat::run_server(loaded.config);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  return chat::run_guarded("chat-actors", [&] { return run(argc, argv); });
 }

@@ -3,8 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <optional>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -45,9 +45,8 @@ void await_exit(caf::actor_system& sys, const caf::actor& who) {
   caf::scoped_actor self{sys};
   self->monitor(who);
   caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
-  self->receive([](const caf::down_msg&) {}, caf::after(30s) >> [] {
-    log_error("storage did not stop within 30 s");
-  });
+  self->receive([](const caf::down_msg&) {},
+                caf::after(30s) >> [] { log_error("storage did not stop within 30 s"); });
 }
 
 actor_settings actor_settings_of(const server_config& cfg) {
@@ -66,8 +65,8 @@ actor_settings actor_settings_of(const server_config& cfg) {
 } // namespace
 
 int run_server(const server_config& cfg) {
-  set_log_level(cfg.log_level == "debug"  ? log_level::debug
-                : cfg.log_level == "warn" ? log_level::warn
+  set_log_level(cfg.log_level == "debug"   ? log_level::debug
+                : cfg.log_level == "warn"  ? log_level::warn
                 : cfg.log_level == "error" ? log_level::error
                                            : log_level::info);
   if (!auth::init()) {
@@ -103,8 +102,8 @@ int run_server(const server_config& cfg) {
   auth_settings auth_cfg{cfg.server_password, cfg.token_ttl_s,
                          auth::hash_cost{cfg.hash_ops, cfg.hash_mem_kib * 1024},
                          cfg.default_max_members, settings.request_timeout};
-  auto registry = spawn_auth_registry(sys, *storage, pool, auth_cfg, std::move(*users),
-                                      std::move(*tokens));
+  auto registry
+    = spawn_auth_registry(sys, *storage, pool, auth_cfg, std::move(*users), std::move(*tokens));
 
   transport_settings tcfg;
   tcfg.web_root = cfg.web_root;
@@ -119,8 +118,7 @@ int run_server(const server_config& cfg) {
   tcfg.logins_per_minute_per_ip = static_cast<double>(cfg.logins_per_minute_per_ip);
   tcfg.server_password_required = !cfg.server_password.empty();
   tcfg.max_frame_bytes = settings.max_frame_bytes;
-  auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage,
-                                                  settings, tcfg);
+  auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage, settings, tcfg);
 
   auto stop_actors = [&] {
     caf::anon_send(directory, close_atom::value);

@@ -2,8 +2,7 @@
 
 namespace chat::auth {
 
-hash_pool::hash_pool(std::size_t threads, std::size_t queue_max)
-  : queue_max_(queue_max) {
+hash_pool::hash_pool(std::size_t threads, std::size_t queue_max) : queue_max_(queue_max) {
   for (std::size_t i = 0; i < threads; ++i)
     workers_.emplace_back([this] { work(); });
 }

@@ -29,17 +29,13 @@ bool init() {
 
 std::string hash_password(const std::string& password, hash_cost cost) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, password.data(), password.size(), cost.ops,
-                        cost.mem_bytes)
-      != 0)
+  if (crypto_pwhash_str(out, password.data(), password.size(), cost.ops, cost.mem_bytes) != 0)
     return {};
   return out;
 }
 
 bool verify_password(const std::string& encoded, const std::string& password) {
-  return crypto_pwhash_str_verify(encoded.c_str(), password.data(),
-                                  password.size())
-         == 0;
+  return crypto_pwhash_str_verify(encoded.c_str(), password.data(), password.size()) == 0;
 }
 
 std::string random_token() {
@@ -52,8 +48,7 @@ std::string random_user_id() {
 
 std::string token_digest(const std::string& token) {
   unsigned char digest[crypto_generichash_BYTES];
-  crypto_generichash(digest, sizeof(digest),
-                     reinterpret_cast<const unsigned char*>(token.data()),
+  crypto_generichash(digest, sizeof(digest), reinterpret_cast<const unsigned char*>(token.data()),
                      token.size(), nullptr, 0);
   return to_hex(digest, sizeof(digest));
 }

@@ -13,16 +13,20 @@ using json = nlohmann::json;
 using error_code = boost::system::error_code;
 
 client::client(boost::asio::io_context& ioc, options opts, handlers h)
-    : ioc_(ioc), opts_(std::move(opts)), handlers_(std::move(h)), retry_timer_(ioc),
-      ack_timer_(ioc) {}
+  : ioc_(ioc),
+    opts_(std::move(opts)),
+    handlers_(std::move(h)),
+    retry_timer_(ioc),
+    ack_timer_(ioc) {
+}
 
 void client::start() {
   if (opts_.register_first) {
     auto answer = post_credentials(opts_.http, "/register", opts_.name, opts_.password);
     if (answer.status != 201 && answer.status != 409) {
-      std::string why = answer.status == 0 ? answer.error
-                                           : "HTTP " + std::to_string(answer.status) + " "
-                                                 + answer.body;
+      std::string why = answer.status == 0
+                          ? answer.error
+                          : "HTTP " + std::to_string(answer.status) + " " + answer.body;
       return handlers_.on_fatal("register failed: " + why);
     }
   }

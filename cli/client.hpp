@@ -76,14 +76,14 @@ private:
   std::string token_;
   std::string channel_;
   int attempt_ = 0;
-  bool welcomed_ = false;     // the current link got its welcome
+  bool welcomed_ = false; // the current link got its welcome
   bool stopping_ = false;
   bool ack_scheduled_ = false;
   unsigned next_ref_ = 0;
-  std::unordered_set<std::string> seen_;  // message/direct ids shown
+  std::unordered_set<std::string> seen_; // message/direct ids shown
   std::vector<std::string> pending_acks_;
-  std::vector<nlohmann::json> outbox_;    // frames waiting for a connection
-  std::string flush_ref_;                 // the ack whose "acked" flush_acks awaits
+  std::vector<nlohmann::json> outbox_; // frames waiting for a connection
+  std::string flush_ref_;              // the ack whose "acked" flush_acks awaits
   std::function<void()> flush_done_;
 };
 

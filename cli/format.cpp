@@ -32,8 +32,8 @@ std::string clock_time(long long ts_ms) {
 
 std::string body_text(const json& body) {
   std::string text = body.is_object() && body.contains("text") && body["text"].is_string()
-                         ? body["text"].get<std::string>()
-                         : body.dump();
+                       ? body["text"].get<std::string>()
+                       : body.dump();
   for (auto& c : text)
     if (c == '\n' || c == '\r')
       c = ' ';
@@ -41,8 +41,7 @@ std::string body_text(const json& body) {
 }
 
 std::string format_message(const json& frame) {
-  long long ts = frame.contains("ts") && frame["ts"].is_number() ? frame["ts"].get<long long>()
-                                                                 : 0;
+  long long ts = frame.contains("ts") && frame["ts"].is_number() ? frame["ts"].get<long long>() : 0;
   std::string where = str(frame, "type") == "direct" ? "dm" : str(frame, "room");
   return clock_time(ts) + " [" + where + "] " + sender(frame) + ": "
          + body_text(frame.value("body", json::object()));

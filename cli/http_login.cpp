@@ -18,8 +18,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-http_answer post_credentials(const endpoint& ep, const std::string& target,
-                             const std::string& name, const std::string& password) {
+http_answer post_credentials(const endpoint& ep, const std::string& target, const std::string& name,
+                             const std::string& password) {
   // Its own io_context, run until the exchange ends or 10 s pass.
   http_answer answer;
   net::io_context ioc;
@@ -36,25 +36,26 @@ http_answer post_credentials(const endpoint& ep, const std::string& target,
     answer.error = std::string(what) + ": " + ec.message();
   };
   stream.expires_after(std::chrono::seconds(10));
-  resolver.async_resolve(ep.host, std::to_string(ep.port), [&](beast::error_code ec,
-                                                               const tcp::resolver::results_type& r) {
-    if (ec)
-      return fail(ec, "resolve");
-    stream.async_connect(r, [&](beast::error_code ec, const tcp::endpoint&) {
-      if (ec)
-        return fail(ec, "connect");
-      http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
-        if (ec)
-          return fail(ec, "write");
-        http::async_read(stream, buf, res, [&](beast::error_code ec, std::size_t) {
-          if (ec)
-            return fail(ec, "read");
-          answer.status = static_cast<int>(res.result_int());
-          answer.body = res.body();
-        });
-      });
-    });
-  });
+  resolver.async_resolve(ep.host, std::to_string(ep.port),
+                         [&](beast::error_code ec, const tcp::resolver::results_type& r) {
+                           if (ec)
+                             return fail(ec, "resolve");
+                           stream.async_connect(r, [&](beast::error_code ec, const tcp::endpoint&) {
+                             if (ec)
+                               return fail(ec, "connect");
+                             http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+                               if (ec)
+                                 return fail(ec, "write");
+                               http::async_read(
+                                 stream, buf, res, [&](beast::error_code ec, std::size_t) {
+                                   if (ec)
+                                     return fail(ec, "read");
+                                   answer.status = static_cast<int>(res.result_int());
+                                   answer.body = res.body();
+                                 });
+                             });
+                           });
+                         });
   ioc.run();
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -71,8 +72,8 @@ std::string login(const endpoint& ep, const std::string& name, const std::string
     return body["token"].get<std::string>();
   error = answer.status == 0 ? answer.error
           : body.is_object() && body.contains("error")
-              ? "HTTP " + std::to_string(answer.status) + ": " + body["error"].dump()
-              : "HTTP " + std::to_string(answer.status);
+            ? "HTTP " + std::to_string(answer.status) + ": " + body["error"].dump()
+            : "HTTP " + std::to_string(answer.status);
   return "";
 }
 

@@ -9,14 +9,14 @@
 namespace chat::cli {
 
 struct http_answer {
-  int status = 0;     // 0: no answer (see error)
+  int status = 0; // 0: no answer (see error)
   std::string error;
   std::string body;
 };
 
 /// POSTs {"name","password"} to `target` ("/login", "/register").
-http_answer post_credentials(const endpoint& ep, const std::string& target,
-                             const std::string& name, const std::string& password);
+http_answer post_credentials(const endpoint& ep, const std::string& target, const std::string& name,
+                             const std::string& password);
 
 /// Logs in; returns the token, or "" with `status` (401 bad credentials,
 /// 0 unreachable) and `error` set.

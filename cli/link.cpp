@@ -17,7 +17,12 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
 link::link(net::io_context& ioc, bool tcp_mode, handlers h)
-    : resolver_(ioc), ws_(ioc), deadline_(ioc), tcp_mode_(tcp_mode), handlers_(std::move(h)) {}
+  : resolver_(ioc),
+    ws_(ioc),
+    deadline_(ioc),
+    tcp_mode_(tcp_mode),
+    handlers_(std::move(h)) {
+}
 
 void link::run(const endpoint& ep, const std::string& token) {
   auto self = shared_from_this();
@@ -28,17 +33,17 @@ void link::run(const endpoint& ep, const std::string& token) {
   });
   auto host = ep.host + ":" + std::to_string(ep.port);
   resolver_.async_resolve(
-      ep.host, std::to_string(ep.port),
-      [self, host, token](error_code ec, const tcp::resolver::results_type& results) {
-        if (ec)
-          return self->fail("resolve: " + ec.message());
-        net::async_connect(self->ws_.next_layer(), results,
-                           [self, host, token](error_code ec, const tcp::endpoint&) {
-                             if (ec)
-                               return self->fail("connect: " + ec.message());
-                             self->on_connected(host, token);
-                           });
-      });
+    ep.host, std::to_string(ep.port),
+    [self, host, token](error_code ec, const tcp::resolver::results_type& results) {
+      if (ec)
+        return self->fail("resolve: " + ec.message());
+      net::async_connect(self->ws_.next_layer(), results,
+                         [self, host, token](error_code ec, const tcp::endpoint&) {
+                           if (ec)
+                             return self->fail("connect: " + ec.message());
+                           self->on_connected(host, token);
+                         });
+    });
 }
 
 void link::on_connected(const std::string& host, const std::string& token) {
@@ -58,8 +63,7 @@ void link::on_connected(const std::string& host, const std::string& token) {
   ws_.async_handshake(upgrade_res_, host, "/ws?token=" + token, [self](error_code ec) {
     if (ec) {
       bool refused = self->upgrade_res_.result_int() == 401;
-      return self->fail("handshake: " + (refused ? std::string("401 unauthorized")
-                                                 : ec.message()),
+      return self->fail("handshake: " + (refused ? std::string("401 unauthorized") : ec.message()),
                         refused);
     }
     self->open_ = true;
@@ -72,30 +76,31 @@ void link::on_connected(const std::string& host, const std::string& token) {
 void link::read_next() {
   auto self = shared_from_this();
   if (tcp_mode_) {
-    net::async_read_until(ws_.next_layer(), net::dynamic_buffer(line_buf_), '\n',
-                          [self](error_code ec, std::size_t n) {
-                            if (ec)
-                              return self->fail(ec == net::error::eof ? "server closed"
-                                                                      : ec.message());
-                            std::string line = self->line_buf_.substr(0, n - 1);
-                            self->line_buf_.erase(0, n);
-                            if (!line.empty() && line.back() == '\r')
-                              line.pop_back();
-                            if (!line.empty() && self->handlers_.on_text)
-                              self->handlers_.on_text(std::move(line));
-                            if (!self->closed_)
-                              self->read_next();
-                          });
+    net::async_read_until(
+      ws_.next_layer(), net::dynamic_buffer(line_buf_), '\n', [self](error_code ec, std::size_t n) {
+        if (ec)
+          return self->fail(ec == net::error::eof ? "server closed" : ec.message());
+        std::string line = self->line_buf_.substr(0, n - 1);
+        self->line_buf_.erase(0, n);
+        if (!line.empty() && line.back() == '\r')
+          line.pop_back();
+        if (!line.empty() && self->handlers_.on_text)
+          self->handlers_.on_text(std::move(line));
+        if (!self->closed_)
+          self->read_next();
+      });
     return;
   }
   ws_.async_read(read_buf_, [self](error_code ec, std::size_t) {
     if (ec) {
       auto reason = self->ws_.reason();
       std::string why = ec == websocket::error::closed
-                            ? "closed by server (" + std::to_string(int(reason.code))
-                                  + (reason.reason.empty() ? "" : " " + std::string(reason.reason.data(), reason.reason.size()))
-                                  + ")"
-                            : ec.message();
+                          ? "closed by server (" + std::to_string(int(reason.code))
+                              + (reason.reason.empty()
+                                   ? ""
+                                   : " " + std::string(reason.reason.data(), reason.reason.size()))
+                              + ")"
+                          : ec.message();
       return self->fail(why);
     }
     auto text = beast::buffers_to_string(self->read_buf_.data());

@@ -58,7 +58,7 @@ private:
   std::string line_buf_;
   std::deque<std::string> queue_;
   bool tcp_mode_;
-  bool open_ = false;    // authenticated stream: reads and writes may run
+  bool open_ = false; // authenticated stream: reads and writes may run
   bool writing_ = false;
   bool closed_ = false;
   handlers handlers_;

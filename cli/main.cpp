@@ -1,11 +1,15 @@
 // chat-actors-cli: a terminal client for chat-actors. Parses the command line
 // (bad arguments: usage on stderr, exit 2) and runs the chosen mode.
+#include <cstdio>
 #include <iostream>
 
 #include "cli/modes.hpp"
 #include "cli/options.hpp"
+#include "common/run_guarded.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   std::string error;
   bool help = false;
   auto opts = chat::cli::parse_options(argc, argv, error, help);
@@ -18,4 +22,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   return chat::cli::run(*opts);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  return chat::run_guarded("chat-actors-cli", [&] { return run(argc, argv); });
 }

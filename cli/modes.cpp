@@ -4,8 +4,8 @@
 #include "cli/modes.hpp"
 
 #include <deque>
-#include <set>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -51,11 +51,11 @@ struct app {
   net::steady_timer deadline{ioc};
   int exit_code = 0;
   bool finishing = false;
-  int shown = 0;            // --listen: messages printed
-  std::string current;      // interactive: the room plain lines go to
+  int shown = 0;                 // --listen: messages printed
+  std::string current;           // interactive: the room plain lines go to
   std::deque<std::string> typed; // interactive: lines held until welcome / joined
-  std::string joining;      // interactive: ref of a /join not answered yet
-  bool quitting = false;    // interactive: /quit waits for the replies below
+  std::string joining;           // interactive: ref of a /join not answered yet
+  bool quitting = false;         // interactive: /quit waits for the replies below
   std::set<std::string> waiting; // interactive: refs of requests not answered yet
   unsigned next_ref = 0;
 
@@ -120,9 +120,8 @@ struct app {
   // -- --listen -------------------------------------------------------------
 
   void setup_listen() {
-    handlers.on_welcome = [this](const json&) {
-      conn->send(frame("join", opts.room, nullptr, "join"));
-    };
+    handlers.on_welcome
+      = [this](const json&) { conn->send(frame("join", opts.room, nullptr, "join")); };
     handlers.on_frame = [this](const json& f) {
       if (is_error_for(f, "join")) {
         std::cerr << format_frame(f) << std::endl;
@@ -251,15 +250,9 @@ struct app {
 
   int run() {
     switch (opts.mode) {
-    case mode::send:
-      setup_send();
-      break;
-    case mode::listen:
-      setup_listen();
-      break;
-    case mode::interactive:
-      setup_interactive();
-      break;
+      case mode::send: setup_send(); break;
+      case mode::listen: setup_listen(); break;
+      case mode::interactive: setup_interactive(); break;
     }
     handlers.on_fatal = [this](const std::string& why) { fatal(why); };
     conn = std::make_unique<client>(ioc, opts, handlers);

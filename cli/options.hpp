@@ -17,15 +17,15 @@ struct endpoint {
 enum class mode { interactive, send, listen };
 
 struct options {
-  endpoint http;          // POST /login, /register (and the WebSocket)
+  endpoint http;               // POST /login, /register (and the WebSocket)
   std::optional<endpoint> tcp; // set: raw TCP JSON mode instead of WebSocket
   std::string name;
   std::string password;
   bool register_first = false;
   cli::mode mode = mode::interactive;
-  std::string room;       // --send / --listen
-  std::string text;       // --send
-  int count = 1;          // --listen
+  std::string room; // --send / --listen
+  std::string text; // --send
+  int count = 1;    // --listen
 };
 
 /// The usage text printed on bad arguments and --help.

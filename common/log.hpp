@@ -13,8 +13,14 @@ void set_log_level(log_level level);
 
 void log(log_level level, std::string_view message);
 
-inline void log_info(std::string_view message) { log(log_level::info, message); }
-inline void log_warn(std::string_view message) { log(log_level::warn, message); }
-inline void log_error(std::string_view message) { log(log_level::error, message); }
+inline void log_info(std::string_view message) {
+  log(log_level::info, message);
+}
+inline void log_warn(std::string_view message) {
+  log(log_level::warn, message);
+}
+inline void log_error(std::string_view message) {
+  log(log_level::error, message);
+}
 
 } // namespace chat

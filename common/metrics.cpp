@@ -12,7 +12,8 @@ namespace {
 
 // A thread's shard: spread by thread id, fixed for the thread's life.
 std::size_t my_shard() {
-  thread_local const std::size_t shard = std::hash<std::thread::id>{}(std::this_thread::get_id()) % 8;
+  thread_local const std::size_t shard
+    = std::hash<std::thread::id>{}(std::this_thread::get_id()) % 8;
   return shard;
 }
 
@@ -25,7 +26,9 @@ std::uint64_t rss_bytes() {
   unsigned long resident = 0;
   int got = std::fscanf(f, "%lu %lu", &pages, &resident);
   std::fclose(f);
-  return got == 2 ? static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+  return got == 2 ? static_cast<std::uint64_t>(resident)
+                      * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE))
+                  : 0;
 }
 
 std::string number(double x) {
@@ -101,7 +104,8 @@ std::uint64_t counter::value() const {
 }
 
 histogram::histogram(std::vector<double> bounds)
-  : bounds_(std::move(bounds)), counts_(bounds_.size() + 1) {
+  : bounds_(std::move(bounds)),
+    counts_(bounds_.size() + 1) {
 }
 
 void histogram::observe(double value) {
@@ -169,8 +173,7 @@ std::string render(const char* (*code_name)(int)) {
         m.unacked.value());
   w.hist("chat_storage_batch_writes", "Writes per storage commit (group commit size).",
          m.storage_batch);
-  w.hist("chat_storage_commit_seconds", "Time one storage commit took.",
-         m.storage_commit_seconds);
+  w.hist("chat_storage_commit_seconds", "Time one storage commit took.", m.storage_commit_seconds);
   w.one("chat_storage_failures_total", "counter", "Storage commits or writes that failed.",
         m.storage_failures.value());
   w.head("chat_actors", "gauge", "Live actors, by kind.");
@@ -181,8 +184,7 @@ std::string render(const char* (*code_name)(int)) {
         m.http_requests.value());
   w.one("chat_http_rate_limited_total", "counter", "HTTP requests refused with 429.",
         m.http_rate_limited.value());
-  w.one("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
-        rss_bytes());
+  w.one("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", rss_bytes());
   return std::move(w.out_);
 }
 

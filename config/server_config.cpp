@@ -71,26 +71,18 @@ const int_key int_keys[] = {
   {"limits", "max_frame_bytes", 64, no_max, &set_int<&sc::max_frame_bytes>},
   {"limits", "max_body_bytes", 64, no_max, &set_int<&sc::max_body_bytes>},
   {"limits", "write_queue_max", 1, no_max, &set_int<&sc::write_queue_max>},
-  {"limits", "request_timeout_ms", 1, max_millis,
-   &set_int<&sc::request_timeout_ms>},
-  {"limits", "handshake_timeout_s", 1, max_seconds,
-   &set_int<&sc::handshake_timeout_s>},
+  {"limits", "request_timeout_ms", 1, max_millis, &set_int<&sc::request_timeout_ms>},
+  {"limits", "handshake_timeout_s", 1, max_seconds, &set_int<&sc::handshake_timeout_s>},
   {"limits", "idle_timeout_s", 1, max_seconds, &set_int<&sc::idle_timeout_s>},
   {"limits", "http_timeout_s", 1, max_seconds, &set_int<&sc::http_timeout_s>},
-  {"limits", "messages_per_second", 1, no_max,
-   &set_int<&sc::messages_per_second>},
+  {"limits", "messages_per_second", 1, no_max, &set_int<&sc::messages_per_second>},
   {"limits", "burst", 1, no_max, &set_int<&sc::burst>},
-  {"limits", "rate_limit_close_after", 1, no_max,
-   &set_int<&sc::rate_limit_close_after>},
+  {"limits", "rate_limit_close_after", 1, no_max, &set_int<&sc::rate_limit_close_after>},
   {"limits", "max_connections", 1, no_max, &set_int<&sc::max_connections>},
-  {"limits", "max_connections_per_ip", 1, no_max,
-   &set_int<&sc::max_connections_per_ip>},
-  {"limits", "logins_per_minute_per_name", 1, no_max,
-   &set_int<&sc::logins_per_minute_per_name>},
-  {"limits", "logins_per_minute_per_ip", 1, no_max,
-   &set_int<&sc::logins_per_minute_per_ip>},
-  {"limits", "default_max_members", 1, max_u32,
-   &set_int<&sc::default_max_members>},
+  {"limits", "max_connections_per_ip", 1, no_max, &set_int<&sc::max_connections_per_ip>},
+  {"limits", "logins_per_minute_per_name", 1, no_max, &set_int<&sc::logins_per_minute_per_name>},
+  {"limits", "logins_per_minute_per_ip", 1, no_max, &set_int<&sc::logins_per_minute_per_ip>},
+  {"limits", "default_max_members", 1, max_u32, &set_int<&sc::default_max_members>},
 };
 
 enum class text_kind { non_empty, any, path, synchronous, log_level };
@@ -102,16 +94,12 @@ struct text_key {
 };
 
 const text_key text_keys[] = {
-  {"server", "bind", text_kind::non_empty},
-  {"server", "web_root", text_kind::path},
-  {"storage", "path", text_kind::path},
-  {"storage", "synchronous", text_kind::synchronous},
-  {"auth", "server_password", text_kind::any},
-  {"log", "level", text_kind::log_level},
+  {"server", "bind", text_kind::non_empty},    {"server", "web_root", text_kind::path},
+  {"storage", "path", text_kind::path},        {"storage", "synchronous", text_kind::synchronous},
+  {"auth", "server_password", text_kind::any}, {"log", "level", text_kind::log_level},
 };
 
-const char* const sections[] = {"server", "storage", "auth", "delivery",
-                                "limits", "log"};
+const char* const sections[] = {"server", "storage", "auth", "delivery", "limits", "log"};
 
 // What the inih handler accumulates; the first bad value wins.
 struct parse_state {
@@ -137,31 +125,28 @@ std::string expected_range(std::int64_t min, std::int64_t max) {
       return "a positive integer";
     return "an integer >= " + std::to_string(min);
   }
-  return "an integer from " + std::to_string(min) + " to "
-         + std::to_string(max);
+  return "an integer from " + std::to_string(min) + " to " + std::to_string(max);
 }
 
 void fail(parse_state& st, const std::string& section, const std::string& name,
           const std::string& value, const std::string& expected) {
   if (st.result.error.empty())
-    st.result.error = "bad value for [" + section + "] " + name + ": '" + value
-                      + "' (expected " + expected + ")";
+    st.result.error
+      = "bad value for [" + section + "] " + name + ": '" + value + "' (expected " + expected + ")";
 }
 
 void apply_int(parse_state& st, const int_key& key, const std::string& value) {
   std::int64_t n = 0;
   const char* end = value.data() + value.size();
   auto [ptr, ec] = std::from_chars(value.data(), end, n);
-  if (value.empty() || ec != std::errc{} || ptr != end || n < key.min
-      || n > key.max) {
+  if (value.empty() || ec != std::errc{} || ptr != end || n < key.min || n > key.max) {
     fail(st, key.section, key.name, value, expected_range(key.min, key.max));
     return;
   }
   key.set(st.result.config, n);
 }
 
-void apply_text(parse_state& st, const text_key& key,
-                const std::string& value) {
+void apply_text(parse_state& st, const text_key& key, const std::string& value) {
   auto& cfg = st.result.config;
   switch (key.kind) {
     case text_kind::non_empty:
@@ -170,9 +155,7 @@ void apply_text(parse_state& st, const text_key& key,
       else
         cfg.bind = value;
       break;
-    case text_kind::any:
-      cfg.server_password = value;
-      break;
+    case text_kind::any: cfg.server_password = value; break;
     case text_kind::path:
       if (value.empty())
         fail(st, key.section, key.name, value, "a path");
@@ -196,8 +179,7 @@ void apply_text(parse_state& st, const text_key& key,
   }
 }
 
-int on_entry(void* user, const char* raw_section, const char* raw_name,
-             const char* raw_value) {
+int on_entry(void* user, const char* raw_section, const char* raw_name, const char* raw_value) {
   auto& st = *static_cast<parse_state*>(user);
   auto section = trim(raw_section);
   auto name = trim(raw_name);
@@ -206,8 +188,8 @@ int on_entry(void* user, const char* raw_section, const char* raw_name,
   // value (configparser style); that and a repeated key look the same here.
   if (!st.seen.emplace(section, name).second) {
     if (st.result.error.empty())
-      st.result.error = "[" + section + "] " + name
-                        + " is set twice (or an indented line continues it)";
+      st.result.error
+        = "[" + section + "] " + name + " is set twice (or an indented line continues it)";
     return 1;
   }
   for (const auto& key : int_keys) {
@@ -252,8 +234,10 @@ std::string check_text(const std::string& text) {
   for (std::size_t line = 1, start = 0; start <= text.size(); ++line) {
     auto end = std::min(text.find('\n', start), text.size());
     if (end - start > max_line_length)
-      return "line " + std::to_string(line) + " of the config is too long (at "
-             "most " + std::to_string(max_line_length) + " characters)";
+      return "line " + std::to_string(line)
+             + " of the config is too long (at "
+               "most "
+             + std::to_string(max_line_length) + " characters)";
     start = end + 1;
   }
   return {};
@@ -261,8 +245,7 @@ std::string check_text(const std::string& text) {
 
 } // namespace
 
-config_result parse_config(const std::string& text,
-                           const std::string& base_dir) {
+config_result parse_config(const std::string& text, const std::string& base_dir) {
   parse_state st;
   if (auto err = check_text(text); !err.empty()) {
     st.result.error = std::move(err);
@@ -277,11 +260,9 @@ config_result parse_config(const std::string& text,
   if (!result.ok())
     return std::move(result);
   std::error_code ec;
-  fs::path base = base_dir.empty() ? fs::current_path(ec)
-                                   : fs::absolute(base_dir, ec);
+  fs::path base = base_dir.empty() ? fs::current_path(ec) : fs::absolute(base_dir, ec);
   if (ec) {
-    result.error = "cannot resolve config folder '" + base_dir
-                   + "': " + ec.message();
+    result.error = "cannot resolve config folder '" + base_dir + "': " + ec.message();
     return std::move(result);
   }
   auto& cfg = result.config;
@@ -293,15 +274,14 @@ config_result parse_config(const std::string& text,
 config_result load_config(const std::string& path) {
   config_result result;
   auto cannot_read = [&](int err) {
-    result.error = "cannot read config file " + path + ": "
-                   + std::strerror(err);
+    result.error = "cannot read config file " + path + ": " + std::strerror(err);
     return std::move(result);
   };
   std::error_code ec;
   if (fs::is_directory(path, ec))
     return cannot_read(EISDIR);
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{
-    std::fopen(path.c_str(), "rb"), &std::fclose};
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose};
   if (!file)
     return cannot_read(errno);
   std::string text;

@@ -71,8 +71,7 @@ inline std::vector<std::int64_t> normalized(std::vector<std::int64_t> seqs,
                                             std::int64_t acked_seq) {
   std::sort(seqs.begin(), seqs.end());
   seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  seqs.erase(seqs.begin(), std::upper_bound(seqs.begin(), seqs.end(),
-                                            acked_seq));
+  seqs.erase(seqs.begin(), std::upper_bound(seqs.begin(), seqs.end(), acked_seq));
   return seqs;
 }
 
@@ -116,8 +115,7 @@ inline std::optional<std::int64_t> direct_row_id(const std::string& id) {
 
 // -- writes ----------------------------------------------------------------------
 
-inline caf::expected<bool> user_exists(delivery_queries& q,
-                                       const std::string& user_id) {
+inline caf::expected<bool> user_exists(delivery_queries& q, const std::string& user_id) {
   auto& st = q.select_user.bind(user_id);
   reset_guard guard{st};
   bool found = st.next();
@@ -128,12 +126,10 @@ inline caf::expected<bool> user_exists(delivery_queries& q,
 
 /// The message with its id ("d" + row id) filled in. The caller checks the
 /// recipient first (user_exists).
-inline caf::expected<direct_message>
-insert_direct(sqlite_db& conn, delivery_queries& q, direct_message msg) {
-  if (auto err = q.insert_direct
-                   .bind(msg.to_user, msg.from_user, msg.from_name, msg.body,
-                         msg.ts)
-                   .run())
+inline caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_queries& q,
+                                                   direct_message msg) {
+  if (auto err
+      = q.insert_direct.bind(msg.to_user, msg.from_user, msg.from_name, msg.body, msg.ts).run())
     return err;
   msg.id = "d" + std::to_string(conn.last_insert_rowid());
   return msg;
@@ -141,8 +137,7 @@ insert_direct(sqlite_db& conn, delivery_queries& q, direct_message msg) {
 
 /// Deletes the listed directs addressed to `user_id`; malformed ids and ids
 /// of other users' directs are ignored.
-inline caf::error delete_directs(delivery_queries& q,
-                                 const std::string& user_id,
+inline caf::error delete_directs(delivery_queries& q, const std::string& user_id,
                                  const id_list& ids) {
   for (auto& id : ids)
     if (auto row = direct_row_id(id))
@@ -152,8 +147,7 @@ inline caf::error delete_directs(delivery_queries& q,
 }
 
 /// Stores a member's cursor (nothing happens if it is not a member).
-inline caf::error update_cursor(delivery_queries& q,
-                                const std::string& user_id,
+inline caf::error update_cursor(delivery_queries& q, const std::string& user_id,
                                 const std::string& room, std::int64_t acked_seq,
                                 std::vector<std::int64_t> acked_above) {
   auto above = format_seqs(normalized(std::move(acked_above), acked_seq));
@@ -162,14 +156,12 @@ inline caf::error update_cursor(delivery_queries& q,
 
 // -- reads -------------------------------------------------------------------------
 
-inline caf::expected<cursor_list> load_cursors(delivery_queries& q,
-                                               const std::string& user_id) {
+inline caf::expected<cursor_list> load_cursors(delivery_queries& q, const std::string& user_id) {
   auto& st = q.select_cursors.bind(user_id);
   reset_guard guard{st};
   cursor_list result;
   while (st.next())
-    result.push_back(
-      room_cursor{st.text_at(0), st.int64_at(1), parse_seqs(st.text_at(2))});
+    result.push_back(room_cursor{st.text_at(0), st.int64_at(1), parse_seqs(st.text_at(2))});
   if (st.error())
     return st.error();
   return result;
@@ -178,15 +170,13 @@ inline caf::expected<cursor_list> load_cursors(delivery_queries& q,
 /// What the room owes past `cursor`: the newest `backlog_max` unacked
 /// messages in seq order, or nothing if none is owed.
 inline caf::expected<std::optional<room_backlog>>
-load_backlog(delivery_queries& q, const room_cursor& cursor,
-             std::int64_t backlog_max) {
+load_backlog(delivery_queries& q, const room_cursor& cursor, std::int64_t backlog_max) {
   auto above = normalized(cursor.acked_above, cursor.acked_seq);
   // Every acked_above seq is > acked_seq, so at most above.size() rows read
   // are skipped: the newest backlog_max + 1 unacked ones lie within `limit`.
   constexpr auto max = std::numeric_limits<std::int64_t>::max();
   auto skipped = static_cast<std::int64_t>(above.size());
-  auto limit = backlog_max < max - 1 - skipped ? backlog_max + 1 + skipped
-                                               : max;
+  auto limit = backlog_max < max - 1 - skipped ? backlog_max + 1 + skipped : max;
   room_backlog result;
   result.room = cursor.room;
   auto& st = q.select_backlog.bind(cursor.room, cursor.acked_seq, limit);
@@ -199,10 +189,8 @@ load_backlog(delivery_queries& q, const room_cursor& cursor,
       result.truncated = true; // one more is owed than fits
       break;
     }
-    result.messages.push_back(chat_message{"m" + st.text_at(0), seq,
-                                           cursor.room, st.text_at(2),
-                                           st.text_at(3), st.text_at(4),
-                                           st.int64_at(5)});
+    result.messages.push_back(chat_message{"m" + st.text_at(0), seq, cursor.room, st.text_at(2),
+                                           st.text_at(3), st.text_at(4), st.int64_at(5)});
   }
   if (st.error())
     return st.error();
@@ -215,8 +203,7 @@ load_backlog(delivery_queries& q, const room_cursor& cursor,
 
 /// Everything unacked for `user_id`: its directs in id order, then one
 /// backlog per cursor that is owed something, in the cursors' order.
-inline caf::expected<replay_batch> load_replay(delivery_queries& q,
-                                               const std::string& user_id,
+inline caf::expected<replay_batch> load_replay(delivery_queries& q, const std::string& user_id,
                                                const cursor_list& cursors,
                                                std::int64_t backlog_max) {
   if (backlog_max <= 0)
@@ -226,9 +213,8 @@ inline caf::expected<replay_batch> load_replay(delivery_queries& q,
     auto& st = q.select_directs.bind(user_id);
     reset_guard guard{st};
     while (st.next())
-      result.directs.push_back(direct_message{"d" + st.text_at(0), user_id,
-                                              st.text_at(1), st.text_at(2),
-                                              st.text_at(3), st.int64_at(4)});
+      result.directs.push_back(direct_message{"d" + st.text_at(0), user_id, st.text_at(1),
+                                              st.text_at(2), st.text_at(3), st.int64_at(4)});
     if (st.error())
       return st.error();
   }

@@ -44,8 +44,7 @@ struct held_reply {
 struct store_state {
   static inline const char* name = "message_store";
 
-  explicit store_state(caf::event_based_actor* ptr) : self(ptr) {
-  }
+  explicit store_state(caf::event_based_actor* ptr) : self(ptr) {}
 
   store_state(const store_state&) = delete;
   store_state& operator=(const store_state&) = delete;
@@ -138,8 +137,7 @@ struct store_state {
       if (!failure.empty())
         reply.promise.deliver(make_error(chat_errc::storage, failure));
       else
-        std::visit([&](auto& x) { reply.promise.deliver(std::move(x)); },
-                   reply.value);
+        std::visit([&](auto& x) { reply.promise.deliver(std::move(x)); }, reply.value);
     }
   }
 
@@ -219,26 +217,18 @@ caf::behavior message_store(store_actor* self, const std::shared_ptr<store_db>& 
       return make_error(chat_errc::storage, self->state.trouble);
     },
     // -- reads: answered at once, uncommitted writes included ---------------
-    [self](load_atom, users_atom) -> caf::result<user_list> {
-      return load_users(*self->state.db);
-    },
-    [self](load_atom, token_atom,
-           std::int64_t now_ms) -> caf::result<token_list> {
+    [self](load_atom, users_atom) -> caf::result<user_list> { return load_users(*self->state.db); },
+    [self](load_atom, token_atom, std::int64_t now_ms) -> caf::result<token_list> {
       return load_tokens(*self->state.db, now_ms);
     },
-    [self](load_atom, room_atom,
-           const std::string& name) -> caf::result<std::optional<room_record>> {
-      return load_room(*self->state.db, name);
-    },
-    [self](history_atom, const std::string& room, std::int64_t page,
-           std::int64_t page_size) -> caf::result<history_page> {
-      return load_history(*self->state.db, room, page, page_size);
-    },
+    [self](load_atom, room_atom, const std::string& name)
+      -> caf::result<std::optional<room_record>> { return load_room(*self->state.db, name); },
+    [self](history_atom, const std::string& room, std::int64_t page, std::int64_t page_size)
+      -> caf::result<history_page> { return load_history(*self->state.db, room, page, page_size); },
     [self](rooms_atom, const std::string& user_id) -> caf::result<room_list> {
       return load_rooms(*self->state.db, user_id);
     },
-    [self](user_atom, rooms_atom,
-           const std::string& user_id) -> caf::result<cursor_list> {
+    [self](user_atom, rooms_atom, const std::string& user_id) -> caf::result<cursor_list> {
       return load_cursors(self->state.db->d, user_id);
     },
     [self](replay_atom, const std::string& user_id, const cursor_list& cursors,
@@ -246,8 +236,7 @@ caf::behavior message_store(store_actor* self, const std::shared_ptr<store_db>& 
       return load_replay(self->state.db->d, user_id, cursors, backlog_max);
     },
     // -- writes: answered after the batch holding them committed ------------
-    [self](create_atom, user_atom, const user_record& user,
-           const room_record& channel) {
+    [self](create_atom, user_atom, const user_record& user, const room_record& channel) {
       write(self, [&](store_db& db) { return insert_user(db, user, channel); });
     },
     [self](create_atom, token_atom, const token_record& token) {
@@ -267,42 +256,34 @@ caf::behavior message_store(store_actor* self, const std::shared_ptr<store_db>& 
       auto known = user_exists(self->state.db->d, msg.to_user);
       if (!known || !*known) {
         self->make_response_promise().deliver(
-          known ? make_error(chat_errc::unknown_user, "no such user")
-                : std::move(known.error()));
+          known ? make_error(chat_errc::unknown_user, "no such user") : std::move(known.error()));
         return;
       }
-      write(self,
-            [&](store_db& db) { return insert_direct(db.conn, db.d, msg); });
+      write(self, [&](store_db& db) { return insert_direct(db.conn, db.d, msg); });
     },
     // -- fire and forget: committed with the next batch, failures logged ----
-    [self](member_atom, const std::string& room, const std::string& user_id,
-           bool joined) {
+    [self](member_atom, const std::string& room, const std::string& user_id, bool joined) {
       auto what = [&] { return "member change " + user_id + " in " + room; };
-      write_quietly(self, what, [&](store_db& db) {
-        return update_member(db, room, user_id, joined);
-      });
+      write_quietly(self, what,
+                    [&](store_db& db) { return update_member(db, room, user_id, joined); });
     },
-    [self](cursor_atom, const std::string& user_id, const std::string& room,
-           std::int64_t acked_seq, std::vector<std::int64_t>& acked_above) {
+    [self](cursor_atom, const std::string& user_id, const std::string& room, std::int64_t acked_seq,
+           std::vector<std::int64_t>& acked_above) {
       auto what = [&] { return "cursor of " + user_id + " in " + room; };
       write_quietly(self, what, [&](store_db& db) {
-        return update_cursor(db.d, user_id, room, acked_seq,
-                             std::move(acked_above));
+        return update_cursor(db.d, user_id, room, acked_seq, std::move(acked_above));
       });
     },
     [self](ack_atom, const std::string& user_id, const id_list& ids) {
       auto what = [&] { return "acks of " + user_id; };
-      write_quietly(self, what, [&](store_db& db) {
-        return delete_directs(db.d, user_id, ids);
-      });
+      write_quietly(self, what, [&](store_db& db) { return delete_directs(db.d, user_id, ids); });
     },
   };
 }
 
 } // namespace
 
-caf::expected<caf::actor> spawn_message_store(caf::actor_system& sys,
-                                               const store_options& opts) {
+caf::expected<caf::actor> spawn_message_store(caf::actor_system& sys, const store_options& opts) {
   // Opened here rather than in the actor so a bad path fails start-up with a
   // readable error instead of a storage actor that rejects every request.
   auto db = std::make_shared<store_db>();

@@ -86,7 +86,6 @@ struct store_options {
 
 /// Opens (and creates, if needed) the database, then spawns the storage actor
 /// that owns it. Fails with a readable error if the file cannot be opened.
-caf::expected<caf::actor> spawn_message_store(caf::actor_system& sys,
-                                               const store_options& opts);
+caf::expected<caf::actor> spawn_message_store(caf::actor_system& sys, const store_options& opts);
 
 } // namespace chat

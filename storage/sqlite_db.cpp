@@ -29,8 +29,7 @@ caf::error storage_error(std::string what, sqlite3* db) {
 
 // -- sqlite_db ----------------------------------------------------------------
 
-sqlite_db::sqlite_db(sqlite_db&& other) noexcept
-  : db_(std::exchange(other.db_, nullptr)) {
+sqlite_db::sqlite_db(sqlite_db&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {
 }
 
 sqlite_db& sqlite_db::operator=(sqlite_db&& other) noexcept {
@@ -53,14 +52,12 @@ caf::error sqlite_db::open(const std::string& path, bool synchronous_full) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
     if (ec)
-      return make_error(chat_errc::storage, "cannot create folder "
-                                              + parent.string() + ": "
-                                              + ec.message());
+      return make_error(chat_errc::storage,
+                        "cannot create folder " + parent.string() + ": " + ec.message());
   }
   sqlite3_close_v2(db_);
   db_ = nullptr;
-  auto flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-               | SQLITE_OPEN_NOMUTEX;
+  auto flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     auto err = storage_error("cannot open " + path, db_);
     sqlite3_close_v2(db_);
@@ -131,8 +128,7 @@ caf::error statement::prepare(sqlite_db& db, const char* sql) {
   sqlite3_finalize(stmt_);
   stmt_ = nullptr;
   // PERSISTENT: the statement lives as long as the actor.
-  if (sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT,
-                         &stmt_, nullptr)
+  if (sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr)
       != SQLITE_OK)
     return storage_error(std::string{"cannot prepare "} + sql, db.handle());
   return caf::none;
@@ -178,8 +174,7 @@ void statement::reset() {
 }
 
 void statement::bind_one(int index, const std::string& x) {
-  sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()), SQLITE_TRANSIENT);
 }
 
 void statement::bind_one(int index, std::int64_t x) {

@@ -43,9 +43,7 @@ public:
   /// Whether a transaction is open (SQLite is not in autocommit mode).
   bool in_transaction() const;
 
-  sqlite3* handle() const {
-    return db_;
-  }
+  sqlite3* handle() const { return db_; }
 
 private:
   sqlite3* db_ = nullptr;
@@ -84,15 +82,11 @@ public:
   caf::error run();
 
   /// The error of the current execution, if any (kept until the next bind).
-  const caf::error& error() const {
-    return error_;
-  }
+  const caf::error& error() const { return error_; }
 
   /// The extended result code of the current execution's failed step (e.g.
   /// SQLITE_CONSTRAINT_UNIQUE), or 0.
-  int extended_code() const {
-    return code_;
-  }
+  int extended_code() const { return code_; }
 
   std::int64_t int64_at(int col) const;
   std::string text_at(int col) const;
@@ -114,13 +108,10 @@ private:
 /// running (a running statement would keep its read snapshot open).
 class reset_guard {
 public:
-  explicit reset_guard(statement& st) : st_(st) {
-  }
+  explicit reset_guard(statement& st) : st_(st) {}
   reset_guard(const reset_guard&) = delete;
   reset_guard& operator=(const reset_guard&) = delete;
-  ~reset_guard() {
-    st_.reset();
-  }
+  ~reset_guard() { st_.reset(); }
 
 private:
   statement& st_;

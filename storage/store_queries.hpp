@@ -59,8 +59,7 @@ CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY AUTOINCREMENT,
 )sql";
 
 /// Opens the file, creates missing tables and prepares every statement.
-inline caf::error open_store(store_db& db, const std::string& path,
-                             bool synchronous_full) {
+inline caf::error open_store(store_db& db, const std::string& path, bool synchronous_full) {
   if (auto err = db.conn.open(path, synchronous_full))
     return err;
   if (auto err = db.conn.exec(store_schema))
@@ -85,8 +84,7 @@ inline caf::error open_store(store_db& db, const std::string& path,
     {&q.delete_member, "DELETE FROM members WHERE room = ?1 AND user_id = ?2"},
     {&q.insert_message, "INSERT INTO messages(room, seq, user_id, name, body,"
                         " ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
-    {&q.select_users,
-     "SELECT user_id, name, password_hash FROM users ORDER BY rowid"},
+    {&q.select_users, "SELECT user_id, name, password_hash FROM users ORDER BY rowid"},
     {&q.select_tokens, "SELECT token_hash, user_id, expires_ms FROM tokens"
                        " WHERE expires_ms > ?1"},
     {&q.select_room, "SELECT is_private, key, max_members, (SELECT"
@@ -99,11 +97,10 @@ inline caf::error open_store(store_db& db, const std::string& path,
     // One row more than a page: its presence means older messages exist.
     {&q.select_history, "SELECT id, seq, user_id, name, body, ts FROM messages"
                         " WHERE room = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3"},
-    {&q.select_rooms,
-     "SELECT r.name, r.is_private, (SELECT COUNT(*) FROM members m"
-     " WHERE m.room = r.name), EXISTS (SELECT 1 FROM members m"
-     " WHERE m.room = r.name AND m.user_id = ?1) AS mine"
-     " FROM rooms r WHERE r.is_private = 0 OR mine ORDER BY r.name"},
+    {&q.select_rooms, "SELECT r.name, r.is_private, (SELECT COUNT(*) FROM members m"
+                      " WHERE m.room = r.name), EXISTS (SELECT 1 FROM members m"
+                      " WHERE m.room = r.name AND m.user_id = ?1) AS mine"
+                      " FROM rooms r WHERE r.is_private = 0 OR mine ORDER BY r.name"},
   };
   for (auto& [st, sql] : all)
     if (auto err = st->prepare(db.conn, sql))
@@ -113,8 +110,7 @@ inline caf::error open_store(store_db& db, const std::string& path,
 
 inline std::int64_t unix_ms() {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // -- writes --------------------------------------------------------------------
@@ -143,9 +139,7 @@ inline caf::error insert_room_row(store_queries& q, const room_record& room) {
   auto& st = q.insert_room;
   std::int64_t max_members = room.max_members;
   std::int64_t is_private = room.is_private ? 1 : 0;
-  if (auto err = st.bind(room.name, is_private, room.key, max_members,
-                         unix_ms())
-                   .run()) {
+  if (auto err = st.bind(room.name, is_private, room.key, max_members, unix_ms()).run()) {
     if (st.extended_code() == SQLITE_CONSTRAINT_PRIMARYKEY)
       return make_error(chat_errc::name_taken, "room exists: " + room.name);
     return err;
@@ -159,9 +153,7 @@ inline caf::expected<bool> insert_user(store_db& db, const user_record& user,
   auto& q = db.q;
   auto failed = in_savepoint(q, [&]() -> caf::error {
     auto& st = q.insert_user;
-    if (auto err = st.bind(user.user_id, user.name, user.password_hash,
-                           unix_ms())
-                     .run()) {
+    if (auto err = st.bind(user.user_id, user.name, user.password_hash, unix_ms()).run()) {
       if (st.extended_code() == SQLITE_CONSTRAINT_UNIQUE)
         return make_error(chat_errc::name_taken, "name taken: " + user.name);
       return err;
@@ -176,9 +168,7 @@ inline caf::expected<bool> insert_user(store_db& db, const user_record& user,
 }
 
 inline caf::expected<bool> insert_token(store_db& db, const token_record& t) {
-  if (auto err = db.q.insert_token.bind(t.token_hash, t.user_id,
-                                        t.expires_at_ms)
-                   .run())
+  if (auto err = db.q.insert_token.bind(t.token_hash, t.user_id, t.expires_at_ms).run())
     return err;
   return true;
 }
@@ -199,19 +189,16 @@ inline caf::expected<bool> insert_room(store_db& db, const room_record& room) {
 }
 
 /// The message with its id ("m" + row id) filled in.
-inline caf::expected<chat_message> insert_message(store_db& db,
-                                                  chat_message msg) {
-  if (auto err = db.q.insert_message
-                   .bind(msg.room, msg.seq, msg.user_id, msg.name, msg.body,
-                         msg.ts)
-                   .run())
+inline caf::expected<chat_message> insert_message(store_db& db, chat_message msg) {
+  if (auto err
+      = db.q.insert_message.bind(msg.room, msg.seq, msg.user_id, msg.name, msg.body, msg.ts).run())
     return err;
   msg.id = "m" + std::to_string(db.conn.last_insert_rowid());
   return msg;
 }
 
-inline caf::error update_member(store_db& db, const std::string& room,
-                                const std::string& user_id, bool joined) {
+inline caf::error update_member(store_db& db, const std::string& room, const std::string& user_id,
+                                bool joined) {
   auto& st = joined ? db.q.insert_member : db.q.delete_member;
   return st.bind(room, user_id).run();
 }
@@ -240,8 +227,7 @@ inline caf::expected<token_list> load_tokens(store_db& db, std::int64_t now) {
   return result;
 }
 
-inline caf::expected<std::optional<room_record>>
-load_room(store_db& db, const std::string& name) {
+inline caf::expected<std::optional<room_record>> load_room(store_db& db, const std::string& name) {
   room_record room;
   room.name = name;
   {
@@ -266,10 +252,8 @@ load_room(store_db& db, const std::string& name) {
   return std::optional<room_record>{std::move(room)};
 }
 
-inline caf::expected<history_page> load_history(store_db& db,
-                                                const std::string& room,
-                                                std::int64_t page,
-                                                std::int64_t page_size) {
+inline caf::expected<history_page> load_history(store_db& db, const std::string& room,
+                                                std::int64_t page, std::int64_t page_size) {
   if (page < 0 || page_size <= 0)
     return make_error(chat_errc::bad_request, "bad history page or size");
   history_page result;
@@ -281,9 +265,8 @@ inline caf::expected<history_page> load_history(store_db& db,
   auto& st = db.q.select_history.bind(room, page_size + 1, page * page_size);
   reset_guard guard{st};
   while (st.next())
-    result.messages.push_back(chat_message{"m" + st.text_at(0), st.int64_at(1),
-                                           room, st.text_at(2), st.text_at(3),
-                                           st.text_at(4), st.int64_at(5)});
+    result.messages.push_back(chat_message{"m" + st.text_at(0), st.int64_at(1), room, st.text_at(2),
+                                           st.text_at(3), st.text_at(4), st.int64_at(5)});
   if (st.error())
     return st.error();
   if (static_cast<std::int64_t>(result.messages.size()) > page_size) {
@@ -294,15 +277,13 @@ inline caf::expected<history_page> load_history(store_db& db,
   return result;
 }
 
-inline caf::expected<room_list> load_rooms(store_db& db,
-                                           const std::string& user_id) {
+inline caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id) {
   auto& st = db.q.select_rooms.bind(user_id);
   reset_guard guard{st};
   room_list result;
   while (st.next())
     result.push_back(
-      room_summary{st.text_at(0), st.int64_at(2), st.int64_at(1) != 0,
-                   st.int64_at(3) != 0});
+      room_summary{st.text_at(0), st.int64_at(2), st.int64_at(1) != 0, st.int64_at(3) != 0});
   if (st.error())
     return st.error();
   return result;

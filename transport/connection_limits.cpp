@@ -3,7 +3,8 @@
 namespace chat {
 
 connection_limits::slot::slot(std::shared_ptr<connection_limits> owner, std::string address)
-  : owner_(std::move(owner)), address_(std::move(address)) {
+  : owner_(std::move(owner)),
+    address_(std::move(address)) {
 }
 
 connection_limits::slot& connection_limits::slot::operator=(slot&& other) noexcept {
@@ -33,9 +34,9 @@ void connection_limits::slot::release() {
   owner_.reset();
 }
 
-connection_limits::connection_limits(std::int64_t max_connections,
-                                     std::int64_t max_per_address)
-  : max_connections_(max_connections), max_per_address_(max_per_address) {
+connection_limits::connection_limits(std::int64_t max_connections, std::int64_t max_per_address)
+  : max_connections_(max_connections),
+    max_per_address_(max_per_address) {
 }
 
 connection_limits::slot connection_limits::take_connection() {

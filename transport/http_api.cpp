@@ -31,7 +31,7 @@ http_response error_of(const http_request& head, const caf::error& err) {
 // reply into a response, errors become {"error"} responses.
 template <class Reply, class OnOk, class... Ts>
 void ask(server_context& ctx, const caf::actor& dest, const http_request& req,
-         responder done, OnOk on_ok, Ts... xs) {
+         const responder& done, OnOk on_ok, Ts... xs) {
   auto timeout = ctx.actor_cfg.request_timeout;
   ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
     self->request(dest, timeout, xs...)
@@ -79,7 +79,7 @@ http_response too_many(const http_request& req, std::int64_t wait_ms, const char
 }
 
 void post_register(server_context& ctx, const http_request& req, const std::string& peer,
-                   responder done) {
+                   const responder& done) {
   auto c = read_credentials(req);
   if (!c)
     return done(error_response(req, http::status::bad_request,
@@ -88,16 +88,17 @@ void post_register(server_context& ctx, const http_request& req, const std::stri
     log_warn("registration from " + peer + " refused: over logins_per_minute_per_ip");
     return done(too_many(req, wait, "registrations from this address"));
   }
-  ask<identity>(ctx, ctx.registry, req, done,
-      [](const http_request& head, identity& who) {
-        return json_response(head, http::status::created,
-                             json{{"user_id", who.user_id}, {"name", who.name}}.dump());
-      },
-      register_atom::value, c->name, c->password, c->server_password);
+  ask<identity>(
+    ctx, ctx.registry, req, done,
+    [](const http_request& head, identity& who) {
+      return json_response(head, http::status::created,
+                           json{{"user_id", who.user_id}, {"name", who.name}}.dump());
+    },
+    register_atom::value, c->name, c->password, c->server_password);
 }
 
 void post_login(server_context& ctx, const http_request& req, const std::string& peer,
-                responder done) {
+                const responder& done) {
   auto c = read_credentials(req);
   if (!c)
     return done(error_response(req, http::status::bad_request,
@@ -106,31 +107,33 @@ void post_login(server_context& ctx, const http_request& req, const std::string&
     log_warn("login as '" + c->name + "' from " + peer + " refused: too many attempts");
     return done(too_many(req, wait, "login attempts"));
   }
-  ask<login_result>(ctx, ctx.registry, req, done,
-      [](const http_request& head, login_result& r) {
-        return json_response(head, http::status::ok,
-                             json{{"token", r.token},
-                                  {"user_id", r.who.user_id},
-                                  {"name", r.who.name},
-                                  {"expires_in", r.expires_in}}
-                               .dump());
-      },
-      login_atom::value, c->name, c->password, c->server_password);
+  ask<login_result>(
+    ctx, ctx.registry, req, done,
+    [](const http_request& head, login_result& r) {
+      return json_response(head, http::status::ok,
+                           json{{"token", r.token},
+                                {"user_id", r.who.user_id},
+                                {"name", r.who.name},
+                                {"expires_in", r.expires_in}}
+                             .dump());
+    },
+    login_atom::value, c->name, c->password, c->server_password);
 }
 
-void post_logout(server_context& ctx, const http_request& req, responder done) {
-  ask<bool>(ctx, ctx.registry, req, done,
-      [](const http_request& head, bool) {
-        auto res = json_response(head, http::status::no_content, {});
-        res.erase(http::field::content_type);
-        return res;
-      },
-      logout_atom::value, bearer_token(req));
+void post_logout(server_context& ctx, const http_request& req, const responder& done) {
+  ask<bool>(
+    ctx, ctx.registry, req, done,
+    [](const http_request& head, bool) {
+      auto res = json_response(head, http::status::no_content, {});
+      res.erase(http::field::content_type);
+      return res;
+    },
+    logout_atom::value, bearer_token(req));
 }
 
 // What a client needs to know before login: whether to ask for the server
 // password, and the frame limit.
-void get_info(server_context& ctx, const http_request& req, responder done) {
+void get_info(server_context& ctx, const http_request& req, const responder& done) {
   done(json_response(req, http::status::ok,
                      json{{"server", "chat-actors"},
                           {"server_password", ctx.cfg.server_password_required},
@@ -141,21 +144,22 @@ void get_info(server_context& ctx, const http_request& req, responder done) {
 
 // Whether a token is still good, and for how long: a client asks this when
 // its socket is refused, to tell an expired session from a server that is down.
-void get_me(server_context& ctx, const http_request& req, responder done) {
-  ask<session_info>(ctx, ctx.registry, req, done,
-      [](const http_request& head, session_info& s) {
-        auto left_ms = s.expires_at_ms - now_ms();
-        return json_response(head, http::status::ok,
-                             json{{"user_id", s.who.user_id},
-                                  {"name", s.who.name},
-                                  {"expires_in", std::max<std::int64_t>(0, left_ms / 1000)}}
-                               .dump());
-      },
-      auth_atom::value, bearer_token(req));
+void get_me(server_context& ctx, const http_request& req, const responder& done) {
+  ask<session_info>(
+    ctx, ctx.registry, req, done,
+    [](const http_request& head, session_info& s) {
+      auto left_ms = s.expires_at_ms - now_ms();
+      return json_response(head, http::status::ok,
+                           json{{"user_id", s.who.user_id},
+                                {"name", s.who.name},
+                                {"expires_in", std::max<std::int64_t>(0, left_ms / 1000)}}
+                             .dump());
+    },
+    auth_atom::value, bearer_token(req));
 }
 
 // Token check, room lookup, then the room's history: three hops, one bridge.
-void get_history(server_context& ctx, const http_request& req, responder done) {
+void get_history(server_context& ctx, const http_request& req, const responder& done) {
   auto room = query_param(req.target(), "room");
   if (!room || room->empty())
     return done(error_response(req, http::status::bad_request, "missing room parameter"));
@@ -172,40 +176,44 @@ void get_history(server_context& ctx, const http_request& req, responder done) {
                  room = *room](caf::event_based_actor* self) {
     auto failed = [=](const caf::error& err) { done(error_of(head, err)); };
     self->request(registry, timeout, auth_atom::value, token)
-      .then([=](const session_info& session) {
-        self->request(directory, timeout, room_atom::value, room, false, join_options{})
-          .then([=](const caf::actor& room_actor) {
-            self->request(room_actor, timeout, history_atom::value,
-                          session.who.user_id, page)
-              .then([=](const history_page& hp) {
-                done(json_response(head, http::status::ok, history_json(hp)));
-              }, failed);
-          }, failed);
-      }, failed);
+      .then(
+        [=](const session_info& session) {
+          self->request(directory, timeout, room_atom::value, room, false, join_options{})
+            .then(
+              [=](const caf::actor& room_actor) {
+                self->request(room_actor, timeout, history_atom::value, session.who.user_id, page)
+                  .then(
+                    [=](const history_page& hp) {
+                      done(json_response(head, http::status::ok, history_json(hp)));
+                    },
+                    failed);
+              },
+              failed);
+        },
+        failed);
   });
 }
 
 // 200 while storage answers and its last write went through; 503 while it
 // does not, or once the server is shutting down (load balancers stop
 // sending then).
-void get_healthz(server_context& ctx, const http_request& req, responder done) {
+void get_healthz(server_context& ctx, const http_request& req, const responder& done) {
   if (ctx.shutting_down)
-    return done(json_response(req, http::status::service_unavailable,
-                              R"({"status":"shutting_down"})"));
+    return done(
+      json_response(req, http::status::service_unavailable, R"({"status":"shutting_down"})"));
   auto storage = ctx.storage;
   ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
     self->request(storage, std::chrono::seconds{2}, health_atom::value)
       .then([=](bool) { done(json_response(head, http::status::ok, R"({"status":"ok"})")); },
             [=](const caf::error& err) {
-              done(json_response(head, http::status::service_unavailable,
-                                 json{{"status", "storage_unavailable"},
-                                      {"error", error_text(err)}}
-                                   .dump()));
+              done(json_response(
+                head, http::status::service_unavailable,
+                json{{"status", "storage_unavailable"}, {"error", error_text(err)}}.dump()));
             });
   });
 }
 
-void get_metrics(server_context&, const http_request& req, responder done) {
+void get_metrics(server_context&, const http_request& req, const responder& done) {
   http_response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
@@ -222,19 +230,18 @@ void get_metrics(server_context&, const http_request& req, responder done) {
 } // namespace
 
 bool handle_api(server_context& ctx, const http_request& req, const std::string& peer,
-                responder done) {
+                const responder& done) {
   auto path = target_path(req.target());
   auto only = [&](http::verb verb, auto handler) {
     if (req.method() != verb)
-      return done(error_response(req, http::status::method_not_allowed,
-                                 "method not allowed")),
+      return done(error_response(req, http::status::method_not_allowed, "method not allowed")),
              true;
     handler(ctx, req, done);
     return true;
   };
   auto with_peer = [&peer](auto handler) {
-    return [&peer, handler](server_context& c, const http_request& r, responder d) {
-      handler(c, r, peer, std::move(d));
+    return [&peer, handler](server_context& c, const http_request& r, const responder& d) {
+      handler(c, r, peer, d);
     };
   };
   if (path == "/register")
@@ -257,7 +264,7 @@ bool handle_api(server_context& ctx, const http_request& req, const std::string&
 }
 
 void authorize_upgrade(server_context& ctx, const http_request& req,
-                       std::function<void(session_info)> ok, responder refused) {
+                       const std::function<void(session_info)>& ok, const responder& refused) {
   auto token = query_param(req.target(), "token").value_or("");
   auto timeout = ctx.actor_cfg.request_timeout;
   auto registry = ctx.registry;

@@ -19,11 +19,11 @@ using responder = std::function<void(http_response)>;
 /// Whether `req` targets the API; if so, `done` will receive the response.
 /// `peer` is the client's address (login limits count per address).
 bool handle_api(server_context& ctx, const http_request& req, const std::string& peer,
-                responder done);
+                const responder& done);
 
 /// Checks the token of a WebSocket upgrade (GET /ws?token=T): `done` gets the
 /// session on success, or the 401 response.
 void authorize_upgrade(server_context& ctx, const http_request& req,
-                       std::function<void(session_info)> ok, responder refused);
+                       const std::function<void(session_info)>& ok, const responder& refused);
 
 } // namespace chat

@@ -11,7 +11,9 @@ namespace chat {
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
                            connection_limits::slot address_slot)
-  : stream_(std::move(socket)), ctx_(std::move(ctx)), address_slot_(std::move(address_slot)) {
+  : stream_(std::move(socket)),
+    ctx_(std::move(ctx)),
+    address_slot_(std::move(address_slot)) {
   beast::error_code ec;
   auto peer = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? "?" : peer.address().to_string();
@@ -43,8 +45,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     http_request head;
     head.version(11);
     head.keep_alive(false);
-    return write(error_response(head, http::status::payload_too_large,
-                                "request body exceeds max_body_bytes"));
+    return write(
+      error_response(head, http::status::payload_too_large, "request body exceeds max_body_bytes"));
   }
   if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
     // Malformed request (bad target, NUL bytes, bad header): say so, then close.
@@ -97,12 +99,11 @@ void http_session::upgrade(http_request req) {
   auto shared_req = std::make_shared<http_request>(std::move(req));
   authorize_upgrade(
     *ctx_, *shared_req,
-    [self, shared_req, place](session_info session) {
+    [self, shared_req, place](const session_info& session) {
       net::post(self->stream_.get_executor(), [self, shared_req, session, place] {
-        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_,
-                                            session, std::move(self->address_slot_),
-                                            std::move(*place))
-          ->run(std::move(*shared_req));
+        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_, session,
+                                            std::move(self->address_slot_), std::move(*place))
+          ->run(*shared_req);
       });
     },
     post_back());
@@ -110,18 +111,17 @@ void http_session::upgrade(http_request req) {
 
 std::function<void(http::response<http::string_body>)> http_session::post_back() {
   return [self = shared_from_this()](http::response<http::string_body> res) {
-    net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-      self->write(std::move(res));
-    });
+    net::post(self->stream_.get_executor(),
+              [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
   };
 }
 
 void http_session::write(http::message_generator msg) {
   bool keep_alive = msg.keep_alive();
   stream_.expires_after(ctx_->cfg.http_timeout);
-  beast::async_write(stream_, std::move(msg),
-                     beast::bind_front_handler(&http_session::on_write,
-                                               shared_from_this(), keep_alive));
+  beast::async_write(
+    stream_, std::move(msg),
+    beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

@@ -4,8 +4,7 @@
 
 namespace chat {
 
-http_response json_response(const http_request& req, http::status status,
-                            std::string body) {
+http_response json_response(const http_request& req, http::status status, std::string body) {
   http_response res{status, req.version()};
   res.set(http::field::server, "chat-actors");
   res.set(http::field::content_type, "application/json");

@@ -14,12 +14,10 @@ namespace chat {
 using http_response = http::response<http::string_body>;
 
 /// A response with a JSON body (already serialized) for `req`.
-http_response json_response(const http_request& req, http::status status,
-                            std::string body);
+http_response json_response(const http_request& req, http::status status, std::string body);
 
 /// {"error": text} with the given status.
-http_response error_response(const http_request& req, http::status status,
-                             const std::string& text);
+http_response error_response(const http_request& req, http::status status, const std::string& text);
 
 /// The HTTP status for a chat error (unauthorized -> 401, ...).
 http::status status_of(chat_errc code);

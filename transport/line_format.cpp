@@ -29,8 +29,7 @@ std::string body_text(const json& frame) {
   auto body = frame.find("body");
   if (body == frame.end())
     return {};
-  if (auto text = body->find("text"); body->is_object() && text != body->end()
-                                      && text->is_string())
+  if (auto text = body->find("text"); body->is_object() && text != body->end() && text->is_string())
     return one_line(text->get<std::string>());
   return body->dump();
 }
@@ -110,20 +109,14 @@ line_command parse_line(const std::string& line) {
 json command_frame(const line_command& cmd, const std::string& room) {
   using kind = line_command::kind;
   switch (cmd.what) {
-    case kind::say:
-      return {{"action", "send"}, {"target", room}, {"body", {{"text", cmd.text}}}};
-    case kind::join:
-      return {{"action", "join"}, {"target", cmd.arg}};
-    case kind::who:
-      return {{"action", "who"}, {"target", room}};
-    case kind::rooms:
-      return {{"action", "rooms"}};
-    case kind::history:
-      return {{"action", "history"}, {"target", room}, {"body", {{"page", 0}}}};
+    case kind::say: return {{"action", "send"}, {"target", room}, {"body", {{"text", cmd.text}}}};
+    case kind::join: return {{"action", "join"}, {"target", cmd.arg}};
+    case kind::who: return {{"action", "who"}, {"target", room}};
+    case kind::rooms: return {{"action", "rooms"}};
+    case kind::history: return {{"action", "history"}, {"target", room}, {"body", {{"page", 0}}}};
     case kind::dm: // by name: the connection resolves "@name"
       return {{"action", "dm"}, {"target", "@" + cmd.arg}, {"body", {{"text", cmd.text}}}};
-    default:
-      return {};
+    default: return {};
   }
 }
 

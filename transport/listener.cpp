@@ -9,9 +9,9 @@
 namespace chat {
 
 void fail(const beast::error_code& ec, const char* what) {
-  if (ec == net::error::operation_aborted || ec == websocket::error::closed
-      || ec == net::error::eof || ec == beast::error::timeout
-      || ec == net::error::connection_reset || ec == http::error::end_of_stream)
+  if (ec == net::error::operation_aborted || ec == websocket::error::closed || ec == net::error::eof
+      || ec == beast::error::timeout || ec == net::error::connection_reset
+      || ec == http::error::end_of_stream)
     return;
   log(log_level::debug, std::string(what) + ": " + ec.message());
 }
@@ -19,8 +19,10 @@ void fail(const beast::error_code& ec, const char* what) {
 class listener_impl : public std::enable_shared_from_this<listener_impl> {
 public:
   listener_impl(net::io_context& ioc, std::shared_ptr<server_context> ctx, listener::kind k)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)), kind_(k) {
-  }
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      ctx_(std::move(ctx)),
+      kind_(k) {}
 
   std::string open(const std::string& address, std::uint16_t port) {
     beast::error_code ec;
@@ -46,9 +48,9 @@ public:
   }
 
   void accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
-                           beast::bind_front_handler(&listener_impl::on_accept,
-                                                     shared_from_this()));
+    acceptor_.async_accept(
+      net::make_strand(ioc_),
+      beast::bind_front_handler(&listener_impl::on_accept, shared_from_this()));
   }
 
   void stop() {
@@ -70,13 +72,13 @@ private:
       // Over max_connections_per_ip the session still answers (503 / an
       // error line) so the client learns why, then closes.
       auto peer = socket.remote_endpoint(ec);
-      auto slot = ec ? connection_limits::slot{}
-                     : ctx_->limits->take_address(peer.address().to_string());
+      auto slot
+        = ec ? connection_limits::slot{} : ctx_->limits->take_address(peer.address().to_string());
       if (!slot) {
         metrics::get().refused_connections.add();
         log_warn("refusing a socket from " + (ec ? std::string("?") : peer.address().to_string())
-                 + ": max_connections_per_ip ("
-                 + std::to_string(ctx_->cfg.max_connections_per_ip) + ") reached");
+                 + ": max_connections_per_ip (" + std::to_string(ctx_->cfg.max_connections_per_ip)
+                 + ") reached");
       }
       if (kind_ == listener::kind::tcp)
         std::make_shared<tcp_session>(std::move(socket), ctx_, std::move(slot))->run();

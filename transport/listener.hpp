@@ -20,8 +20,7 @@ public:
   /// What an accepted socket speaks.
   enum class kind { http, tcp };
 
-  listener(boost::asio::io_context& ioc, std::shared_ptr<server_context> ctx,
-           kind k = kind::http);
+  listener(boost::asio::io_context& ioc, std::shared_ptr<server_context> ctx, kind k = kind::http);
   ~listener();
 
   /// Binds and listens; "" on success, else what failed (e.g. the port is

@@ -5,7 +5,8 @@
 namespace chat {
 
 login_limiter::login_limiter(double per_name_per_minute, double per_address_per_minute)
-  : per_name_(per_name_per_minute), per_address_(per_address_per_minute) {
+  : per_name_(per_name_per_minute),
+    per_address_(per_address_per_minute) {
 }
 
 token_bucket& login_limiter::bucket(std::unordered_map<std::string, token_bucket>& table,

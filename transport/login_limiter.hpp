@@ -20,15 +20,14 @@ public:
 
   /// Counts a login attempt for `name` from `address`: 0 if it may go on,
   /// else the milliseconds until it would be allowed (nothing is counted).
-  std::int64_t login(const std::string& name, const std::string& address,
-                     std::int64_t now_ms);
+  std::int64_t login(const std::string& name, const std::string& address, std::int64_t now_ms);
 
   /// The same for a registration (per address only: the name is new).
   std::int64_t registration(const std::string& address, std::int64_t now_ms);
 
 private:
-  token_bucket& bucket(std::unordered_map<std::string, token_bucket>& table,
-                       const std::string& key, double per_minute, std::int64_t now_ms);
+  token_bucket& bucket(std::unordered_map<std::string, token_bucket>& table, const std::string& key,
+                       double per_minute, std::int64_t now_ms);
   void forget_idle(std::int64_t now_ms);
 
   double per_name_;

@@ -19,9 +19,9 @@
 namespace chat {
 
 struct transport_settings {
-  std::string web_root;              // absolute
-  std::size_t max_body_bytes = 65536; // HTTP bodies; larger gets 413
-  std::size_t write_queue_max = 8192; // frames per socket; overflow closes
+  std::string web_root;                       // absolute
+  std::size_t max_body_bytes = 65536;         // HTTP bodies; larger gets 413
+  std::size_t write_queue_max = 8192;         // frames per socket; overflow closes
   std::chrono::seconds http_timeout{30};      // an HTTP request in, its answer out
   std::chrono::seconds handshake_timeout{30}; // WebSocket handshake, TCP login line
   std::chrono::seconds idle_timeout{300};
@@ -45,8 +45,7 @@ struct server_context {
       limits(std::make_shared<connection_limits>(this->cfg.max_connections,
                                                  this->cfg.max_connections_per_ip)),
       logins(std::make_shared<login_limiter>(this->cfg.logins_per_minute_per_name,
-                                             this->cfg.logins_per_minute_per_ip)) {
-  }
+                                             this->cfg.logins_per_minute_per_ip)) {}
 
   caf::actor_system& sys;
   caf::actor registry;
@@ -56,7 +55,7 @@ struct server_context {
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;
-  std::atomic<bool> shutting_down{false};    // GET /healthz says 503 then
+  std::atomic<bool> shutting_down{false}; // GET /healthz says 503 then
   std::atomic<std::uint64_t> next_connection_id{1};
 };
 

@@ -68,8 +68,7 @@ std::string resolve_static_path(const std::string& web_root, std::string_view ta
   return canonical.string();
 }
 
-http::message_generator serve_static(const std::string& web_root,
-                                     const http_request& req) {
+http::message_generator serve_static(const std::string& web_root, const http_request& req) {
   auto file = resolve_static_path(web_root, req.target());
   if (file.empty() || !std::filesystem::is_regular_file(file))
     return plain(req, http::status::not_found, "not found");
@@ -89,8 +88,7 @@ http::message_generator serve_static(const std::string& web_root,
     res.keep_alive(req.keep_alive());
     return res;
   }
-  http::response<http::file_body> res{std::piecewise_construct,
-                                      std::make_tuple(std::move(body)),
+  http::response<http::file_body> res{std::piecewise_construct, std::make_tuple(std::move(body)),
                                       std::make_tuple(http::status::ok, req.version())};
   res.set(http::field::server, "chat-actors");
   res.set(http::field::content_type, mime_type(file));

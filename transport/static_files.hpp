@@ -11,8 +11,7 @@ namespace chat {
 
 /// The response to a GET or HEAD of a static file (404 when absent or
 /// outside web_root, 400 for a malformed target, 405 for other methods).
-http::message_generator serve_static(const std::string& web_root,
-                                     const http_request& req);
+http::message_generator serve_static(const std::string& web_root, const http_request& req);
 
 /// The resolved file for `target` under `web_root`, or "" if the target
 /// must not be served. Exposed for tests.

@@ -20,15 +20,10 @@ void tcp_session::on_text_line(const std::string& line) {
   using kind = line_command::kind;
   auto cmd = parse_line(line);
   switch (cmd.what) {
-    case kind::quit:
-      return start_close();
-    case kind::bad:
-      return reply_error(chat_errc::bad_request, cmd.text);
-    case kind::join:
-      joining_ = cmd.arg;
-      return to_actor(command_frame(cmd, room_));
-    default:
-      return to_actor(command_frame(cmd, room_));
+    case kind::quit: return start_close();
+    case kind::bad: return reply_error(chat_errc::bad_request, cmd.text);
+    case kind::join: joining_ = cmd.arg; return to_actor(command_frame(cmd, room_));
+    default: return to_actor(command_frame(cmd, room_));
   }
 }
 

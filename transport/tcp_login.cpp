@@ -15,10 +15,10 @@ std::optional<greeting> parse_line_login(const json& doc) {
   greeting g;
   g.login = true;
   g.line_mode = true;
-  for (auto [key, out, required] : {std::tuple{"name", &g.name, true},
-                                    std::tuple{"password", &g.password, true},
-                                    std::tuple{"room", &g.room, true},
-                                    std::tuple{"server_password", &g.server_password, false}}) {
+  for (auto [key, out, required] :
+       {std::tuple{"name", &g.name, true}, std::tuple{"password", &g.password, true},
+        std::tuple{"room", &g.room, true},
+        std::tuple{"server_password", &g.server_password, false}}) {
     auto it = doc.find(key);
     if (it == doc.end() && !required)
       continue;
@@ -84,7 +84,8 @@ void authorize(server_context& ctx, greeting g, std::function<void(session_info)
                std::function<void(caf::error)> refused) {
   auto timeout = ctx.actor_cfg.request_timeout;
   auto registry = ctx.registry;
-  ctx.sys.spawn([=](caf::event_based_actor* self) {
+  ctx.sys.spawn([timeout, registry, g = std::move(g), ok = std::move(ok),
+                 refused = std::move(refused)](caf::event_based_actor* self) {
     auto check = [=](const std::string& token) {
       self->request(registry, timeout, auth_atom::value, token)
         .then([=](session_info& s) { ok(std::move(s)); },

@@ -16,7 +16,6 @@
 
 namespace chat {
 
-
 tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
                          connection_limits::slot address_slot)
   : socket_(std::move(socket)),
@@ -59,8 +58,7 @@ void tcp_session::do_read() {
     return;
   reading_ = true;
   socket_.async_read_some(net::buffer(chunk_),
-                          beast::bind_front_handler(&tcp_session::on_read,
-                                                    shared_from_this()));
+                          beast::bind_front_handler(&tcp_session::on_read, shared_from_this()));
 }
 
 void tcp_session::on_read(beast::error_code ec, std::size_t bytes) {
@@ -162,11 +160,11 @@ void tcp_session::on_greeting(const std::string& line) {
   line_mode_ = g->line_mode;
   room_ = g->room;
   auto self = shared_from_this();
-  authorize(*ctx_, std::move(*g),
+  authorize(
+    *ctx_, std::move(*g),
     [self](session_info s) {
-      net::post(self->socket_.get_executor(), [self, s = std::move(s)]() mutable {
-        self->on_authorized(std::move(s));
-      });
+      net::post(self->socket_.get_executor(),
+                [self, s = std::move(s)]() mutable { self->on_authorized(std::move(s)); });
     },
     [self](caf::error err) {
       net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
@@ -195,9 +193,9 @@ void tcp_session::on_authorized(session_info session) {
   auto live = ctx_->limits->live();
   log_info("connect conn=" + id_ + " user=" + session_.who.name
            + " transport=tcp live=" + std::to_string(live));
-  conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
-                                                        ctx_->directory, ctx_->registry,
-                                                        ctx_->storage, ctx_->actor_cfg});
+  conn_ = spawn_connection(ctx_->sys,
+                           connection_params{id_, session_, shared_from_this(), ctx_->directory,
+                                             ctx_->registry, ctx_->storage, ctx_->actor_cfg});
   if (line_mode_) // as if the client had sent it after its login
     to_actor({{"action", "join"}, {"target", room_}});
   take_lines(); // pipelined after the login line
@@ -208,10 +206,8 @@ void tcp_session::refuse(const std::string& message, chat_errc code) {
   if (closing_)
     return;
   std::string ack;
-  queue_.push_back({to_line(std::make_shared<const std::string>(
-                              error_frame(code, message, "")),
-                            ack),
-                    false});
+  queue_.push_back(
+    {to_line(std::make_shared<const std::string>(error_frame(code, message, "")), ack), false});
   if (in_flight_.empty())
     do_write();
   start_close();
@@ -270,8 +266,7 @@ void tcp_session::do_write() {
   // Everything waiting goes out in one gather write: one syscall for many
   // frames is what keeps loopback throughput up.
   static const char newline = '\n';
-  in_flight_.assign(std::make_move_iterator(queue_.begin()),
-                    std::make_move_iterator(queue_.end()));
+  in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
   queue_.clear();
   std::vector<net::const_buffer> buffers;
   buffers.reserve(2 * in_flight_.size());
@@ -279,7 +274,7 @@ void tcp_session::do_write() {
     buffers.push_back(net::buffer(*q.frame));
     buffers.push_back(net::buffer(&newline, 1));
   }
-  net::async_write(socket_, std::move(buffers),
+  net::async_write(socket_, buffers, // the operation keeps its own copy
                    beast::bind_front_handler(&tcp_session::on_write, shared_from_this()));
 }
 
@@ -309,7 +304,7 @@ void tcp_session::start_close() {
   if (closing_ || finished_)
     return;
   closing_ = true;
-  do_read(); // drain, and learn when the peer closes its side
+  do_read();              // drain, and learn when the peer closes its side
   if (in_flight_.empty()) // else the last write shuts down
     do_shutdown();
 }

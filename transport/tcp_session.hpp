@@ -30,8 +30,7 @@
 
 namespace chat {
 
-class tcp_session : public connection_sink,
-                    public std::enable_shared_from_this<tcp_session> {
+class tcp_session : public connection_sink, public std::enable_shared_from_this<tcp_session> {
 public:
   /// Bytes asked of the socket per read.
   static constexpr std::size_t read_chunk = 16384;
@@ -84,7 +83,7 @@ private:
   std::vector<char> chunk_;
   bool discarding_ = false; // an over-long line: drop bytes up to its newline
   bool reading_ = false;
-  bool peer_done_ = false;  // EOF or a read error
+  bool peer_done_ = false; // EOF or a read error
   phase phase_ = phase::greeting;
 
   // queue_ waits; in_flight_ is being written in one gather write. A
@@ -100,7 +99,7 @@ private:
   bool closing_ = false;    // no more frames accepted
   bool shut_down_ = false;  // our FIN is out
   bool finished_ = false;
-  bool connected_ = false;  // authorized: holds one of max_connections
+  bool connected_ = false; // authorized: holds one of max_connections
 
   std::shared_ptr<server_context> ctx_;
   session_info session_;

@@ -8,10 +8,8 @@
 
 namespace chat {
 
-websocket_session::websocket_session(tcp::socket&& socket,
-                                     std::shared_ptr<server_context> ctx,
-                                     session_info session,
-                                     connection_limits::slot address_slot,
+websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+                                     session_info session, connection_limits::slot address_slot,
                                      connection_limits::slot place)
   : ws_(std::move(socket)),
     ctx_(std::move(ctx)),
@@ -32,7 +30,9 @@ websocket_session::~websocket_session() {
   }
 }
 
-void websocket_session::run(http_request req) {
+// Beast builds its handshake response from `req` before async_accept returns,
+// so the request need not outlive this call.
+void websocket_session::run(const http_request& req) {
   beast::get_lowest_layer(ws_).expires_never(); // the stream's own timeouts rule now
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.handshake_timeout = ctx_->cfg.handshake_timeout;
@@ -41,11 +41,10 @@ void websocket_session::run(http_request req) {
   // Frames up to max_frame_bytes are handled; up to 4x are read and answered
   // with too_large; beyond that Beast closes the socket with 1009.
   ws_.read_message_max(4 * ctx_->actor_cfg.max_frame_bytes);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(http::field::server, "chat-actors");
-  }));
-  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
-                                                  shared_from_this()));
+  ws_.set_option(websocket::stream_base::decorator(
+    [](websocket::response_type& res) { res.set(http::field::server, "chat-actors"); }));
+  ws_.async_accept(req,
+                   beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
 }
 
 void websocket_session::on_accept(beast::error_code ec) {
@@ -56,17 +55,16 @@ void websocket_session::on_accept(beast::error_code ec) {
   m.ws_accepted.add();
   m.ws_live.add(1);
   auto live = ctx_->limits->live();
-  log_info("connect conn=" + id_ + " user=" + session_.who.name
-           + " live=" + std::to_string(live));
-  conn_ = spawn_connection(ctx_->sys, connection_params{id_, session_, shared_from_this(),
-                                                        ctx_->directory, ctx_->registry,
-                                                        ctx_->storage, ctx_->actor_cfg});
+  log_info("connect conn=" + id_ + " user=" + session_.who.name + " live=" + std::to_string(live));
+  conn_ = spawn_connection(ctx_->sys,
+                           connection_params{id_, session_, shared_from_this(), ctx_->directory,
+                                             ctx_->registry, ctx_->storage, ctx_->actor_cfg});
   do_read();
 }
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                    shared_from_this()));
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
@@ -86,10 +84,9 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void websocket_session::send(frame_ptr frame) {
-  net::post(ws_.get_executor(),
-            [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue(&frame, 1, true); // no vector per single frame
-            });
+  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->enqueue(&frame, 1, true); // no vector per single frame
+  });
 }
 
 void websocket_session::close(std::uint16_t code, std::string reason) {

@@ -22,13 +22,12 @@ class websocket_session : public connection_sink,
 public:
   /// `address_slot` and `place` (one of max_connections) are held for as
   /// long as the socket lives.
-  websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
-                    session_info session, connection_limits::slot address_slot,
-                    connection_limits::slot place);
+  websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx, session_info session,
+                    connection_limits::slot address_slot, connection_limits::slot place);
   ~websocket_session() override;
 
   /// Completes the upgrade `req` and starts reading.
-  void run(http_request req);
+  void run(const http_request& req);
 
   // connection_sink: callable from any thread.
   void send(frame_ptr frame) override;
@@ -56,8 +55,8 @@ private:
   };
   std::deque<queued> queue_;
   std::size_t counted_ = 0; // queued frames that count against the limit
-  bool waiting_ = false;         // for room in the coalescing layer
-  bool closing_ = false;         // no more frames accepted
+  bool waiting_ = false;    // for room in the coalescing layer
+  bool closing_ = false;    // no more frames accepted
   bool close_sent_ = false;
   bool accepted_ = false;
   std::optional<websocket::close_reason> close_reason_;

@@ -10,8 +10,7 @@ namespace bench {
 using clock_type = std::chrono::steady_clock;
 
 inline std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           clock_type::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
     .count();
 }
 

@@ -12,8 +12,8 @@ namespace bench {
 namespace {
 
 constexpr int max_notes = 8;
-constexpr auto connect_stall = std::chrono::seconds(30);  // no connect finished this long
-constexpr auto presence_stall = std::chrono::seconds(5);  // no presence frame this long
+constexpr auto connect_stall = std::chrono::seconds(30); // no connect finished this long
+constexpr auto presence_stall = std::chrono::seconds(5); // no presence frame this long
 const auto start_time = clock_type::now();
 
 void append_int(std::string& out, std::int64_t v) {
@@ -43,14 +43,21 @@ std::string num(double v) {
 }
 
 fleet::fleet(net::io_context& ioc, const options& opt, fleet_observer& observer)
-  : ioc_(ioc), work_(ioc.get_executor()), opt_(opt), observer_(observer),
+  : ioc_(ioc),
+    work_(ioc.get_executor()),
+    opt_(opt),
+    observer_(observer),
     prefix_(random_prefix()),
-    server_(net::ip::make_address(opt.host), opt.port), clients_(opt.clients), ack_timer_(ioc) {
+    server_(net::ip::make_address(opt.host), opt.port),
+    clients_(opt.clients),
+    ack_timer_(ioc) {
   for (std::uint32_t i = 0; i < clients_.size(); ++i)
     clients_[i].account_name = prefix_ + "-" + std::to_string(i);
 }
 
-fleet::~fleet() { close_all(); }
+fleet::~fleet() {
+  close_all();
+}
 
 bool fleet::run_until(const std::function<bool()>& done, clock_type::time_point deadline) {
   while (!done()) {
@@ -89,8 +96,7 @@ bool fleet::create_accounts(clock_type::time_point deadline) {
     return false; // auth's workers die with it; their handlers never run again
   }
   if (auth.failed() > 0) {
-    error_ = "accounts: " + std::to_string(auth.failed()) + " failed, first: "
-             + auth.first_error();
+    error_ = "accounts: " + std::to_string(auth.failed()) + " failed, first: " + auth.first_error();
     return false;
   }
   for (std::size_t i = 0; i < clients_.size(); ++i)
@@ -124,7 +130,9 @@ bool fleet::connect(clock_type::time_point deadline) {
   if (!done || stalled || connect_failed_ > 0) {
     error_ = "connect: " + std::to_string(ready_) + "/" + std::to_string(clients_.size())
              + " ready, " + std::to_string(connect_failed_) + " failed"
-             + (stalled ? ", the rest stalled" : done ? "" : ", deadline passed");
+             + (stalled ? ", the rest stalled"
+                : done  ? ""
+                        : ", deadline passed");
     return false;
   }
   return true;
@@ -168,8 +176,8 @@ bool fleet::join(const std::function<std::string(std::uint32_t)>& room_of,
     auto& c = clients_[i];
     // max_members counts only for the room's creator; the default (1000)
     // would refuse the 1001st client.
-    scratch_ = R"({"action":"join","target":")" + room_of(i)
-               + R"(","body":{"max_members":1000000}})";
+    scratch_
+      = R"({"action":"join","target":")" + room_of(i) + R"(","body":{"max_members":1000000}})";
     c.st = stage::joining;
     c.conn->send_text(scratch_);
   }

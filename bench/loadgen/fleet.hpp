@@ -47,8 +47,8 @@ public:
 
   // Setup phases. Each runs the event loop until it is done or `deadline`
   // passes; false means it failed, with error() saying why.
-  bool create_accounts(clock_type::time_point deadline);            // chat only
-  bool connect(clock_type::time_point deadline);                    // chat: until `replayed`
+  bool create_accounts(clock_type::time_point deadline); // chat only
+  bool connect(clock_type::time_point deadline);         // chat: until `replayed`
   /// Chat: every client joins room_of(i); waits for every `joined` and for
   /// `expected_presence` presence frames (best effort for those).
   bool join(const std::function<std::string(std::uint32_t)>& room_of,
@@ -87,7 +87,7 @@ private:
     stage st = stage::idle;
     std::string account_name;
     std::string token;
-    std::string acks;      // the ack frame being built for this burst
+    std::string acks; // the ack frame being built for this burst
     std::uint32_t ack_ids = 0;
   };
 
@@ -96,7 +96,7 @@ private:
   void on_chat_frame(std::uint32_t tag, client& c, std::string_view text, std::int64_t now);
   void queue_ack(std::uint32_t tag, client& c, std::string_view id);
   void flush_acks(client& c);
-  void flush_due_acks(); // the ack timer: every client with ids waiting
+  void flush_due_acks();              // the ack timer: every client with ids waiting
   void note(const std::string& line); // the first few problems go to stderr
 
   net::io_context& ioc_;

@@ -12,8 +12,7 @@ namespace {
 constexpr std::uint32_t ack_batch_ids = 200;
 } // namespace
 
-void fleet::on_chat_frame(std::uint32_t tag, client& c, std::string_view text,
-                          std::int64_t now) {
+void fleet::on_chat_frame(std::uint32_t tag, client& c, std::string_view text, std::int64_t now) {
   auto type = frame_type(text);
   if (type == "message") {
     std::string_view id;
@@ -66,8 +65,8 @@ void fleet::queue_ack(std::uint32_t tag, client& c, std::string_view id) {
     // server that delivers slowly would get one ack per message and fall
     // further behind.
     ack_timer_armed_ = true;
-    ack_timer_.expires_after(std::chrono::microseconds(
-      static_cast<std::int64_t>(opt_.ack_every_ms * 1000)));
+    ack_timer_.expires_after(
+      std::chrono::microseconds(static_cast<std::int64_t>(opt_.ack_every_ms * 1000)));
     ack_timer_.async_wait([this](const boost::system::error_code& ec) {
       ack_timer_armed_ = false;
       if (!ec)

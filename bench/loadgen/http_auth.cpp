@@ -20,7 +20,7 @@ namespace http = beast::http;
 using boost::system::error_code;
 
 namespace {
-constexpr int max_attempts = 5;                          // per request, for resets and 503
+constexpr int max_attempts = 5;                             // per request, for resets and 503
 constexpr auto retry_delay = std::chrono::milliseconds(50); // 503: the hash pool is full
 constexpr auto request_timeout = std::chrono::seconds(15);
 } // namespace
@@ -82,9 +82,8 @@ struct http_auth::worker {
       if (ec)
         return retry("write: " + ec.message());
       res = {};
-      http::async_read(stream, buffer, res, [this](const error_code& ec, std::size_t) {
-        on_response(ec);
-      });
+      http::async_read(stream, buffer, res,
+                       [this](const error_code& ec, std::size_t) { on_response(ec); });
     });
   }
 
@@ -109,8 +108,8 @@ struct http_auth::worker {
         return next_user();
       }
     }
-    give_up((logging_in ? "login " : "register ") + acc.name + ": HTTP "
-            + std::to_string(status) + " " + res.body());
+    give_up((logging_in ? "login " : "register ") + acc.name + ": HTTP " + std::to_string(status)
+            + " " + res.body());
   }
 
   void drop_connection() {
@@ -141,7 +140,9 @@ struct http_auth::worker {
 
 http_auth::http_auth(net::io_context& ioc, net::ip::tcp::endpoint server, std::string password,
                      int concurrency)
-  : ioc_(ioc), server_(std::move(server)), password_(std::move(password)),
+  : ioc_(ioc),
+    server_(std::move(server)),
+    password_(std::move(password)),
     concurrency_(concurrency) {
 }
 

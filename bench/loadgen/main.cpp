@@ -12,8 +12,11 @@
 #include "bench/loadgen/options.hpp"
 #include "bench/loadgen/proc.hpp"
 #include "bench/loadgen/result_line.hpp"
+#include "common/run_guarded.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace bench;
   options opt;
   std::string error;
@@ -43,9 +46,9 @@ int main(int argc, char** argv) {
     out.set("ack_every_ms", opt.ack_every_ms);
   const auto started = clock_type::now();
   const double cpu_before = self_cpu_seconds();
-  run_env env{ioc, opt,
-              started + std::chrono::milliseconds(static_cast<std::int64_t>(opt.timeout * 1000)),
-              out, {}, false};
+  run_env env{
+    ioc, opt, started + std::chrono::milliseconds(static_cast<std::int64_t>(opt.timeout * 1000)),
+    out, {},  false};
   bool ok = false;
   if (opt.mode == "fanout")
     ok = run_fanout(env);
@@ -69,4 +72,10 @@ int main(int argc, char** argv) {
   if (!ok)
     progress("run failed: " + (env.error.empty() ? std::string("see the JSON line") : env.error));
   return ok ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  return chat::run_guarded("chat-actors-loadgen", [&] { return run(argc, argv); });
 }

@@ -14,7 +14,9 @@ namespace {
 class confirm_counter final : public fleet_observer {
 public:
   confirm_counter(std::uint32_t clients, std::uint32_t window)
-    : in_flight(clients, 0), window_(window), next_k_(clients, 0) {}
+    : in_flight(clients, 0),
+      window_(window),
+      next_k_(clients, 0) {}
 
   void start(fleet& f, const std::vector<std::string>& rooms) {
     fleet_ = &f;
@@ -83,7 +85,8 @@ bool run_durable(run_env& env) {
   std::vector<std::string> rooms(opt.clients);
   for (std::uint32_t i = 0; i < opt.clients; ++i)
     rooms[i] = opt.room + "-" + f.prefix() + "-" + std::to_string(i);
-  if (!prepare_clients(env, f, [&](std::uint32_t i) { return rooms[i]; }, 0))
+  if (!prepare_clients(
+        env, f, [&](std::uint32_t i) { return rooms[i]; }, 0))
     return false;
 
   progress("sending with " + std::to_string(opt.window) + " in flight per client for "
@@ -94,8 +97,9 @@ bool run_durable(run_env& env) {
   counter.start(f, rooms);
   bool in_time = f.run_until([&] { return steady_ns() >= counter.window_end; }, env.deadline);
   counter.sending = false;
-  const auto drain_end = std::min(env.deadline, clock_type::now() + std::chrono::milliseconds(
-                                                  static_cast<std::int64_t>(opt.drain * 1000)));
+  const auto drain_end = std::min(
+    env.deadline,
+    clock_type::now() + std::chrono::milliseconds(static_cast<std::int64_t>(opt.drain * 1000)));
   in_time = in_time
             && (f.run_until([&] { return counter.total_in_flight == 0; }, drain_end)
                 || clock_type::now() < env.deadline);

@@ -14,7 +14,8 @@ namespace {
 class fanout_counter final : public fleet_observer {
 public:
   fanout_counter(std::uint32_t clients, std::uint32_t messages)
-    : clients_(clients), messages_(messages),
+    : clients_(clients),
+      messages_(messages),
       seen_(clients, std::uint64_t{clients} * messages) {}
 
   void on_message(std::uint32_t receiver, const body_fields& b, std::int64_t now) override {
@@ -54,7 +55,8 @@ bool run_fanout(run_env& env) {
   fanout_counter counter(opt.clients, opt.messages);
   fleet f(env.ioc, opt, counter);
   const std::string room = opt.room + "-" + f.prefix();
-  if (!prepare_clients(env, f, [&](std::uint32_t) { return room; }, n * (n - 1) / 2))
+  if (!prepare_clients(
+        env, f, [&](std::uint32_t) { return room; }, n * (n - 1) / 2))
     return false;
 
   progress("barrier: " + std::to_string(n) + " clients x " + std::to_string(opt.messages)
@@ -90,12 +92,11 @@ bool run_fanout(run_env& env) {
   report_fleet(env, f);
   if (!complete) {
     env.timed_out = clock_type::now() >= env.deadline;
-    env.error = "delivered " + std::to_string(counter.delivered) + " of "
-                + std::to_string(expected) + (env.timed_out ? " before the timeout" : " (stalled)");
+    env.error = "delivered " + std::to_string(counter.delivered) + " of " + std::to_string(expected)
+                + (env.timed_out ? " before the timeout" : " (stalled)");
     return false;
   }
-  progress("delivered " + std::to_string(counter.delivered) + " in "
-           + num(span_s) + " s");
+  progress("delivered " + std::to_string(counter.delivered) + " in " + num(span_s) + " s");
   return counter.duplicates == 0;
 }
 

@@ -62,10 +62,10 @@ bool run_idle(run_env& env) {
     env.out.set_null("rss_kib_per_conn");
   }
 
-  progress("holding " + std::to_string(held) + " connections for " + num(opt.seconds)
-           + " s");
-  const auto hold_end = std::min(env.deadline, clock_type::now() + std::chrono::milliseconds(
-                                                 static_cast<std::int64_t>(opt.seconds * 1000)));
+  progress("holding " + std::to_string(held) + " connections for " + num(opt.seconds) + " s");
+  const auto hold_end = std::min(
+    env.deadline,
+    clock_type::now() + std::chrono::milliseconds(static_cast<std::int64_t>(opt.seconds * 1000)));
   f.run_until([] { return false; }, hold_end);
   const auto still_open = f.open_count();
   env.out.set("held_after_s", opt.seconds);

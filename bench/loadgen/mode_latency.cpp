@@ -16,7 +16,9 @@ namespace {
 class latency_counter final : public fleet_observer {
 public:
   latency_counter(std::uint32_t clients, std::uint64_t per_client)
-    : clients_(clients), per_client_(per_client), seen_(clients, clients * per_client) {}
+    : clients_(clients),
+      per_client_(per_client),
+      seen_(clients, clients * per_client) {}
 
   void on_message(std::uint32_t receiver, const body_fields& b, std::int64_t now) override {
     if (b.c >= clients_ || b.k >= per_client_) {
@@ -64,11 +66,12 @@ bool run_latency(run_env& env) {
   latency_counter counter(opt.clients, per_client);
   fleet f(env.ioc, opt, counter);
   const std::string room = opt.room + "-" + f.prefix();
-  if (!prepare_clients(env, f, [&](std::uint32_t) { return room; }, n * (n - 1) / 2))
+  if (!prepare_clients(
+        env, f, [&](std::uint32_t) { return room; }, n * (n - 1) / 2))
     return false;
 
-  progress("sending " + num(opt.rate) + " msgs/s for " + num(total_s)
-           + " s (" + num(opt.warmup) + " s warm-up)");
+  progress("sending " + num(opt.rate) + " msgs/s for " + num(total_s) + " s (" + num(opt.warmup)
+           + " s warm-up)");
   const std::int64_t start = steady_ns();
   counter.window_start = start + static_cast<std::int64_t>(opt.warmup * 1e9);
   counter.window_end = start + static_cast<std::int64_t>(total_s * 1e9);
@@ -105,19 +108,21 @@ bool run_latency(run_env& env) {
 
   // Stragglers: wait for every delivery of the measured messages, or --drain.
   const std::uint64_t measured_expected = measured_sent * n;
-  const auto drain_end = std::min(env.deadline, clock_type::now() + std::chrono::milliseconds(
-                                                  static_cast<std::int64_t>(opt.drain * 1000)));
-  in_time = in_time
-            && (f.run_until([&] { return counter.measured_received >= measured_expected; },
-                            drain_end)
-                || clock_type::now() < env.deadline);
+  const auto drain_end = std::min(
+    env.deadline,
+    clock_type::now() + std::chrono::milliseconds(static_cast<std::int64_t>(opt.drain * 1000)));
+  in_time
+    = in_time
+      && (f.run_until([&] { return counter.measured_received >= measured_expected; }, drain_end)
+          || clock_type::now() < env.deadline);
 
   env.out.set("sent", sent);
   env.out.set("measured_messages", measured_sent);
   env.out.set("achieved_deliveries_per_s",
               static_cast<double>(counter.window_deliveries) / opt.seconds, 0);
   env.out.set("deliveries", counter.measured_received);
-  env.out.set("missing", measured_expected - std::min(measured_expected, counter.measured_received));
+  env.out.set("missing",
+              measured_expected - std::min(measured_expected, counter.measured_received));
   env.out.set("duplicates", counter.duplicates);
   report_latency(env, counter.latency);
   env.out.set("foreign", counter.foreign);

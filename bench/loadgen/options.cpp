@@ -13,7 +13,8 @@ namespace bench {
 
 namespace {
 
-constexpr const char* usage = R"(usage: chat-actors-loadgen --mode MODE --url ws://HOST:PORT [options]
+constexpr const char* usage
+  = R"(usage: chat-actors-loadgen --mode MODE --url ws://HOST:PORT [options]
 
 Drives a chat-actors server (--target chat) or a plain broadcast server such
 as bench/baseline/server.mjs (--target raw) from one thread, and prints one
@@ -80,9 +81,13 @@ bool parse_url(const std::string& url, options& out) {
 
 } // namespace
 
-const char* usage_text() { return usage; }
+const char* usage_text() {
+  return usage;
+}
 
-const char* target_name(target_kind t) { return t == target_kind::chat ? "chat" : "raw"; }
+const char* target_name(target_kind t) {
+  return t == target_kind::chat ? "chat" : "raw";
+}
 
 bool parse_options(int argc, char** argv, options& out, std::string& error) {
   // As a shell would need it to run it again: quote arguments with spaces.

@@ -16,11 +16,17 @@ result_line::result_line() : impl_(std::make_unique<impl>()) {
 
 result_line::~result_line() = default;
 
-void result_line::set(const char* key, const std::string& value) { impl_->doc[key] = value; }
+void result_line::set(const char* key, const std::string& value) {
+  impl_->doc[key] = value;
+}
 
-void result_line::set(const char* key, std::int64_t value) { impl_->doc[key] = value; }
+void result_line::set(const char* key, std::int64_t value) {
+  impl_->doc[key] = value;
+}
 
-void result_line::set(const char* key, std::uint64_t value) { impl_->doc[key] = value; }
+void result_line::set(const char* key, std::uint64_t value) {
+  impl_->doc[key] = value;
+}
 
 void result_line::set(const char* key, double value, int decimals) {
   if (!std::isfinite(value))
@@ -29,10 +35,16 @@ void result_line::set(const char* key, double value, int decimals) {
   impl_->doc[key] = std::round(value * scale) / scale;
 }
 
-void result_line::set(const char* key, bool value) { impl_->doc[key] = value; }
+void result_line::set(const char* key, bool value) {
+  impl_->doc[key] = value;
+}
 
-void result_line::set_null(const char* key) { impl_->doc[key] = nullptr; }
+void result_line::set_null(const char* key) {
+  impl_->doc[key] = nullptr;
+}
 
-std::string result_line::dump() const { return impl_->doc.dump(); }
+std::string result_line::dump() const {
+  return impl_->doc.dump();
+}
 
 } // namespace bench

@@ -8,10 +8,12 @@ namespace bench {
 
 namespace {
 
-constexpr int sub_bits = 6;                    // 64 sub-buckets per power of two
+constexpr int sub_bits = 6;                          // 64 sub-buckets per power of two
 constexpr std::int64_t linear_limit = 2 << sub_bits; // below: one bucket per ns
 
-int msb(std::uint64_t v) { return 63 - __builtin_clzll(v); }
+int msb(std::uint64_t v) {
+  return 63 - __builtin_clzll(v);
+}
 
 std::size_t index_of(std::int64_t v) {
   if (v < linear_limit)
@@ -57,7 +59,8 @@ double latency_histogram::quantile_ms(double q) const {
 }
 
 seen_set::seen_set(std::uint32_t receivers, std::uint64_t messages)
-  : messages_(messages), words_per_receiver_((messages + 63) / 64),
+  : messages_(messages),
+    words_per_receiver_((messages + 63) / 64),
     bits_(static_cast<std::size_t>(receivers * words_per_receiver_), 0) {
 }
 

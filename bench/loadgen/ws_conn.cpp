@@ -30,7 +30,9 @@ std::uint32_t ws_conn::next_random() {
 }
 
 ws_conn::ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag)
-  : socket_(ioc), events_(events), tag_(tag),
+  : socket_(ioc),
+    events_(events),
+    tag_(tag),
     mask_state_(0x9E3779B9u ^ (tag * 2654435761u) ^ static_cast<std::uint32_t>(steady_ns())) {
   if (mask_state_ == 0)
     mask_state_ = 1;
@@ -121,26 +123,22 @@ bool ws_conn::parse_frames(std::int64_t now) {
           delivered = true;
         }
         break;
-      case ws::opcode::ping:
-        queue_frame(static_cast<int>(ws::opcode::pong), payload);
-        break;
-      case ws::opcode::pong:
-        break;
+      case ws::opcode::ping: queue_frame(static_cast<int>(ws::opcode::pong), payload); break;
+      case ws::opcode::pong: break;
       case ws::opcode::close: {
         // Echo the close (RFC 6455 5.5.1); the socket closes once it is written.
         std::string why = "close frame";
         if (payload.size() >= 2)
-          why += " " + std::to_string((static_cast<std::uint8_t>(payload[0]) << 8)
-                                      | static_cast<std::uint8_t>(payload[1]))
+          why += " "
+                 + std::to_string((static_cast<std::uint8_t>(payload[0]) << 8)
+                                  | static_cast<std::uint8_t>(payload[1]))
                  + " " + std::string(payload.substr(2));
         queue_frame(static_cast<int>(ws::opcode::close), payload.substr(0, 2));
         phase_ = phase::closing;
         fail(why);
         return false;
       }
-      default:
-        fail("unknown opcode");
-        return false;
+      default: fail("unknown opcode"); return false;
     }
     if (phase_ != phase::open)
       return false; // the owner closed us from a callback
@@ -177,7 +175,7 @@ void ws_conn::start_write() {
 
 void ws_conn::on_write(const error_code& ec) {
   writing_ = false;
-  out_flight_.clear(); // keeps its capacity for the next swap
+  out_flight_.clear();           // keeps its capacity for the next swap
   if (phase_ == phase::closed) { // our echoed close frame (or a late write) is out
     error_code ignored;
     socket_.close(ignored);

@@ -24,8 +24,8 @@ namespace {
 
 // Sec-WebSocket-Key: base64 of 16 random bytes (RFC 6455 4.1).
 std::string make_key(const std::function<std::uint32_t()>& random) {
-  static constexpr char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char alphabet[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   unsigned char raw[18] = {};
   for (int i = 0; i < 16; i += 4) {
     auto r = random();
@@ -53,16 +53,16 @@ void ws_conn::start(const net::ip::tcp::endpoint& server, const net::ip::address
     // Choose the port at connect time, per (source, destination) pair:
     // binding first would reserve it per source address and run out sooner.
     int one = 1;
-    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-                 sizeof one);
+    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     socket_.bind(net::ip::tcp::endpoint(source, 0), ec);
     if (ec)
       return fail("bind " + source.to_string() + ": " + ec.message());
   }
-  upgrade_request_ = "GET " + target + " HTTP/1.1\r\nHost: " + server.address().to_string()
-                     + ":" + std::to_string(server.port())
+  upgrade_request_ = "GET " + target + " HTTP/1.1\r\nHost: " + server.address().to_string() + ":"
+                     + std::to_string(server.port())
                      + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                     + make_key([this] { return next_random(); }) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                     + make_key([this] { return next_random(); })
+                     + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
   phase_ = phase::connecting;
   socket_.async_connect(server, [this](const error_code& ec) { on_connect(ec); });
 }
@@ -92,9 +92,7 @@ void ws_conn::on_connect(const error_code& ec) {
 void ws_conn::read_upgrade() {
   reserve_read_space();
   socket_.async_read_some(net::buffer(in_.get() + in_size_, in_cap_ - in_size_),
-                          [this](const error_code& ec, std::size_t n) {
-                            on_upgrade_read(ec, n);
-                          });
+                          [this](const error_code& ec, std::size_t n) { on_upgrade_read(ec, n); });
 }
 
 void ws_conn::on_upgrade_read(const error_code& ec, std::size_t n) {

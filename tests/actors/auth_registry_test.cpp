@@ -96,14 +96,13 @@ TEST_CASE_FIXTURE(fixture, "two registrations of one name at once: exactly one w
   caf::scoped_actor other{sys};
   auto first = self->request(registry, 10s, chat::register_atom::value, std::string{"twin"},
                              std::string{"password1"}, std::string{});
-  auto second = other->request(registry, 10s, chat::register_atom::value,
-                               std::string{"twin"}, std::string{"password1"}, std::string{});
+  auto second = other->request(registry, 10s, chat::register_atom::value, std::string{"twin"},
+                               std::string{"password1"}, std::string{});
   int ok = 0;
   int taken = 0;
   auto on_ok = [&](chat::identity&) { ++ok; };
-  auto on_err = [&](caf::error& err) {
-    taken += chat::to_chat_errc(err) == chat::chat_errc::name_taken;
-  };
+  auto on_err
+    = [&](caf::error& err) { taken += chat::to_chat_errc(err) == chat::chat_errc::name_taken; };
   first.receive(on_ok, on_err);
   second.receive(on_ok, on_err);
   CHECK(ok == 1);
@@ -176,8 +175,7 @@ TEST_CASE_FIXTURE(fixture, "logout kills the token and closes its watchers") {
   watcher->receive([&](chat::logout_atom) { told = true; }, caf::after(5s) >> [] {});
   CHECK(told);
   CHECK(check(res.token).second == chat::chat_errc::unauthorized);
-  CHECK(ask<bool>(chat::logout_atom::value, res.token).second
-        == chat::chat_errc::unauthorized);
+  CHECK(ask<bool>(chat::logout_atom::value, res.token).second == chat::chat_errc::unauthorized);
 }
 
 TEST_CASE_FIXTURE(password_protected, "a server password guards register and login") {
@@ -194,4 +192,4 @@ TEST_CASE_FIXTURE(saturated_pool, "a saturated hash pool answers busy instead of
   CHECK(enroll("gina", "password1").second == chat::chat_errc::busy);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("auth_registry")

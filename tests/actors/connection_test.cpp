@@ -72,7 +72,7 @@ private:
   std::uint16_t close_code_ = 0;
 };
 
-struct fixture {
+struct connection_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::actor storage = chat::test::spawn_fake_storage(sys);
@@ -93,9 +93,8 @@ struct fixture {
     chat::session_info session{{user_id, name}, "digest-" + user_id, expires_at_ms};
     chat::actor_settings settings;
     settings.max_frame_bytes = 256;
-    conns.push_back(chat::spawn_connection(
-      sys, {"c" + std::to_string(conns.size() + 1), session, sink, directory, registry,
-            storage, settings}));
+    conns.push_back(chat::spawn_connection(sys, {"c" + std::to_string(conns.size() + 1), session,
+                                                 sink, directory, registry, storage, settings}));
     return sink;
   }
 
@@ -107,7 +106,7 @@ struct fixture {
     caf::anon_send(conns.at(conn), chat::frame_atom::value, std::move(text));
   }
 
-  ~fixture() {
+  ~connection_fixture() {
     caf::anon_send(directory, chat::close_atom::value);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
@@ -118,14 +117,18 @@ struct fixture {
 
 TEST_SUITE("connection") {
 
-TEST_CASE_FIXTURE(fixture, "the first frame is welcome with the user's channel") {
+TEST_CASE_FIXTURE(connection_fixture, "the first frame is welcome with the user's channel") {
   auto sink = connect("u1", "alice");
   auto welcome = sink->next();
-  CHECK(welcome == json{{"type", "welcome"}, {"connection_id", "c1"}, {"user_id", "u1"},
-                        {"name", "alice"}, {"channel", "@alice"}});
+  CHECK(welcome
+        == json{{"type", "welcome"},
+                {"connection_id", "c1"},
+                {"user_id", "u1"},
+                {"name", "alice"},
+                {"channel", "@alice"}});
 }
 
-TEST_CASE_FIXTURE(fixture, "join then send at once: joined, message to all, sent") {
+TEST_CASE_FIXTURE(connection_fixture, "join then send at once: joined, message to all, sent") {
   auto a = connect("u1", "alice");
   auto b = connect("u2", "bob");
   say(0, {{"action", "join"}, {"target", "devroom"}, {"ref", "j"}});
@@ -142,7 +145,7 @@ TEST_CASE_FIXTURE(fixture, "join then send at once: joined, message to all, sent
   CHECK(msg["id"] == sent["id"]);
 }
 
-TEST_CASE_FIXTURE(fixture, "bad frames get error frames and the connection goes on") {
+TEST_CASE_FIXTURE(connection_fixture, "bad frames get error frames and the connection goes on") {
   auto a = connect("u1", "alice");
   a->next(); // welcome
   CHECK(a->next_of("replayed")["count"] == 0);
@@ -170,7 +173,7 @@ TEST_CASE_FIXTURE(fixture, "bad frames get error frames and the connection goes 
   CHECK(a->next() == json{{"type", "pong"}, {"ref", "p"}});
 }
 
-TEST_CASE_FIXTURE(fixture, "an expired token ends the connection with unauthorized") {
+TEST_CASE_FIXTURE(connection_fixture, "an expired token ends the connection with unauthorized") {
   auto a = connect("u1", "alice", chat::now_ms() - 1);
   a->next(); // welcome
   say(0, {{"action", "ping"}});
@@ -178,7 +181,7 @@ TEST_CASE_FIXTURE(fixture, "an expired token ends the connection with unauthoriz
   CHECK(a->wait_closed() == 1008);
 }
 
-TEST_CASE_FIXTURE(fixture, "acks are answered once recorded; bad acks are bad_request") {
+TEST_CASE_FIXTURE(connection_fixture, "acks are answered once recorded; bad acks are bad_request") {
   auto a = connect("u1", "alice");
   a->next_of("replayed");
   say(0, {{"action", "ack"}, {"body", {{"ids", {"m1", "d2"}}}}, {"ref", "k"}});
@@ -189,7 +192,7 @@ TEST_CASE_FIXTURE(fixture, "acks are answered once recorded; bad acks are bad_re
   CHECK(a->next()["code"] == "bad_request");
 }
 
-TEST_CASE_FIXTURE(fixture, "a dm is stored, confirmed and delivered to the recipient") {
+TEST_CASE_FIXTURE(connection_fixture, "a dm is stored, confirmed and delivered to the recipient") {
   auto a = connect("u1", "alice");
   auto b = connect("u2", "bob");
   a->next_of("replayed");
@@ -214,7 +217,7 @@ TEST_CASE_FIXTURE(fixture, "a dm is stored, confirmed and delivered to the recip
   CHECK(a->next_of("error")["code"] == "bad_request");
 }
 
-TEST_CASE_FIXTURE(fixture, "two connections of one user both get room traffic") {
+TEST_CASE_FIXTURE(connection_fixture, "two connections of one user both get room traffic") {
   auto a1 = connect("u1", "alice");
   auto a2 = connect("u1", "alice");
   auto b = connect("u2", "bob");
@@ -227,4 +230,4 @@ TEST_CASE_FIXTURE(fixture, "two connections of one user both get room traffic") 
   CHECK(a2->next_of("message")["body"]["n"] == 1);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("connection")

@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture {
+struct directory_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::actor storage = chat::test::spawn_fake_storage(
@@ -22,8 +22,8 @@ struct fixture {
   caf::actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::scoped_actor self{sys};
 
-  std::pair<caf::actor, std::optional<chat::chat_errc>>
-  room(const std::string& name, bool create, chat::join_options opts = {}) {
+  std::pair<caf::actor, std::optional<chat::chat_errc>> room(const std::string& name, bool create,
+                                                             const chat::join_options& opts = {}) {
     std::pair<caf::actor, std::optional<chat::chat_errc>> out;
     self->request(directory, 5s, chat::room_atom::value, name, create, opts)
       .receive([&](caf::actor& r) { out.first = r; },
@@ -31,7 +31,7 @@ struct fixture {
     return out;
   }
 
-  ~fixture() {
+  ~directory_fixture() {
     caf::anon_send(directory, chat::close_atom::value);
     caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
   }
@@ -41,7 +41,7 @@ struct fixture {
 
 TEST_SUITE("directory") {
 
-TEST_CASE_FIXTURE(fixture, "an unknown room is an error unless the caller creates it") {
+TEST_CASE_FIXTURE(directory_fixture, "an unknown room is an error unless the caller creates it") {
   auto [none, err] = room("newroom", false);
   CHECK(err == chat::chat_errc::unknown_room);
   chat::join_options opts;
@@ -52,18 +52,16 @@ TEST_CASE_FIXTURE(fixture, "an unknown room is an error unless the caller create
   CHECK(again == created);
   // The creator's max_members took effect: a second member is refused.
   caf::scoped_actor a{sys};
-  a->request(created, 5s, chat::join_atom::value, chat::identity{"u1", "a"},
-             caf::actor{a}, std::string{})
+  a->request(created, 5s, chat::join_atom::value, chat::identity{"u1", "a"}, caf::actor{a},
+             std::string{})
     .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("first join failed"); });
-  a->request(created, 5s, chat::join_atom::value, chat::identity{"u2", "b"},
-             caf::actor{a}, std::string{})
+  a->request(created, 5s, chat::join_atom::value, chat::identity{"u2", "b"}, caf::actor{a},
+             std::string{})
     .receive([](chat::member_list&) { FAIL("second join should be refused"); },
-             [](caf::error& err) {
-               CHECK(chat::to_chat_errc(err) == chat::chat_errc::room_full);
-             });
+             [](caf::error& err) { CHECK(chat::to_chat_errc(err) == chat::chat_errc::room_full); });
 }
 
-TEST_CASE_FIXTURE(fixture, "a stored room is loaded with its members and seq") {
+TEST_CASE_FIXTURE(directory_fixture, "a stored room is loaded with its members and seq") {
   auto [stored, err] = room("stored", false);
   REQUIRE_FALSE(err);
   self->request(stored, 5s, chat::who_atom::value)
@@ -74,42 +72,43 @@ TEST_CASE_FIXTURE(fixture, "a stored room is loaded with its members and seq") {
         CHECK_FALSE(members[0].online);
       },
       [](caf::error&) { FAIL("who failed"); });
-  self->request(stored, 5s, chat::join_atom::value, chat::identity{"u1", "a"},
-                caf::actor{self}, std::string{})
+  self
+    ->request(stored, 5s, chat::join_atom::value, chat::identity{"u1", "a"}, caf::actor{self},
+              std::string{})
     .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("join failed"); });
-  self->request(stored, 5s, chat::post_atom::value, chat::identity{"u1", "a"},
-                std::string{"{}"})
+  self->request(stored, 5s, chat::post_atom::value, chat::identity{"u1", "a"}, std::string{"{}"})
     .receive([](chat::chat_message& m) { CHECK(m.seq == 6); },
              [](caf::error&) { FAIL("post failed"); });
 }
 
-TEST_CASE_FIXTURE(fixture, "concurrent lookups of one room get the same actor") {
+TEST_CASE_FIXTURE(directory_fixture, "concurrent lookups of one room get the same actor") {
   std::vector<caf::actor> seen;
   std::vector<std::unique_ptr<caf::scoped_actor>> askers;
   std::vector<decltype(self->request(directory, 5s, chat::who_atom::value))> pending;
   for (int i = 0; i < 20; ++i) {
     askers.push_back(std::make_unique<caf::scoped_actor>(sys));
-    pending.push_back((*askers.back())->request(directory, 5s, chat::room_atom::value,
-                                             std::string{"busy"}, true, chat::join_options{}));
+    pending.push_back((*askers.back())
+                        ->request(directory, 5s, chat::room_atom::value, std::string{"busy"}, true,
+                                  chat::join_options{}));
   }
   for (auto& p : pending)
-    p.receive([&](caf::actor& r) { seen.push_back(r); },
-              [](caf::error&) { FAIL("no answer"); });
+    p.receive([&](caf::actor& r) { seen.push_back(r); }, [](caf::error&) { FAIL("no answer"); });
   REQUIRE(seen.size() == 20);
   for (const auto& r : seen)
     CHECK(r == seen.front());
 }
 
-TEST_CASE_FIXTURE(fixture, "a user actor serves all its connections and stops after the last") {
+TEST_CASE_FIXTURE(directory_fixture,
+                  "a user actor serves all its connections and stops after the last") {
   chat::identity alice{"u1", "alice"};
   // Two "connections" that report each delivered frame to the test.
   caf::actor probe = self;
   auto make_conn = [&](int n) {
     return sys.spawn([probe, n](caf::event_based_actor*) -> caf::behavior {
-      return {[probe, n](chat::deliver_atom, const chat::frame_ptr& f) {
-                caf::anon_send(probe, n, f);
-              },
-              [](chat::deliver_atom, chat::replay_atom, const chat::frame_batch&) {}}; // the (empty) replay
+      return {
+        [probe, n](chat::deliver_atom, const chat::frame_ptr& f) { caf::anon_send(probe, n, f); },
+        [](chat::deliver_atom, chat::replay_atom, const chat::frame_batch&) {
+        }}; // the (empty) replay
     });
   };
   auto c1 = make_conn(1);
@@ -125,8 +124,12 @@ TEST_CASE_FIXTURE(fixture, "a user actor serves all its connections and stops af
   self->send(u1, chat::deliver_atom::value, frame);
   int seen = 0;
   for (int i = 0; i < 2; ++i)
-    self->receive([&](int n, const chat::frame_ptr& f) { seen += n; CHECK(f == frame); },
-                  caf::after(5s) >> [] { FAIL("not delivered to every connection"); });
+    self->receive(
+      [&](int n, const chat::frame_ptr& f) {
+        seen += n;
+        CHECK(f == frame);
+      },
+      caf::after(5s) >> [] { FAIL("not delivered to every connection"); });
   CHECK(seen == 3);
   self->monitor(u1);
   caf::anon_send_exit(c1, caf::exit_reason::user_shutdown);
@@ -137,4 +140,4 @@ TEST_CASE_FIXTURE(fixture, "a user actor serves all its connections and stops af
   CHECK(down);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("directory")

@@ -80,8 +80,8 @@ inline caf::actor spawn_fake_storage(caf::actor_system& sys,
         for (const auto& [name, rec] : *stored) {
           auto mine = std::any_of(rec.members.begin(), rec.members.end(),
                                   [&](const auto& m) { return m.user_id == user_id; });
-          out.push_back({name, static_cast<std::int64_t>(rec.members.size()),
-                         rec.is_private, mine});
+          out.push_back(
+            {name, static_cast<std::int64_t>(rec.members.size()), rec.is_private, mine});
         }
         return out;
       },

@@ -42,8 +42,8 @@ TEST_CASE("numeric refs survive and a missing body is an empty object") {
 }
 
 TEST_CASE("malformed requests are bad_request and still report their ref") {
-  for (const char* text : {"", "not json", "[1,2]", "\"x\"", "{\"action\":5}",
-                           "{\"target\":\"r\"}", "{\"action\":\"join\",\"target\":7}"}) {
+  for (const char* text : {"", "not json", "[1,2]", "\"x\"", "{\"action\":5}", "{\"target\":\"r\"}",
+                           "{\"action\":\"join\",\"target\":7}"}) {
     std::string ref;
     auto req = chat::parse_request(text, ref);
     REQUIRE_FALSE(req);
@@ -95,14 +95,19 @@ TEST_CASE("replies carry the request's ref and leave it out when there was none"
 TEST_CASE("welcome, joined, presence, left, members and rooms frames") {
   chat::identity alice{"u1", "alice"};
   CHECK(parsed(chat::welcome_frame("c1", alice))
-        == json{{"type", "welcome"}, {"connection_id", "c1"}, {"user_id", "u1"},
-                {"name", "alice"}, {"channel", "@alice"}});
+        == json{{"type", "welcome"},
+                {"connection_id", "c1"},
+                {"user_id", "u1"},
+                {"name", "alice"},
+                {"channel", "@alice"}});
   chat::member_list members{{"u1", "alice", true}, {"u2", "bob", false}};
   auto joined = parsed(chat::joined_frame("devroom", members, ""));
   CHECK(joined["type"] == "joined");
   CHECK(joined["members"][1] == json{{"user_id", "u2"}, {"name", "bob"}, {"online", false}});
   CHECK(parsed(chat::presence_frame("devroom", "join", alice))
-        == json{{"type", "presence"}, {"room", "devroom"}, {"event", "join"},
+        == json{{"type", "presence"},
+                {"room", "devroom"},
+                {"event", "join"},
                 {"user", {{"user_id", "u1"}, {"name", "alice"}}}});
   CHECK(parsed(chat::left_frame("devroom", "")) == json{{"type", "left"}, {"room", "devroom"}});
   CHECK(parsed(chat::members_frame("devroom", members, ""))["members"].size() == 2);
@@ -139,9 +144,16 @@ TEST_CASE("strings are escaped byte for byte as nlohmann's dump() escapes them")
   for (int c = 1; c < 0x20; ++c)
     all_controls += static_cast<char>(c);
   const std::vector<std::string> samples{
-    "",          "plain",          "quote \" and backslash \\", "slash / stays",
-    "tab\there", all_controls,    std::string("nul\0inside", 10),
-    "\x7f del",  "ünïcödé ✓ 😀", "</script><b>",
+    "",
+    "plain",
+    "quote \" and backslash \\",
+    "slash / stays",
+    "tab\there",
+    all_controls,
+    std::string("nul\0inside", 10),
+    "\x7f del",
+    "ünïcödé ✓ 😀",
+    "</script><b>",
   };
   for (const auto& text : samples) {
     std::string out;
@@ -151,4 +163,4 @@ TEST_CASE("strings are escaped byte for byte as nlohmann's dump() escapes them")
   }
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("frames")

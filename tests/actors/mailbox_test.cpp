@@ -7,11 +7,9 @@
 
 namespace {
 
-struct fixture {
+struct mailbox_fixture {
   chat::mailbox box;
-  fixture() {
-    box.load({{"devroom", 10, {}}});
-  }
+  mailbox_fixture() { box.load({{"devroom", 10, {}}}); }
   chat::room_cursor cursor(const std::string& room) {
     for (const auto& c : box.cursors())
       if (c.room == room)
@@ -25,7 +23,7 @@ struct fixture {
 
 TEST_SUITE("mailbox") {
 
-TEST_CASE_FIXTURE(fixture, "an ack removes the message and advances the cursor") {
+TEST_CASE_FIXTURE(mailbox_fixture, "an ack removes the message and advances the cursor") {
   box.track("m11", "devroom", 11, 1000);
   box.track("m12", "devroom", 12, 1000);
   CHECK(box.in_flight() == 2);
@@ -37,7 +35,7 @@ TEST_CASE_FIXTURE(fixture, "an ack removes the message and advances the cursor")
   CHECK(changes.directs.empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "acks out of order are kept until the gap closes") {
+TEST_CASE_FIXTURE(mailbox_fixture, "acks out of order are kept until the gap closes") {
   box.track("m11", "devroom", 11, 1000);
   box.track("m12", "devroom", 12, 1000);
   box.track("m13", "devroom", 13, 1000);
@@ -53,7 +51,8 @@ TEST_CASE_FIXTURE(fixture, "acks out of order are kept until the gap closes") {
   CHECK(c.acked_above.empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "an unacked message outlives its timeout as a debt, not in flight") {
+TEST_CASE_FIXTURE(mailbox_fixture,
+                  "an unacked message outlives its timeout as a debt, not in flight") {
   box.track("m11", "devroom", 11, 1000);
   CHECK_FALSE(box.expire(999));
   CHECK(box.latest_deadline() == 1000);
@@ -63,7 +62,8 @@ TEST_CASE_FIXTURE(fixture, "an unacked message outlives its timeout as a debt, n
   CHECK(cursor("devroom").acked_seq == 10);
 }
 
-TEST_CASE_FIXTURE(fixture, "directs are reported for deletion when acked, even after a timeout") {
+TEST_CASE_FIXTURE(mailbox_fixture,
+                  "directs are reported for deletion when acked, even after a timeout") {
   box.track("d5", {}, 0, 1000);
   auto live = box.ack({"d5"});
   CHECK(live.directs == chat::id_list{"d5"});
@@ -77,7 +77,8 @@ TEST_CASE_FIXTURE(fixture, "directs are reported for deletion when acked, even a
   CHECK(none.directs.empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "joining starts a cursor at the room's last seq and keeps an old one") {
+TEST_CASE_FIXTURE(mailbox_fixture,
+                  "joining starts a cursor at the room's last seq and keeps an old one") {
   box.joined("other", 42);
   CHECK(cursor("other").acked_seq == 42);
   box.joined("devroom", 99);
@@ -87,7 +88,7 @@ TEST_CASE_FIXTURE(fixture, "joining starts a cursor at the room's last seq and k
   CHECK_FALSE(box.member_of("other"));
 }
 
-TEST_CASE_FIXTURE(fixture, "only messages after the cursor and not acked are owed") {
+TEST_CASE_FIXTURE(mailbox_fixture, "only messages after the cursor and not acked are owed") {
   CHECK_FALSE(box.owed("devroom", 10)); // acked (or before the join)
   CHECK(box.owed("devroom", 11));
   box.track("m12", "devroom", 12, 1000);
@@ -100,14 +101,15 @@ TEST_CASE_FIXTURE(fixture, "only messages after the cursor and not acked are owe
   CHECK(box.owed("attic", 6));
 }
 
-TEST_CASE_FIXTURE(fixture, "leaving drops the room's messages in flight") {
+TEST_CASE_FIXTURE(mailbox_fixture, "leaving drops the room's messages in flight") {
   box.track("m11", "devroom", 11, 1000);
   box.track("d1", {}, 0, 1000);
   box.left("devroom");
   CHECK(box.in_flight() == 1);
 }
 
-TEST_CASE_FIXTURE(fixture, "a truncated backlog moves the cursor to just before the kept part") {
+TEST_CASE_FIXTURE(mailbox_fixture,
+                  "a truncated backlog moves the cursor to just before the kept part") {
   box.track("m30", "devroom", 30, 1000);
   box.ack({"m30"});
   auto c = box.skip_before("devroom", 25);
@@ -117,4 +119,4 @@ TEST_CASE_FIXTURE(fixture, "a truncated backlog moves the cursor to just before 
   CHECK(box.skip_before("devroom", 5).acked_seq == 24);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("mailbox")

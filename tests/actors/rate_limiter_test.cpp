@@ -38,4 +38,4 @@ TEST_CASE("give_back returns tokens taken for something that did not happen") {
   CHECK(b.take(1, 0) > 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("rate limiter")

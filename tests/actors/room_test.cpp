@@ -17,11 +17,11 @@ using nlohmann::json;
 
 namespace {
 
-struct fixture {
+struct room_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::actor storage = chat::test::spawn_fake_storage(sys);
-  std::vector<caf::actor> spawned; // stopped with the fixture
+  std::vector<caf::actor> spawned; // stopped with the room_fixture
 
   caf::actor make_room(std::uint32_t max_members = 10, std::string key = {},
                        bool is_private = false) {
@@ -32,8 +32,8 @@ struct fixture {
 
   // Sends `xs` and returns the reply, or the chat error code it failed with.
   template <class T, class... Ts>
-  std::pair<T, std::optional<chat::chat_errc>> ask(caf::scoped_actor& self,
-                                                   const caf::actor& dest, Ts... xs) {
+  std::pair<T, std::optional<chat::chat_errc>> ask(caf::scoped_actor& self, const caf::actor& dest,
+                                                   Ts... xs) {
     std::pair<T, std::optional<chat::chat_errc>> out;
     self->request(dest, 5s, xs...)
       .receive([&](T& x) { out.first = std::move(x); },
@@ -58,7 +58,7 @@ struct fixture {
     return json();
   }
 
-  ~fixture() {
+  ~room_fixture() {
     for (auto& a : spawned)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
@@ -72,17 +72,17 @@ chat::identity bob{"u2", "bob"};
 
 TEST_SUITE("room") {
 
-TEST_CASE_FIXTURE(fixture, "joining lists the members and tells the others") {
+TEST_CASE_FIXTURE(room_fixture, "joining lists the members and tells the others") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  auto [members, err] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
-                                               caf::actor{a}, std::string{});
+  auto [members, err]
+    = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
   REQUIRE_FALSE(err);
   REQUIRE(members.size() == 1);
   CHECK(members[0].online);
-  auto [members2, err2] = ask<chat::member_list>(b, room, chat::join_atom::value, bob,
-                                                 caf::actor{b}, std::string{});
+  auto [members2, err2]
+    = ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
   REQUIRE_FALSE(err2);
   CHECK(members2.size() == 2);
   auto presence = next_frame(a, alice);
@@ -91,34 +91,36 @@ TEST_CASE_FIXTURE(fixture, "joining lists the members and tells the others") {
   CHECK(presence["user"]["name"] == "bob");
 }
 
-TEST_CASE_FIXTURE(fixture, "a keyed room needs its key and a full room refuses") {
+TEST_CASE_FIXTURE(room_fixture, "a keyed room needs its key and a full room refuses") {
   auto room = make_room(1, "s3cret");
   caf::scoped_actor a{sys};
-  auto [m1, wrong] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
-                                            caf::actor{a}, std::string{"nope"});
+  auto [m1, wrong] = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a},
+                                            std::string{"nope"});
   CHECK(wrong == chat::chat_errc::forbidden);
-  auto [m2, ok] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
-                                         caf::actor{a}, std::string{"s3cret"});
+  auto [m2, ok] = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a},
+                                         std::string{"s3cret"});
   CHECK_FALSE(ok);
-  auto [m3, full] = ask<chat::member_list>(a, room, chat::join_atom::value, bob,
-                                           caf::actor{a}, std::string{"s3cret"});
+  auto [m3, full] = ask<chat::member_list>(a, room, chat::join_atom::value, bob, caf::actor{a},
+                                           std::string{"s3cret"});
   CHECK(full == chat::chat_errc::room_full);
   // A member joining again is not a new member: no room_full, no key check.
-  auto [m4, again] = ask<chat::member_list>(a, room, chat::join_atom::value, alice,
-                                            caf::actor{a}, std::string{});
+  auto [m4, again]
+    = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
   CHECK_FALSE(again);
 }
 
-TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame") {
+TEST_CASE_FIXTURE(room_fixture, "a post is numbered, stored and shared as one frame") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
   ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
   ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
   next_frame(a, alice); // bob's presence
-  b->receive([](chat::deliver_atom, const chat::delivery_batch& own) { // skipped by bob's user
-    CHECK(own->front()->skip_user == "u2");
-  }, caf::after(5s) >> [] { FAIL("no presence batch"); });
+  b->receive(
+    [](chat::deliver_atom, const chat::delivery_batch& own) { // skipped by bob's user
+      CHECK(own->front()->skip_user == "u2");
+    },
+    caf::after(5s) >> [] { FAIL("no presence batch"); });
   for (std::int64_t seq = 1; seq <= 3; ++seq) {
     auto [msg, err] = ask<chat::chat_message>(a, room, chat::post_atom::value, alice,
                                               std::string{R"({"text":"hi"})"});
@@ -133,11 +135,13 @@ TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame")
     std::size_t count = 0;
     while (count < 3) {
       bool got = false;
-      member->receive([&](chat::deliver_atom, const chat::delivery_batch& b) {
-        out.push_back(b);
-        count += b->size();
-        got = true;
-      }, caf::after(5s) >> [] {});
+      member->receive(
+        [&](chat::deliver_atom, const chat::delivery_batch& b) {
+          out.push_back(b);
+          count += b->size();
+          got = true;
+        },
+        caf::after(5s) >> [] {});
       if (!got)
         break;
     }
@@ -164,17 +168,17 @@ TEST_CASE_FIXTURE(fixture, "a post is numbered, stored and shared as one frame")
   CHECK(frame["from"]["name"] == "alice");
 }
 
-TEST_CASE_FIXTURE(fixture, "non-members can neither post nor leave") {
+TEST_CASE_FIXTURE(room_fixture, "non-members can neither post nor leave") {
   auto room = make_room();
   caf::scoped_actor a{sys};
-  auto [msg, err] = ask<chat::chat_message>(a, room, chat::post_atom::value, alice,
-                                            std::string{"{}"});
+  auto [msg, err]
+    = ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
   CHECK(err == chat::chat_errc::not_member);
   auto [ok, err2] = ask<bool>(a, room, chat::leave_atom::value, alice.user_id);
   CHECK(err2 == chat::chat_errc::not_member);
 }
 
-TEST_CASE_FIXTURE(fixture, "leaving tells the others and goes to storage") {
+TEST_CASE_FIXTURE(room_fixture, "leaving tells the others and goes to storage") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
@@ -190,7 +194,7 @@ TEST_CASE_FIXTURE(fixture, "leaving tells the others and goes to storage") {
   CHECK(members.size() == 1);
 }
 
-TEST_CASE_FIXTURE(fixture, "members go offline when their user actor stops") {
+TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   auto user = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
@@ -219,7 +223,7 @@ TEST_CASE_FIXTURE(fixture, "members go offline when their user actor stops") {
   CHECK(after[0].online);
 }
 
-TEST_CASE_FIXTURE(fixture, "a joining member's user actor learns the seq it starts after") {
+TEST_CASE_FIXTURE(room_fixture, "a joining member's user actor learns the seq it starts after") {
   auto room = make_room();
   caf::scoped_actor a{sys};
   ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
@@ -228,10 +232,12 @@ TEST_CASE_FIXTURE(fixture, "a joining member's user actor learns the seq it star
   caf::scoped_actor b{sys};
   ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
   std::int64_t start = -1;
-  b->receive([&](chat::member_atom, const std::string& r, std::int64_t last_seq) {
-    CHECK(r == "devroom");
-    start = last_seq;
-  }, caf::after(5s) >> [] { FAIL("no member notice"); });
+  b->receive(
+    [&](chat::member_atom, const std::string& r, std::int64_t last_seq) {
+      CHECK(r == "devroom");
+      start = last_seq;
+    },
+    caf::after(5s) >> [] { FAIL("no member notice"); });
   CHECK(start == 2);
   ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
   bool told = false;
@@ -240,18 +246,18 @@ TEST_CASE_FIXTURE(fixture, "a joining member's user actor learns the seq it star
   CHECK(told);
 }
 
-TEST_CASE_FIXTURE(fixture, "a private room's history is for members only") {
+TEST_CASE_FIXTURE(room_fixture, "a private room's history is for members only") {
   auto room = make_room(10, {}, true);
   caf::scoped_actor a{sys};
-  auto [page, err] = ask<chat::history_page>(a, room, chat::history_atom::value,
-                                             alice.user_id, std::int64_t{0});
+  auto [page, err]
+    = ask<chat::history_page>(a, room, chat::history_atom::value, alice.user_id, std::int64_t{0});
   CHECK(err == chat::chat_errc::forbidden);
   ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
-  auto [page2, err2] = ask<chat::history_page>(a, room, chat::history_atom::value,
-                                               alice.user_id, std::int64_t{2});
+  auto [page2, err2]
+    = ask<chat::history_page>(a, room, chat::history_atom::value, alice.user_id, std::int64_t{2});
   CHECK_FALSE(err2);
   CHECK(page2.room == "devroom");
   CHECK(page2.page == 2);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("room")

@@ -23,7 +23,7 @@ chat::chat_message msg(std::int64_t seq) {
 
 // Storage that owes the user two directs and a truncated room backlog, and
 // reports cursor updates and direct acks to `probe`.
-caf::behavior owing_storage(caf::event_based_actor*, caf::actor probe) {
+caf::behavior owing_storage(caf::event_based_actor*, const caf::actor& probe) {
   return {
     [](chat::user_atom, chat::rooms_atom, const std::string&) {
       return chat::cursor_list{{"devroom", 3, {}}};
@@ -47,14 +47,14 @@ caf::behavior owing_storage(caf::event_based_actor*, caf::actor probe) {
 }
 
 // A directory that answers room lookups with one fake room.
-caf::behavior one_room_directory(caf::event_based_actor*, caf::actor room) {
+caf::behavior one_room_directory(caf::event_based_actor*, const caf::actor& room) {
   return {
     [room](chat::room_atom, const std::string&, bool, const chat::join_options&) { return room; },
     [](chat::idle_atom, const std::string&, std::uint64_t) {},
   };
 }
 
-struct fixture {
+struct user_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor probe{sys};
@@ -69,7 +69,7 @@ struct fixture {
     return s;
   }());
 
-  ~fixture() {
+  ~user_fixture() {
     caf::anon_send(user, chat::close_atom::value);
     for (auto& a : {storage, room, directory})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -107,7 +107,8 @@ struct fixture {
 
 TEST_SUITE("user") {
 
-TEST_CASE_FIXTURE(fixture, "a new connection gets directs, then the room backlog, then replayed") {
+TEST_CASE_FIXTURE(user_fixture,
+                  "a new connection gets directs, then the room backlog, then replayed") {
   caf::scoped_actor conn{sys};
   probe->send(user, chat::attach_atom::value, caf::actor{conn});
   auto got = frames(conn, 6);
@@ -122,21 +123,26 @@ TEST_CASE_FIXTURE(fixture, "a new connection gets directs, then the room backlog
   CHECK(got[4]["seq"] == 9);
   CHECK(got[5] == json{{"type", "replayed"}, {"count", 4}});
   // The truncation moved the cursor: what was cut is history now.
-  probe->receive([](chat::cursor_atom, const std::string& r, std::int64_t seq) {
-    CHECK(r == "devroom");
-    CHECK(seq == 7);
-  }, caf::after(5s) >> [] { FAIL("cursor not persisted"); });
+  probe->receive(
+    [](chat::cursor_atom, const std::string& r, std::int64_t seq) {
+      CHECK(r == "devroom");
+      CHECK(seq == 7);
+    },
+    caf::after(5s) >> [] { FAIL("cursor not persisted"); });
 }
 
-TEST_CASE_FIXTURE(fixture, "live traffic follows the replay without what it already carried") {
+TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it already carried") {
   caf::scoped_actor conn{sys};
   probe->send(user, chat::attach_atom::value, caf::actor{conn});
   // Live deliveries racing the replay: seq 9 duplicates it, seq 10 is new.
   for (std::int64_t seq : {9, 10})
     probe->send(user, chat::deliver_atom::value,
-                std::make_shared<const chat::delivery>(chat::delivery{
-                  chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq),
-                  "devroom", seq, {}}));
+                std::make_shared<const chat::delivery>(
+                  chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
+                                 "m" + std::to_string(seq),
+                                 "devroom",
+                                 seq,
+                                 {}}));
   auto got = frames(conn, 7);
   REQUIRE(got.size() == 7);
   CHECK(got[5]["type"] == "replayed");
@@ -147,31 +153,40 @@ TEST_CASE_FIXTURE(fixture, "live traffic follows the replay without what it alre
   // can come after the replay is out: still not sent twice.
   for (std::int64_t seq : {9, 11})
     probe->send(user, chat::deliver_atom::value,
-                std::make_shared<const chat::delivery>(chat::delivery{
-                  chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq),
-                  "devroom", seq, {}}));
+                std::make_shared<const chat::delivery>(
+                  chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
+                                 "m" + std::to_string(seq),
+                                 "devroom",
+                                 seq,
+                                 {}}));
   auto late = frames(conn, 2);
   REQUIRE(late.size() == 1);
   CHECK(late[0]["seq"] == 11);
 }
 
-TEST_CASE_FIXTURE(fixture, "a room batch reaches a connection minus its own join and what its replay carried") {
+TEST_CASE_FIXTURE(
+  user_fixture,
+  "a room batch reaches a connection minus its own join and what its replay carried") {
   caf::scoped_actor conn{sys};
   probe->send(user, chat::attach_atom::value, caf::actor{conn});
   frames(conn, 6); // the replay
   auto presence = [](const char* user_id, const char* name) {
     auto frame = chat::make_frame(chat::presence_frame("devroom", "join", {user_id, name}));
-    return std::make_shared<const chat::delivery>(
-      chat::delivery{frame, {}, "devroom", 0, user_id});
+    return std::make_shared<const chat::delivery>(chat::delivery{frame, {}, "devroom", 0, user_id});
   };
   auto message = [](std::int64_t seq) {
-    return std::make_shared<const chat::delivery>(chat::delivery{
-      chat::make_frame(chat::message_frame(msg(seq))), "m" + std::to_string(seq), "devroom", seq, {}});
+    return std::make_shared<const chat::delivery>(
+      chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
+                     "m" + std::to_string(seq),
+                     "devroom",
+                     seq,
+                     {}});
   };
   // Seq 9 was replayed (the cursor is owed 8 and 9); seq 10 is new.
-  probe->send(user, chat::deliver_atom::value,
-              std::make_shared<const std::vector<chat::delivery_ptr>>(std::vector<chat::delivery_ptr>{
-                presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)}));
+  probe->send(
+    user, chat::deliver_atom::value,
+    std::make_shared<const std::vector<chat::delivery_ptr>>(std::vector<chat::delivery_ptr>{
+      presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)}));
   auto got = frames(conn, 2);
   REQUIRE(got.size() == 2);
   CHECK(got[0]["type"] == "presence");
@@ -180,15 +195,18 @@ TEST_CASE_FIXTURE(fixture, "a room batch reaches a connection minus its own join
   CHECK(frames(conn, 1).empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "every connection gets live traffic; an ack on one reaches storage") {
+TEST_CASE_FIXTURE(user_fixture,
+                  "every connection gets live traffic; an ack on one reaches storage") {
   caf::scoped_actor c1{sys};
   caf::scoped_actor c2{sys};
   probe->send(user, chat::attach_atom::value, caf::actor{c1});
   probe->send(user, chat::attach_atom::value, caf::actor{c2});
   frames(c1, 6);
   frames(c2, 6);
-  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {}, caf::after(5s) >> [] {});
-  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {}, caf::after(5s) >> [] {});
+  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
+                 caf::after(5s) >> [] {});
+  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
+                 caf::after(5s) >> [] {});
   probe->send(user, chat::deliver_atom::value,
               std::make_shared<const chat::delivery>(chat::delivery{
                 chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
@@ -199,13 +217,11 @@ TEST_CASE_FIXTURE(fixture, "every connection gets live traffic; an ack on one re
   bool directs_seen = false;
   for (int i = 0; i < 2; ++i)
     probe->receive(
-      [&](chat::cursor_atom, const std::string&, std::int64_t seq) {
-        cursor_seen = seq == 10;
-      },
+      [&](chat::cursor_atom, const std::string&, std::int64_t seq) { cursor_seen = seq == 10; },
       [&](chat::ack_atom, const chat::id_list& ids) { directs_seen = ids == chat::id_list{"d1"}; },
       caf::after(5s) >> [] {});
   CHECK(cursor_seen);
   CHECK(directs_seen);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("user")

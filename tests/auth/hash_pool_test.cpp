@@ -49,8 +49,14 @@ TEST_CASE("the hash pool runs jobs on its own threads, in parallel") {
     while (arrived < 2 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::yield();
   };
-  pool.submit([&] { meet(); a.set_value(std::this_thread::get_id()); });
-  pool.submit([&] { meet(); b.set_value(std::this_thread::get_id()); });
+  pool.submit([&] {
+    meet();
+    a.set_value(std::this_thread::get_id());
+  });
+  pool.submit([&] {
+    meet();
+    b.set_value(std::this_thread::get_id());
+  });
   auto ta = a.get_future().get();
   auto tb = b.get_future().get();
   CHECK(arrived == 2);
@@ -58,4 +64,4 @@ TEST_CASE("the hash pool runs jobs on its own threads, in parallel") {
   CHECK((ta != std::this_thread::get_id()));
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("auth")

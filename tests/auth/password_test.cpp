@@ -49,8 +49,7 @@ TEST_CASE("a token's digest is stable, differs from the token and per token") {
   auto token = chat::auth::random_token();
   CHECK(chat::auth::token_digest(token) == chat::auth::token_digest(token));
   CHECK(chat::auth::token_digest(token) != token);
-  CHECK(chat::auth::token_digest(token)
-        != chat::auth::token_digest(chat::auth::random_token()));
+  CHECK(chat::auth::token_digest(token) != chat::auth::token_digest(chat::auth::random_token()));
 }
 
 TEST_CASE("secrets compare equal only when identical") {
@@ -60,4 +59,4 @@ TEST_CASE("secrets compare equal only when identical") {
   CHECK(chat::auth::equal_secret("", ""));
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("auth")

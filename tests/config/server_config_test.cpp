@@ -146,8 +146,7 @@ TEST_CASE("relative paths resolve against the base folder, lexically") {
   CHECK(abs.config.storage_path == "/var/chat.db");
 }
 
-TEST_CASE_FIXTURE(temp_dir_fixture,
-                  "load_config resolves paths against the file's folder") {
+TEST_CASE_FIXTURE(temp_dir_fixture, "load_config resolves paths against the file's folder") {
   auto file = write("etc/chat.ini", "[storage]\npath = state/chat.db\n");
   auto res = chat::load_config(file.string());
   REQUIRE_MESSAGE(res.ok(), res.error);
@@ -194,8 +193,7 @@ TEST_CASE("each kind of bad value is an error naming section and key") {
     {"[storage]\npath =\n", "[storage] path: ''"},
     {"[auth]\ntoken_ttl_s = 0\n", "[auth] token_ttl_s: '0'"},
     {"[auth]\nhash_ops = 0\n", "[auth] hash_ops: '0'"},
-    {"[auth]\nhash_mem_kib = 7\n",
-     "[auth] hash_mem_kib: '7' (expected an integer from 8 to"},
+    {"[auth]\nhash_mem_kib = 7\n", "[auth] hash_mem_kib: '7' (expected an integer from 8 to"},
     {"[auth]\nhash_threads = 0\n", "[auth] hash_threads: '0'"},
     {"[auth]\nhash_queue_max = 0\n", "[auth] hash_queue_max: '0'"},
     {"[delivery]\nack_timeout_s = 0\n", "[delivery] ack_timeout_s: '0'"},
@@ -214,8 +212,7 @@ TEST_CASE("each kind of bad value is an error naming section and key") {
     {"[limits]\nrate_limit_close_after = -1\n", "[limits] rate_limit_close_after"},
     {"[limits]\nlogins_per_minute_per_name = 0\n", "[limits] logins_per_minute_per_name"},
     {"[log]\nlevel = loud\n", "[log] level: 'loud' (expected debug, info, warn or error)"},
-    {"[limits]\ndefault_max_members = 4294967296\n",
-     "[limits] default_max_members: '4294967296'"},
+    {"[limits]\ndefault_max_members = 4294967296\n", "[limits] default_max_members: '4294967296'"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
@@ -272,9 +269,8 @@ TEST_CASE("synchronous = full sets the flag; other values are errors") {
   CHECK_FALSE(normal.config.synchronous_full);
 
   auto bad = parse("[storage]\nsynchronous = off\n");
-  CHECK(contains(bad.error,
-                 "bad value for [storage] synchronous: 'off' (expected normal "
-                 "or full)"));
+  CHECK(contains(bad.error, "bad value for [storage] synchronous: 'off' (expected normal "
+                            "or full)"));
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("config")

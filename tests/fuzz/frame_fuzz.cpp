@@ -39,8 +39,7 @@ bool grammar_name(std::string_view s, std::size_t max) {
 
 void check_names(std::string_view s) {
   FUZZ_CHECK(chat::valid_user_name(s) == grammar_name(s, 32), "user name grammar");
-  bool room = s.size() > 1 && s[0] == '@' ? grammar_name(s.substr(1), 32)
-                                          : grammar_name(s, 64);
+  bool room = s.size() > 1 && s[0] == '@' ? grammar_name(s.substr(1), 32) : grammar_name(s, 64);
   FUZZ_CHECK(chat::valid_room_name(s) == room, "room name grammar");
 }
 
@@ -52,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string ref;
   auto req = chat::parse_request(text, ref);
   if (!ref.empty()) {
-    auto frame = json::parse(chat::error_frame(chat::chat_errc::bad_request, "x", ref),
-                             nullptr, false);
+    auto frame
+      = json::parse(chat::error_frame(chat::chat_errc::bad_request, "x", ref), nullptr, false);
     FUZZ_CHECK(frame.is_object() && frame.contains("ref"), "error frame with ref is JSON");
     FUZZ_CHECK(frame["ref"] == json::parse(ref), "ref echoed unchanged");
   }

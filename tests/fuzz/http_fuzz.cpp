@@ -39,10 +39,10 @@ namespace {
 using namespace chat;
 
 caf::behavior stub(caf::event_based_actor* self) {
-  self->set_default_handler([](caf::scheduled_actor*, caf::message_view&)
-                              -> caf::result<caf::message> {
-    return make_error(chat_errc::unauthorized, "stub");
-  });
+  self->set_default_handler(
+    [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+      return make_error(chat_errc::unauthorized, "stub");
+    });
   return {[](tick_atom) {}};
 }
 
@@ -82,19 +82,18 @@ struct answer {
 
 void check_response(const http_response& res) {
   auto code = res.result_int();
-  FUZZ_CHECK(code == 200 || code == 201 || code == 204 || code == 400 || code == 401
-               || code == 403 || code == 404 || code == 405 || code == 409 || code == 413
-               || code == 429 || code == 500 || code == 503,
+  FUZZ_CHECK(code == 200 || code == 201 || code == 204 || code == 400 || code == 401 || code == 403
+               || code == 404 || code == 405 || code == 409 || code == 413 || code == 429
+               || code == 500 || code == 503,
              "a known status");
   if (res[http::field::content_type] == "application/json" && !res.body().empty())
-    FUZZ_CHECK(!nlohmann::json::parse(res.body(), nullptr, false).is_discarded(),
-               "JSON body");
+    FUZZ_CHECK(!nlohmann::json::parse(res.body(), nullptr, false).is_discarded(), "JSON body");
 }
 
 void route(harness& h, http_request& req) {
   if (websocket::is_upgrade(req)) {
     if (target_path(req.target()) == "/ws")
-      (void) query_param(req.target(), "token"); // authorize_upgrade's check
+      (void)query_param(req.target(), "token"); // authorize_upgrade's check
     return;
   }
   auto a = std::make_shared<answer>();
@@ -105,7 +104,7 @@ void route(harness& h, http_request& req) {
     a->cv.notify_all();
   });
   if (!api) {
-    (void) serve_static(h.ctx->cfg.web_root, req);
+    (void)serve_static(h.ctx->cfg.web_root, req);
     return;
   }
   std::unique_lock<std::mutex> lock{a->mx};

@@ -32,31 +32,26 @@ using kind = chat::line_command::kind;
 void check_line(const std::string& line, const std::string& room) {
   auto cmd = chat::parse_line(line);
   switch (cmd.what) {
-    case kind::bad:
-      FUZZ_CHECK(!cmd.text.empty(), "bad says why");
-      return;
-    case kind::quit:
-      return;
+    case kind::bad: FUZZ_CHECK(!cmd.text.empty(), "bad says why"); return;
+    case kind::quit: return;
     case kind::join:
     case kind::dm:
       FUZZ_CHECK(!cmd.arg.empty() && cmd.arg.find(' ') == std::string::npos,
                  "join/dm name one word");
       break;
-    default:
-      break;
+    default: break;
   }
-  auto text = chat::command_frame(cmd, room).dump(-1, ' ', false,
-                                                  json::error_handler_t::replace);
+  auto text = chat::command_frame(cmd, room).dump(-1, ' ', false, json::error_handler_t::replace);
   std::string ref;
   auto req = chat::parse_request(text, ref);
   FUZZ_CHECK(static_cast<bool>(req), "line mode sends valid requests");
   static const char* const actions[] = {"send", "join", "dm", "who", "rooms", "history"};
-  const char* want = cmd.what == kind::say       ? actions[0]
-                     : cmd.what == kind::join    ? actions[1]
-                     : cmd.what == kind::dm      ? actions[2]
-                     : cmd.what == kind::who     ? actions[3]
-                     : cmd.what == kind::rooms   ? actions[4]
-                                                 : actions[5];
+  const char* want = cmd.what == kind::say     ? actions[0]
+                     : cmd.what == kind::join  ? actions[1]
+                     : cmd.what == kind::dm    ? actions[2]
+                     : cmd.what == kind::who   ? actions[3]
+                     : cmd.what == kind::rooms ? actions[4]
+                                               : actions[5];
   FUZZ_CHECK(req->action == want, "command keeps its action");
   if (cmd.what == kind::say)
     FUZZ_CHECK(req->target == room && req->body.contains("text"), "say goes to the room");

@@ -43,8 +43,7 @@ const std::string& web_root() {
 }
 
 bool has_dotdot_segment(const std::string& path) {
-  return path == ".." || path.find("/../") != std::string::npos
-         || path.rfind("../", 0) == 0
+  return path == ".." || path.find("/../") != std::string::npos || path.rfind("../", 0) == 0
          || (path.size() >= 3 && path.compare(path.size() - 3, 3, "/..") == 0);
 }
 

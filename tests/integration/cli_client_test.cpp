@@ -87,7 +87,7 @@ struct cli_process {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (output.find(needle) == std::string::npos) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !read_some(left))
         return output.find(needle) != std::string::npos;
     }
@@ -99,7 +99,7 @@ struct cli_process {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
         kill(pid, SIGKILL);
         break;
@@ -171,12 +171,12 @@ TEST_SUITE("terminal client") {
 
 TEST_CASE("bad arguments print usage and exit 2") {
   const std::vector<std::vector<std::string>> bad{
-      {},
-      {"--url", "ws://127.0.0.1:1", "--bogus"},
-      {"--url", "not-a-url", "--name", "alice"},
-      {"--url", "ws://127.0.0.1:1"},
-      {"--url", "ws://127.0.0.1:1", "--name", "a", "--listen", "r", "--count", "0"},
-      {"--url", "ws://127.0.0.1:1", "--name", "a", "--send", "room"},
+    {},
+    {"--url", "ws://127.0.0.1:1", "--bogus"},
+    {"--url", "not-a-url", "--name", "alice"},
+    {"--url", "ws://127.0.0.1:1"},
+    {"--url", "ws://127.0.0.1:1", "--name", "a", "--listen", "r", "--count", "0"},
+    {"--url", "ws://127.0.0.1:1", "--name", "a", "--send", "room"},
   };
   for (auto& args : bad) {
     cli_process cli(args);
@@ -217,8 +217,8 @@ TEST_CASE("--send with a wrong password fails without hanging") {
   cli_fixture f;
   make_account(f.server->port(), "alice");
   auto wrong = f.files.write("wrong", "not-the-password\n");
-  cli_process cli({"--url", f.url(), "--name", "alice", "--password-file", wrong, "--send",
-                   "devroom", "x"});
+  cli_process cli(
+    {"--url", f.url(), "--name", "alice", "--password-file", wrong, "--send", "devroom", "x"});
   CHECK(cli.wait_exit() == 1);
   CHECK(cli.output.find("login failed") != std::string::npos);
 }
@@ -231,9 +231,8 @@ TEST_CASE("--listen prints live messages, acks them, and nothing is replayed aft
   auto ws = f.member(bob, "devroom");
   cli_process cli(f.args("alice", {"--listen", "devroom", "--count", "2"}));
   // alice joins through the CLI; her presence tells bob she is in.
-  REQUIRE(ws.read_until([](const json& m) {
-    return type_of(m) == "presence" && m["user"]["name"] == "alice";
-  }, 10s));
+  REQUIRE(ws.read_until(
+    [](const json& m) { return type_of(m) == "presence" && m["user"]["name"] == "alice"; }, 10s));
   REQUIRE(ws.call(make_frame("send", "devroom", {{"text", "first live"}})));
   REQUIRE(ws.call(make_frame("send", "devroom", {{"text", "second live"}})));
   CHECK(cli.wait_exit() == 0);
@@ -282,9 +281,8 @@ TEST_CASE("--listen reconnects after a server restart and resumes") {
   REQUIRE(ws.call(make_frame("join", "devroom")));
   cli_process cli({"--url", "ws://127.0.0.1:" + std::to_string(http_port), "--name", "alice",
                    "--password-file", password_file, "--listen", "devroom", "--count", "2"});
-  REQUIRE(ws.read_until([](const json& m) {
-    return type_of(m) == "presence" && m["user"]["name"] == "alice";
-  }, 10s));
+  REQUIRE(ws.read_until(
+    [](const json& m) { return type_of(m) == "presence" && m["user"]["name"] == "alice"; }, 10s));
   REQUIRE(ws.call(make_frame("send", "devroom", {{"text", "before restart"}})));
   REQUIRE(cli.wait_output("before restart"));
   REQUIRE(server->stop() == 0);
@@ -320,4 +318,4 @@ TEST_CASE("interactive: a typed line goes to the joined room, /quit exits 0") {
   CHECK(cli.wait_exit() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("terminal client")

@@ -18,21 +18,13 @@ namespace {
 /// ("section.key" -> value); returns the file's path.
 std::string write_config(const temp_dir& dir, const std::map<std::string, std::string>& changes) {
   std::map<std::string, std::string> values{
-      {"server.bind", "127.0.0.1"}, {"server.http_port", "0"},
-      {"server.tcp_port", "0"},     {"storage.path", dir.path() + "/chat.db"},
-      {"auth.hash_ops", "1"},       {"auth.hash_mem_kib", "8"},
+    {"server.bind", "127.0.0.1"}, {"server.http_port", "0"},
+    {"server.tcp_port", "0"},     {"storage.path", dir.path() + "/chat.db"},
+    {"auth.hash_ops", "1"},       {"auth.hash_mem_kib", "8"},
   };
   for (auto& [key, value] : changes)
     values[key] = value;
-  std::map<std::string, std::string> sections;
-  for (auto& [key, value] : values) {
-    auto dot = key.find('.');
-    sections[key.substr(0, dot)] += key.substr(dot + 1) + " = " + value + "\n";
-  }
-  std::string text;
-  for (auto& [section, lines] : sections)
-    text += "[" + section + "]\n" + lines;
-  return dir.write("server.ini", text);
+  return dir.write("server.ini", ini_text(values));
 }
 
 } // namespace
@@ -48,10 +40,10 @@ TEST_CASE("--help prints usage and exits 0") {
 
 TEST_CASE("a bad config value exits with code 2 and names the key") {
   const std::vector<std::pair<std::string, std::string>> bad_values{
-      {"server.http_port", "abc"},
-      {"server.http_port", "70000"},
-      {"auth.token_ttl_s", "soon"},
-      {"limits.max_frame_bytes", "lots"},
+    {"server.http_port", "abc"},
+    {"server.http_port", "70000"},
+    {"auth.token_ttl_s", "soon"},
+    {"limits.max_frame_bytes", "lots"},
   };
   for (auto& setting : bad_values) {
     // Not a structured binding: INFO's lambda can't capture one in C++17.
@@ -83,4 +75,4 @@ TEST_CASE("an unknown config key is a warning, not an error") {
   CHECK(server.output().find("fancy_new_key") != std::string::npos);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("command line")

@@ -38,11 +38,11 @@ std::vector<std::string> send_confirmed(ws_client& ws, std::vector<json> frames,
   auto deadline = clock_type::now() + std::chrono::seconds(30);
   while (confirmed < frames.size()) {
     auto reply = ws.read_until(
-        [&](const json& f) {
-          return f.contains("ref") && f["ref"].is_string()
-                 && f["ref"].get<std::string>().rfind(prefix, 0) == 0;
-        },
-        time_left(deadline));
+      [&](const json& f) {
+        return f.contains("ref") && f["ref"].is_string()
+               && f["ref"].get<std::string>().rfind(prefix, 0) == 0;
+      },
+      time_left(deadline));
     REQUIRE_MESSAGE(reply, "only ", confirmed, " of ", frames.size(), " confirmed: ", ws.error());
     INFO("reply: ", reply->dump());
     REQUIRE(type_of(*reply) == "sent");
@@ -220,8 +220,8 @@ TEST_CASE("messages confirmed as sent just before a kill -9 in mid-stream are de
     };
     for (int n = 0; n < 4000 && room_sent.size() + dm_sent.size() < 300; ++n) {
       json frame = n % 2 == 0
-                       ? make_frame("send", room, {{"n", n}})
-                       : json{{"action", "dm"}, {"target", dora.user_id}, {"body", {{"n", n}}}};
+                     ? make_frame("send", room, {{"n", n}})
+                     : json{{"action", "dm"}, {"target", dora.user_id}, {"body", {{"n", n}}}};
       frame["ref"] = std::string(n % 2 == 0 ? "m" : "d") + std::to_string(n);
       if (!ca.send(frame)) {
         failure = "send failed: " + ca.error();
@@ -253,17 +253,17 @@ TEST_CASE("messages confirmed as sent just before a kill -9 in mid-stream are de
   INFO("server output:\n", server.output());
 
   auto check_superset
-      = [](const replay& r, const std::string& type, const std::vector<std::string>& confirmed) {
-          INFO("replay: ", r.describe());
-          REQUIRE(!r.done.is_null());
-          int not_flagged = 0;
-          auto got = replayed_ids(r.frames, type, not_flagged);
-          CHECK(not_flagged == 0);
-          CHECK(got.size() == r.frames.size());
-          CHECK(r.done["count"] == got.size());
-          CHECK(std::set<std::string>(got.begin(), got.end()).size() == got.size());
-          CHECK(only(got, confirmed) == confirmed); // all there, in send order
-        };
+    = [](const replay& r, const std::string& type, const std::vector<std::string>& confirmed) {
+        INFO("replay: ", r.describe());
+        REQUIRE(!r.done.is_null());
+        int not_flagged = 0;
+        auto got = replayed_ids(r.frames, type, not_flagged);
+        CHECK(not_flagged == 0);
+        CHECK(got.size() == r.frames.size());
+        CHECK(r.done["count"] == got.size());
+        CHECK(std::set<std::string>(got.begin(), got.end()).size() == got.size());
+        CHECK(only(got, confirmed) == confirmed); // all there, in send order
+      };
   replay r;
   auto cr = connect_replay(port, rita, r, replay_timeout);
   check_superset(r, "message", room_ids);
@@ -277,4 +277,4 @@ TEST_CASE("messages confirmed as sent just before a kill -9 in mid-stream are de
           " directs");
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("crash")

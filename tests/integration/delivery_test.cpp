@@ -27,7 +27,7 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-server_process::overrides settings(server_process::overrides extra = {}) {
+server_process::overrides settings(const server_process::overrides& extra = {}) {
   server_process::overrides all{{"limits.messages_per_second", "100000"},
                                 {"limits.burst", "100000"}};
   for (auto& [key, value] : extra)
@@ -71,8 +71,8 @@ std::vector<json> read_messages(ws_client& ws, const std::string& room, std::siz
   auto deadline = clock_type::now() + std::chrono::seconds(10);
   while (out.size() < count) {
     auto frame
-        = ws.read_until([&](const json& f) { return type_of(f) == "message" && f["room"] == room; },
-                        time_left(deadline));
+      = ws.read_until([&](const json& f) { return type_of(f) == "message" && f["room"] == room; },
+                      time_left(deadline));
     if (!frame)
       break;
     out.push_back(std::move(*frame));
@@ -356,16 +356,16 @@ TEST_CASE("an ack whose ids are not an array of strings answers bad_request") {
   auto ann = make_account(server.port(), "ann_badack");
   auto ca = open_clean(server.port(), ann);
   std::vector<json> frames{
-      {{"action", "ack"}, {"body", {{"ids", "m1"}}}},
-      {{"action", "ack"}, {"body", {{"ids", json::array({1, 2})}}}},
-      {{"action", "ack"}, {"body", {{"ids", json::array({"m1", 5})}}}},
-      {{"action", "ack"}, {"body", {{"ids", json::object()}}}},
-      {{"action", "ack"}, {"body", {{"id", "m1"}}}},
-      {{"action", "ack"}},
+    {{"action", "ack"}, {"body", {{"ids", "m1"}}}},
+    {{"action", "ack"}, {"body", {{"ids", json::array({1, 2})}}}},
+    {{"action", "ack"}, {"body", {{"ids", json::array({"m1", 5})}}}},
+    {{"action", "ack"}, {"body", {{"ids", json::object()}}}},
+    {{"action", "ack"}, {"body", {{"id", "m1"}}}},
+    {{"action", "ack"}},
   };
   for (auto& frame : frames)
     check_error_reply(ca, frame, "bad_request");
   expect_alive(ca);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("delivery")

@@ -166,4 +166,4 @@ TEST_CASE_FIXTURE(dm_fixture,
   expect_alive(cb2);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("direct messages")

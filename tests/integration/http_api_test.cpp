@@ -103,7 +103,7 @@ TEST_CASE("login with a wrong password or an unknown name answers 401") {
 TEST_CASE("a set server password is required for register and login") {
   server_process server{{{"auth.server_password", "letmein"}}};
   auto port = server.port();
-  auto with = [](json extra) {
+  auto with = [](const json& extra) {
     json body{{"name", "ann_sp"}, {"password", "password123"}};
     body.update(extra);
     return body.dump();
@@ -246,4 +246,4 @@ TEST_CASE("a body larger than max_body_bytes answers 413") {
   CHECK(post(server.port(), "/register", fits.dump()).status == 201);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("http api")

@@ -95,26 +95,26 @@ TEST_CASE("no request escapes web_root") {
   auto secret = root.write("secret.txt", "TOP-SECRET-MARKER");
   server_process server{{{"server.web_root", root.path() + "/www"}}};
   std::vector<std::string> targets{
-      "/../secret.txt",
-      "/%2e%2e/secret.txt",
-      "/%2E%2E/secret.txt",
-      "/..%2fsecret.txt",
-      "/%2e%2e%2fsecret.txt",
-      "/.%2e/secret.txt",
-      "/..%5csecret.txt",
-      "/..\\secret.txt",
-      "/sub/../../secret.txt",
-      "/./../secret.txt",
-      "/" + secret,
-      "//" + secret.substr(1),
-      "/%2f" + secret.substr(1),
-      "/../../../../../../etc/passwd",
-      "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-      "../secret.txt",
-      "/../secret.txt%00",
-      "/../secret.txt%00.html",
-      std::string("/../secret.txt\0", 15),
-      std::string("/index.html\0/../../secret.txt", 29),
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/secret.txt",
+    "/..%2fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/.%2e/secret.txt",
+    "/..%5csecret.txt",
+    "/..\\secret.txt",
+    "/sub/../../secret.txt",
+    "/./../secret.txt",
+    "/" + secret,
+    "//" + secret.substr(1),
+    "/%2f" + secret.substr(1),
+    "/../../../../../../etc/passwd",
+    "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "../secret.txt",
+    "/../secret.txt%00",
+    "/../secret.txt%00.html",
+    std::string("/../secret.txt\0", 15),
+    std::string("/index.html\0/../../secret.txt", 29),
   };
   check_no_escape(server.port(), targets, "TOP-SECRET-MARKER");
   // The server still works afterwards.
@@ -124,10 +124,11 @@ TEST_CASE("no request escapes web_root") {
 TEST_CASE("no request reaches the repository's config through the default web_root") {
   server_process server;
   check_no_escape(server.port(),
-                  {"/../config/server.ini", "/%2e%2e/config/server.ini",
-                   "/..%2fconfig/server.ini", "/%2e%2e%2fconfig%2fserver.ini",
-                   CHAT_SOURCE_DIR "/config/server.ini", "/" CHAT_SOURCE_DIR "/config/server.ini",
-                   "/%2f" CHAT_SOURCE_DIR "/config/server.ini",
+                  {"/../config/server.ini", "/%2e%2e/config/server.ini", "/..%2fconfig/server.ini",
+                   "/%2e%2e%2fconfig%2fserver.ini",
+                   std::string(CHAT_SOURCE_DIR) + "/config/server.ini",
+                   "/" + std::string(CHAT_SOURCE_DIR) + "/config/server.ini",
+                   "/%2f" + std::string(CHAT_SOURCE_DIR) + "/config/server.ini",
                    std::string("/../config/server.ini\0", 22)},
                   "[server]");
 }
@@ -155,4 +156,4 @@ TEST_CASE("a wrong method on an API path answers 405") {
   check_json_error(request(port, "POST", "/history?room=x&page=0", "{}"), 405);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("http static files and routing")

@@ -158,14 +158,13 @@ TEST_CASE("max_connections_per_ip: sockets beyond the cap from one address get 5
 }
 
 TEST_CASE("login attempts are limited per name and per address, with 429 and Retry-After") {
-  server_process server{{{"limits.logins_per_minute_per_name", "3"},
-                         {"limits.logins_per_minute_per_ip", "6"}}};
+  server_process server{
+    {{"limits.logins_per_minute_per_name", "3"}, {"limits.logins_per_minute_per_ip", "6"}}};
   auto port = server.port();
   register_user(port, "throttled", "password123");
   register_user(port, "neighbour", "password123");
   auto attempt = [&](const std::string& name, const std::string& password) {
-    return request(port, "POST", "/login",
-                   json{{"name", name}, {"password", password}}.dump());
+    return request(port, "POST", "/login", json{{"name", name}, {"password", password}}.dump());
   };
   // Three attempts per name, wrong or right, then 429 - even with the right password.
   CHECK(attempt("throttled", "wrong-one").status == 401);
@@ -191,9 +190,13 @@ TEST_CASE("login attempts are limited per name and per address, with 429 and Ret
 TEST_CASE("registrations count against the address's login budget") {
   server_process server{{{"limits.logins_per_minute_per_ip", "2"}}};
   CHECK(request(server.port(), "POST", "/register",
-                json{{"name", "reg_a"}, {"password", "password123"}}.dump()).status == 201);
+                json{{"name", "reg_a"}, {"password", "password123"}}.dump())
+          .status
+        == 201);
   CHECK(request(server.port(), "POST", "/register",
-                json{{"name", "reg_b"}, {"password", "password123"}}.dump()).status == 201);
+                json{{"name", "reg_b"}, {"password", "password123"}}.dump())
+          .status
+        == 201);
   auto third = request(server.port(), "POST", "/register",
                        json{{"name", "reg_c"}, {"password", "password123"}}.dump());
   CHECK(third.status == 429);
@@ -206,8 +209,8 @@ TEST_CASE("a TCP login over the name's budget is refused with rate_limited") {
   register_user(server->port(), "tcp_throttled", "password123");
   auto greet = [&](line_client& c) {
     REQUIRE(c.connect(tcp_port));
-    REQUIRE(c.send({{"action", "login"},
-                    {"body", {{"name", "tcp_throttled"}, {"password", "password123"}}}}));
+    REQUIRE(c.send(
+      {{"action", "login"}, {"body", {{"name", "tcp_throttled"}, {"password", "password123"}}}}));
     return c.read();
   };
   line_client first;
@@ -257,4 +260,4 @@ TEST_CASE("a WebSocket peer that stops answering pings is closed after idle_time
   CHECK(server.wait_for_output("disconnect"));
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("limits")

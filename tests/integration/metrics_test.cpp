@@ -82,7 +82,7 @@ TEST_CASE("after a known workload the metrics count exactly what happened") {
     ids.push_back((*m)["id"]);
   }
   REQUIRE(b.call(make_frame("ack", "", {{"ids", ids}})));
-  REQUIRE(a.call(make_frame("nonsense")));        // unknown_action
+  REQUIRE(a.call(make_frame("nonsense")));                         // unknown_action
   REQUIRE(a.call(make_frame("send", "nowhere", {{"text", "x"}}))); // unknown_room
 
   auto m = scrape(port);
@@ -147,8 +147,8 @@ TEST_CASE("healthz is 503 while storage cannot write, 200 again once it can") {
   auto during = request(port, "GET", "/healthz");
   CHECK(during.status == 503);
   CHECK(during.json()["status"] == "storage_unavailable");
-  auto failed = a.read_until([](const json& f) { return f.contains("ref") && f["ref"] == "stuck"; },
-                             15s);
+  auto failed
+    = a.read_until([](const json& f) { return f.contains("ref") && f["ref"] == "stuck"; }, 15s);
   REQUIRE(failed);
   CHECK((*failed)["code"] == "storage");
   CHECK(request(port, "GET", "/healthz").status == 503); // the last write failed
@@ -192,4 +192,4 @@ TEST_CASE("healthz is 503 while the server shuts down") {
   CHECK(exit_code.get() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("metrics")

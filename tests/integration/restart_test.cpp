@@ -55,10 +55,10 @@ TEST_CASE("accounts and tokens survive a restart") {
   CHECK(res.json()["user_id"] == ann.user_id);
   creds["password"] = "not-the-password";
   CHECK(request(port, "POST", "/login", creds.dump()).status == 401);
-  CHECK(request(port, "POST", "/register",
-                json{{"name", ann.name}, {"password", "password456"}}.dump())
-            .status
-        == 409);
+  CHECK(
+    request(port, "POST", "/register", json{{"name", ann.name}, {"password", "password456"}}.dump())
+      .status
+    == 409);
   ws_client ws;
   CHECK(ws.connect(port, "/ws?token=" + ann.token) == 101);
   auto welcome = ws.read();
@@ -169,4 +169,4 @@ TEST_CASE("messages acknowledged as sent survive kill -9") {
   CHECK(next[0] == acked.back() + 1);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("restart")

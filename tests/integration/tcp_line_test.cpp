@@ -27,7 +27,7 @@ std::optional<std::string> wait_line(line_client& c,
                                      const std::function<bool(const std::string&)>& pred) {
   auto deadline = std::chrono::steady_clock::now() + 5s;
   while (auto line = c.read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
-             deadline - std::chrono::steady_clock::now())))
+           deadline - std::chrono::steady_clock::now())))
     if (pred(*line))
       return line;
   return std::nullopt;
@@ -81,9 +81,8 @@ TEST_CASE("a line-mode login joins the room and plain lines reach a WebSocket me
   REQUIRE(w.call(make_frame("join", "devroom")));
   line_client t;
   f.login(t, ann, "devroom");
-  auto joined_at_ws = w.read_until([](const json& m) {
-    return type_of(m) == "presence" && m["user"]["name"] == "ln_ann";
-  });
+  auto joined_at_ws = w.read_until(
+    [](const json& m) { return type_of(m) == "presence" && m["user"]["name"] == "ln_ann"; });
   REQUIRE(joined_at_ws);
   REQUIRE(t.send_raw("hello from nc\r\n"));
   auto at_ws = w.read_type("message");
@@ -145,9 +144,8 @@ TEST_CASE("/who lists the current room and /join changes it") {
   REQUIRE(t.send_raw("/join second\n"));
   CHECK(wait_for(t, "joined second (2 members)"));
   REQUIRE(t.send_raw("in second\n"));
-  auto at_ws = w.read_until([](const json& m) {
-    return type_of(m) == "message" && m["body"]["text"] == "in second";
-  });
+  auto at_ws = w.read_until(
+    [](const json& m) { return type_of(m) == "message" && m["body"]["text"] == "in second"; });
   REQUIRE(at_ws);
   CHECK((*at_ws)["room"] == "second");
   REQUIRE(t.send_raw("/rooms\n"));
@@ -206,8 +204,8 @@ TEST_CASE("messages shown in line mode are acked and not replayed") {
   for (int attempt = 0; attempt < 10; ++attempt) {
     line_client c;
     REQUIRE(c.connect(f.tcp_port));
-    REQUIRE(c.send({{"action", "login"},
-                    {"body", {{"name", kim.name}, {"password", kim.password}}}}));
+    REQUIRE(
+      c.send({{"action", "login"}, {"body", {{"name", kim.name}, {"password", kim.password}}}}));
     auto done = c.read_type("replayed");
     REQUIRE(done);
     replayed = *done;
@@ -236,9 +234,10 @@ TEST_CASE_FIXTURE(line_fixture, "line mode: over-long lines, garbage bytes and a
   // Half-close: what was asked before still gets its answer.
   REQUIRE(c.send_raw("/rooms\n"));
   c.shutdown_write();
-  auto rooms = wait_line(c, [](const std::string& l) { return l.find("rough") != std::string::npos; });
+  auto rooms
+    = wait_line(c, [](const std::string& l) { return l.find("rough") != std::string::npos; });
   CHECK(rooms);
   CHECK(c.wait_closed());
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("raw tcp line mode")

@@ -39,8 +39,8 @@ struct tcp_fixture {
   /// Connects, logs in with name and password, reads welcome and the replay.
   void login(line_client& c, const account& acc, json* replayed = nullptr) {
     REQUIRE(c.connect(tcp_port));
-    REQUIRE(c.send({{"action", "login"},
-                    {"body", {{"name", acc.name}, {"password", acc.password}}}}));
+    REQUIRE(
+      c.send({{"action", "login"}, {"body", {{"name", acc.name}, {"password", acc.password}}}}));
     auto welcome = c.read();
     REQUIRE(welcome);
     REQUIRE(type_of(*welcome) == "welcome");
@@ -81,8 +81,8 @@ TEST_CASE("a TCP user logs in, joins, sends and receives") {
   auto joined = c.call({{"action", "join"}, {"target", "lobby"}});
   REQUIRE(joined);
   CHECK(type_of(*joined) == "joined");
-  REQUIRE(c.send({{"action", "send"}, {"target", "lobby"}, {"body", {{"text", "hi"}}},
-                  {"ref", "s1"}}));
+  REQUIRE(
+    c.send({{"action", "send"}, {"target", "lobby"}, {"body", {{"text", "hi"}}}, {"ref", "s1"}}));
   json msg, sent; // either may come first
   while (!msg.is_object() || !sent.is_object()) {
     auto frame = c.read();
@@ -116,8 +116,8 @@ TEST_CASE("a wrong password or a bad token gets unauthorized and is closed") {
   auto cat = f.user("tcp_cat");
   line_client c1;
   REQUIRE(c1.connect(f.tcp_port));
-  REQUIRE(c1.send({{"action", "login"},
-                   {"body", {{"name", "tcp_cat"}, {"password", "wrong-password"}}}}));
+  REQUIRE(c1.send(
+    {{"action", "login"}, {"body", {{"name", "tcp_cat"}, {"password", "wrong-password"}}}}));
   expect_refused(c1);
   line_client c2;
   REQUIRE(c2.connect(f.tcp_port));
@@ -194,9 +194,8 @@ TEST_CASE("a TCP user and a WebSocket user in one room see each other's messages
   REQUIRE(t.call({{"action", "join"}, {"target", "mixed"}}));
   REQUIRE(w.call(make_frame("join", "mixed")));
   REQUIRE(t.send({{"action", "send"}, {"target", "mixed"}, {"body", {{"text", "from tcp"}}}}));
-  auto at_ws = w.read_until([](const json& m) {
-    return type_of(m) == "message" && m["body"]["text"] == "from tcp";
-  });
+  auto at_ws = w.read_until(
+    [](const json& m) { return type_of(m) == "message" && m["body"]["text"] == "from tcp"; });
   REQUIRE(at_ws);
   CHECK((*at_ws)["from"]["user_id"] == gil.user_id);
   REQUIRE(w.send(make_frame("send", "mixed", {{"text", "from ws"}})));
@@ -248,7 +247,8 @@ TEST_CASE("a TCP user who was offline gets its backlog on the next login") {
   REQUIRE(w.call(make_frame("dm", kim.user_id, {{"text", "dm"}})));
   line_client t;
   REQUIRE(t.connect(f.tcp_port));
-  REQUIRE(t.send({{"action", "login"}, {"body", {{"name", kim.name}, {"password", kim.password}}}}));
+  REQUIRE(
+    t.send({{"action", "login"}, {"body", {{"name", kim.name}, {"password", kim.password}}}}));
   auto welcome = t.read();
   REQUIRE(welcome);
   REQUIRE(type_of(*welcome) == "welcome");
@@ -271,4 +271,4 @@ TEST_CASE("a TCP user who was offline gets its backlog on the next login") {
     CHECK(frame["replay"] == true);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("raw tcp")

@@ -17,7 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 
-struct ws_fixture {
+struct errors_fixture {
   server_process server;
 
   account user(const std::string& name) { return make_account(server.port(), name); }
@@ -53,7 +53,7 @@ void expect_error_text(ws_client& ws, const std::string& text, const std::string
 
 TEST_SUITE("websocket errors") {
 
-TEST_CASE_FIXTURE(ws_fixture, "bad_request for malformed frames, targets and bodies") {
+TEST_CASE_FIXTURE(errors_fixture, "bad_request for malformed frames, targets and bodies") {
   auto ann = user("ann_bad");
   auto ca = open(ann);
   expect_error_text(ca, "this is not json", "bad_request");
@@ -70,13 +70,13 @@ TEST_CASE_FIXTURE(ws_fixture, "bad_request for malformed frames, targets and bod
   expect_error(ca, make_frame("send", "lobby", json::array({1, 2})), "bad_request");
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "unknown_action for an action the server does not know") {
+TEST_CASE_FIXTURE(errors_fixture, "unknown_action for an action the server does not know") {
   auto ann = user("ann_unknown");
   auto ca = open(ann);
   expect_error(ca, make_frame("dance", "lobby"), "unknown_action");
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "forbidden for a keyed room without the right key") {
+TEST_CASE_FIXTURE(errors_fixture, "forbidden for a keyed room without the right key") {
   auto ann = user("ann_key"), ben = user("ben_key");
   auto ca = open(ann), cb = open(ben);
   auto created = ca.call(make_frame("join", "vault", {{"key", "s3cret"}}));
@@ -90,7 +90,7 @@ TEST_CASE_FIXTURE(ws_fixture, "forbidden for a keyed room without the right key"
   CHECK((*joined)["members"].size() == 2);
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "a private room with a key is hidden and members-only") {
+TEST_CASE_FIXTURE(errors_fixture, "a private room with a key is hidden and members-only") {
   auto ann = user("ann_priv"), ben = user("ben_priv"), cat = user("cat_priv");
   auto ca = open(ann), cb = open(ben), cc = open(cat);
   json opts{{"private", true}, {"key", "k2"}};
@@ -116,7 +116,7 @@ TEST_CASE_FIXTURE(ws_fixture, "a private room with a key is hidden and members-o
   CHECK_FALSE(listed(cc));
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "not_member for send and leave outside the room") {
+TEST_CASE_FIXTURE(errors_fixture, "not_member for send and leave outside the room") {
   auto ann = user("ann_nm"), ben = user("ben_nm");
   auto ca = open(ann), cb = open(ben);
   REQUIRE(ca.call(make_frame("join", "members_only")));
@@ -127,7 +127,7 @@ TEST_CASE_FIXTURE(ws_fixture, "not_member for send and leave outside the room") 
   expect_error(cb, make_frame("leave", "members_only"), "not_member");
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "room_full once max_members is reached") {
+TEST_CASE_FIXTURE(errors_fixture, "room_full once max_members is reached") {
   auto ann = user("ann_full"), ben = user("ben_full"), cat = user("cat_full");
   auto ca = open(ann), cb = open(ben), cc = open(cat);
   REQUIRE(ca.call(make_frame("join", "tiny", {{"max_members", 2}})));
@@ -141,7 +141,7 @@ TEST_CASE_FIXTURE(ws_fixture, "room_full once max_members is reached") {
   CHECK((*third)["type"] == "joined");
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "unknown_room for a room that was never created") {
+TEST_CASE_FIXTURE(errors_fixture, "unknown_room for a room that was never created") {
   auto ann = user("ann_ghost");
   auto ca = open(ann);
   expect_error(ca, make_frame("send", "ghost_town", {{"text", "hello?"}}), "unknown_room");
@@ -184,7 +184,7 @@ TEST_CASE("a frame over four times max_frame_bytes closes with 1009") {
   expect_alive(again);
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "a binary frame closes the connection with 1003") {
+TEST_CASE_FIXTURE(errors_fixture, "a binary frame closes the connection with 1003") {
   auto ann = user("ann_binary");
   auto ca = open(ann);
   ca.send_binary(std::string("\x01\x02\x03", 3));
@@ -194,4 +194,4 @@ TEST_CASE_FIXTURE(ws_fixture, "a binary frame closes the connection with 1003") 
   expect_alive(again);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("websocket errors")

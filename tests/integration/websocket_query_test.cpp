@@ -43,7 +43,8 @@ TEST_CASE_FIXTURE(ws_fixture, "the history action pages the newest 100 messages 
   CHECK((*page1)["messages"][4]["seq"].get<std::int64_t>() + 1 == msgs[0]["seq"]);
 }
 
-TEST_CASE_FIXTURE(ws_fixture, "rooms lists public rooms and private ones only to members, marking own rooms") {
+TEST_CASE_FIXTURE(ws_fixture,
+                  "rooms lists public rooms and private ones only to members, marking own rooms") {
   auto ann = user("ann_rooms"), ben = user("ben_rooms");
   auto ca = open(ann), cb = open(ben);
   REQUIRE(ca.call(make_frame("join", "pub_room")));
@@ -124,4 +125,4 @@ TEST_CASE_FIXTURE(ws_fixture, "membership survives a disconnect") {
   check_stored_message(*msg, "club", ben, {{"text", "still here"}});
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("websocket queries")

@@ -123,4 +123,4 @@ TEST_CASE("SIGINT closes client sockets with a close frame and exits 0") {
   check_signal_shutdown(SIGINT, "int");
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("websocket sessions")

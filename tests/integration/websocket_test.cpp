@@ -24,7 +24,7 @@ std::map<std::string, json> collect(ws_client& ws, const std::set<std::string>& 
   std::map<std::string, json> got;
   while (got.size() < types.size()) {
     auto frame = ws.read_until(
-        [&](const json& f) { return types.count(type_of(f)) > 0 && got.count(type_of(f)) == 0; });
+      [&](const json& f) { return types.count(type_of(f)) > 0 && got.count(type_of(f)) == 0; });
     if (!frame)
       break;
     got[type_of(*frame)] = *frame;
@@ -73,7 +73,7 @@ TEST_CASE_FIXTURE(ws_fixture, "a user is already a member of its own channel") {
   CHECK((*joined)["type"] == "joined");
   REQUIRE(cb.call(make_frame("send", "@amy_chan", {{"text", "visitor"}})));
   auto msg = ca.read_until(
-      [](const json& f) { return type_of(f) == "message" && f["body"]["text"] == "visitor"; });
+    [](const json& f) { return type_of(f) == "message" && f["body"]["text"] == "visitor"; });
   REQUIRE(msg);
   check_message(*msg, "@amy_chan", bob, {{"text", "visitor"}});
 }
@@ -199,4 +199,4 @@ TEST_CASE_FIXTURE(ws_fixture, "several users in one room all receive each other'
   }
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("websocket actions")

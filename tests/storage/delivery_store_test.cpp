@@ -26,8 +26,8 @@ using seq_list = std::vector<std::int64_t>;
 
 direct_message make_direct(const std::string& to, const std::string& from,
                            const std::string& text) {
-  return direct_message{"", to, from, "name-of-" + from,
-                        "{\"text\":\"" + text + "\"}", 1700000000000};
+  return direct_message{"",           to, from, "name-of-" + from, "{\"text\":\"" + text + "\"}",
+                        1700000000000};
 }
 
 seq_list seqs_of(const room_backlog& backlog) {
@@ -45,10 +45,9 @@ std::vector<std::string> ids_of(const std::vector<direct_message>& directs) {
 }
 
 struct delivery_fixture : fixture {
-  void set_cursor(const std::string& user_id, const std::string& room,
-                  std::int64_t acked_seq, seq_list acked_above = {}) {
-    caf::anon_send(store, cursor_atom::value, user_id, room, acked_seq,
-                   std::move(acked_above));
+  void set_cursor(const std::string& user_id, const std::string& room, std::int64_t acked_seq,
+                  seq_list acked_above = {}) {
+    caf::anon_send(store, cursor_atom::value, user_id, room, acked_seq, std::move(acked_above));
   }
 
   void ack(const std::string& user_id, id_list ids) {
@@ -61,8 +60,7 @@ struct delivery_fixture : fixture {
 
   replay_batch replay(const std::string& user_id, cursor_list list,
                       std::int64_t backlog_max = 100) {
-    return ask<replay_batch>(replay_atom::value, user_id, std::move(list),
-                             backlog_max);
+    return ask<replay_batch>(replay_atom::value, user_id, std::move(list), backlog_max);
   }
 
   /// The room's only backlog in a replay of just that cursor.
@@ -73,8 +71,7 @@ struct delivery_fixture : fixture {
     return batch.rooms[0];
   }
 
-  void append_range(const std::string& room, std::int64_t first,
-                    std::int64_t last) {
+  void append_range(const std::string& room, std::int64_t first, std::int64_t last) {
     for (auto seq = first; seq <= last; ++seq)
       caf::anon_send(store, append_atom::value, make_message(room, seq));
   }
@@ -84,8 +81,7 @@ struct delivery_fixture : fixture {
 
 TEST_SUITE("storage") {
 
-TEST_CASE_FIXTURE(delivery_fixture,
-                  "a joined member's cursor starts at the room's last seq") {
+TEST_CASE_FIXTURE(delivery_fixture, "a joined member's cursor starts at the room's last seq") {
   CHECK(create_user(make_user("u1", "alice")));
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("empty")));
@@ -155,10 +151,9 @@ TEST_CASE_FIXTURE(delivery_fixture,
   append_range("lobby", 1, 10);
   append_range("side", 1, 4);
   append_range("quiet", 1, 2);
-  auto batch = replay("u1", cursor_list{room_cursor{"side", 2, {4}},
-                                        room_cursor{"quiet", 2, {}},
-                                        room_cursor{"nowhere", 0, {}},
-                                        room_cursor{"lobby", 3, {5, 8}}});
+  auto batch
+    = replay("u1", cursor_list{room_cursor{"side", 2, {4}}, room_cursor{"quiet", 2, {}},
+                               room_cursor{"nowhere", 0, {}}, room_cursor{"lobby", 3, {5, 8}}});
   CHECK(batch.directs.empty());
   // Rooms owed nothing are omitted; the others keep the cursors' order.
   REQUIRE(batch.rooms.size() == 2);
@@ -180,12 +175,10 @@ TEST_CASE_FIXTURE(delivery_fixture,
   CHECK(first.body == make_message("lobby", 4).body);
   CHECK(first.ts == make_message("lobby", 4).ts);
   // acked_above given unsorted or with seqs <= acked_seq still filters.
-  CHECK(seqs_of(backlog(room_cursor{"lobby", 6, {9, 2, 7}}, 100))
-        == seq_list{8, 10});
+  CHECK(seqs_of(backlog(room_cursor{"lobby", 6, {9, 2, 7}}, 100)) == seq_list{8, 10});
 }
 
-TEST_CASE_FIXTURE(delivery_fixture,
-                  "a backlog is cut to the newest backlog_max messages") {
+TEST_CASE_FIXTURE(delivery_fixture, "a backlog is cut to the newest backlog_max messages") {
   append_range("lobby", 1, 20);
   auto cut = backlog(room_cursor{"lobby", 0, {}}, 5);
   CHECK(seqs_of(cut) == seq_list{16, 17, 18, 19, 20});
@@ -208,26 +201,25 @@ TEST_CASE_FIXTURE(delivery_fixture,
   CHECK(seqs_of(one) == seq_list{17, 19, 20});
   CHECK(one.truncated);
   CHECK(one.from_seq == 17);
-  auto bad = ask_error<replay_batch>(replay_atom::value, std::string{"u1"},
-                                     cursor_list{}, std::int64_t{0});
+  auto bad = ask_error<replay_batch>(replay_atom::value, std::string{"u1"}, cursor_list{},
+                                     std::int64_t{0});
   CHECK(to_chat_errc(bad) == chat_errc::bad_request);
 }
 
-TEST_CASE_FIXTURE(delivery_fixture,
-                  "a direct gets its id d<n> after the commit; an unknown recipient fails at once") {
+TEST_CASE_FIXTURE(
+  delivery_fixture,
+  "a direct gets its id d<n> after the commit; an unknown recipient fails at once") {
   opts.commit_window = 300ms;
   restart();
   CHECK(create_user(make_user("u1", "alice")));
   CHECK(create_user(make_user("u2", "bob")));
   auto start = std::chrono::steady_clock::now();
-  auto write = (*self)->request(store, 5s, append_atom::value,
-                                make_direct("u2", "u1", "hi"));
+  auto write = (*self)->request(store, 5s, append_atom::value, make_direct("u2", "u1", "hi"));
   // A read sees it at once, before the commit.
   auto seen = replay("u2", {});
   CHECK(std::chrono::steady_clock::now() - start < 250ms);
   CHECK(ids_of(seen.directs) == std::vector<std::string>{"d1"});
-  auto unknown = ask_error<direct_message>(append_atom::value,
-                                           make_direct("u7", "u1", "hi"));
+  auto unknown = ask_error<direct_message>(append_atom::value, make_direct("u7", "u1", "hi"));
   CHECK(to_chat_errc(unknown) == chat_errc::unknown_user);
   CHECK(std::chrono::steady_clock::now() - start < 250ms);
   direct_message stored;
@@ -243,10 +235,9 @@ TEST_CASE_FIXTURE(delivery_fixture,
   CHECK(send_direct(make_direct("u1", "u2", "back")).id == "d2");
 }
 
-TEST_CASE_FIXTURE(delivery_fixture,
-                  "replay lists a user's directs in id order and not others'") {
-  for (auto [id, name] : {std::pair{"u1", "alice"}, std::pair{"u2", "bob"},
-                          std::pair{"u3", "carol"}})
+TEST_CASE_FIXTURE(delivery_fixture, "replay lists a user's directs in id order and not others'") {
+  for (auto [id, name] :
+       {std::pair{"u1", "alice"}, std::pair{"u2", "bob"}, std::pair{"u3", "carol"}})
     CHECK(create_user(make_user(id, name)));
   send_direct(make_direct("u2", "u1", "one"));
   send_direct(make_direct("u3", "u1", "two"));
@@ -266,16 +257,14 @@ TEST_CASE_FIXTURE(delivery_fixture,
   CHECK(replay("u1", {}).directs.empty());
 }
 
-TEST_CASE_FIXTURE(delivery_fixture,
-                  "an ack deletes only the acking user's directs") {
+TEST_CASE_FIXTURE(delivery_fixture, "an ack deletes only the acking user's directs") {
   CHECK(create_user(make_user("u2", "bob")));
   CHECK(create_user(make_user("u3", "carol")));
   send_direct(make_direct("u2", "u1", "one"));   // d1
   send_direct(make_direct("u3", "u1", "two"));   // d2
   send_direct(make_direct("u2", "u1", "three")); // d3
   send_direct(make_direct("u2", "u1", "four"));  // d4
-  ack("u2", {"d1", "d2", "m3", "d", "dx", "d3x", "d-3", "d0", "",
-             "d99999999999999999999", "d4"});
+  ack("u2", {"d1", "d2", "m3", "d", "dx", "d3x", "d-3", "d0", "", "d99999999999999999999", "d4"});
   CHECK(ids_of(replay("u2", {}).directs) == std::vector<std::string>{"d3"});
   CHECK(ids_of(replay("u3", {}).directs) == std::vector<std::string>{"d2"});
   restart();
@@ -319,20 +308,17 @@ TEST_CASE_FIXTURE(delivery_fixture,
                   "a burst of direct appends sent without waiting completes with distinct ids") {
   constexpr int burst = 1000;
   CHECK(create_user(make_user("u2", "bob")));
-  using handle = decltype((*self)->request(store, 5s, append_atom::value,
-                                           direct_message{}));
+  using handle = decltype((*self)->request(store, 5s, append_atom::value, direct_message{}));
   std::vector<handle> pending;
   pending.reserve(burst);
   for (int i = 0; i < burst; ++i)
-    pending.push_back((*self)->request(
-      store, 10s, append_atom::value,
-      make_direct("u2", "u1", "n" + std::to_string(i))));
+    pending.push_back((*self)->request(store, 10s, append_atom::value,
+                                       make_direct("u2", "u1", "n" + std::to_string(i))));
   std::vector<std::string> ids;
   for (auto& reply : pending)
     reply.receive([&](direct_message& msg) { ids.push_back(msg.id); },
                   [&](caf::error& err) { FAIL_CHECK(error_text(err)); });
-  CHECK(std::set<std::string>(ids.begin(), ids.end()).size()
-        == static_cast<std::size_t>(burst));
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == static_cast<std::size_t>(burst));
   restart();
   auto stored = replay("u2", {}).directs;
   REQUIRE(stored.size() == static_cast<std::size_t>(burst));
@@ -340,4 +326,4 @@ TEST_CASE_FIXTURE(delivery_fixture,
   CHECK(stored.back().body == make_direct("u2", "u1", "n999").body);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("storage")

@@ -41,12 +41,10 @@ std::vector<std::string> names_of(const room_list& rooms) {
 
 TEST_SUITE("storage") {
 
-TEST_CASE_FIXTURE(fixture,
-                  "opening a fresh file creates its folder and the schema") {
+TEST_CASE_FIXTURE(fixture, "opening a fresh file creates its folder and the schema") {
   CHECK(std::filesystem::exists(opts.path));
   sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(opts.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr)
-          == SQLITE_OK);
+  REQUIRE(sqlite3_open_v2(opts.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   REQUIRE(sqlite3_prepare_v2(db,
                              "SELECT name FROM sqlite_master WHERE type = "
@@ -58,8 +56,7 @@ TEST_CASE_FIXTURE(fixture,
     tables.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
   sqlite3_finalize(st);
   sqlite3_close(db);
-  for (auto name :
-       {"users", "tokens", "rooms", "members", "messages", "directs"})
+  for (auto name : {"users", "tokens", "rooms", "members", "messages", "directs"})
     CHECK_MESSAGE(tables.count(name) == 1, "missing table " << name);
   CHECK(ask<user_list>(load_atom::value, users_atom::value).empty());
 }
@@ -78,8 +75,7 @@ TEST_CASE("opening a path that cannot hold a database fails with a message") {
   CHECK(error_text(store.error()).find("not-a-folder") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "a user is stored with its channel and its membership there") {
+TEST_CASE_FIXTURE(fixture, "a user is stored with its channel and its membership there") {
   auto alice = make_user("u1", "alice");
   CHECK(create_user(alice));
   auto channel = room("@alice");
@@ -91,14 +87,12 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(member_rooms("u1") == name_list{"@alice"});
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "a taken user name gets name_taken and stores nothing") {
+TEST_CASE_FIXTURE(fixture, "a taken user name gets name_taken and stores nothing") {
   CHECK(create_user(make_user("u1", "alice")));
   auto other = make_user("u2", "alice");
   auto channel = make_channel(other);
   channel.name = "@alice-2"; // a fresh channel name: only the user name clashes
-  auto err = ask_error<bool>(create_atom::value, user_atom::value, other,
-                             channel);
+  auto err = ask_error<bool>(create_atom::value, user_atom::value, other, channel);
   CHECK(to_chat_errc(err) == chat_errc::name_taken);
   CHECK_FALSE(room("@alice-2"));
   CHECK(member_rooms("u2").empty());
@@ -118,16 +112,11 @@ TEST_CASE_FIXTURE(fixture, "load users returns every stored account") {
   CHECK(users[1].name == "bob");
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "tokens are stored, expired ones skipped and logout removes one") {
-  CHECK(ask<bool>(create_atom::value, token_atom::value,
-                  token_record{"t-live", "u1", 2000}));
-  CHECK(ask<bool>(create_atom::value, token_atom::value,
-                  token_record{"t-old", "u1", 1000}));
-  CHECK(ask<bool>(create_atom::value, token_atom::value,
-                  token_record{"t-other", "u2", 3000}));
-  auto tokens = ask<token_list>(load_atom::value, token_atom::value,
-                                std::int64_t{1500});
+TEST_CASE_FIXTURE(fixture, "tokens are stored, expired ones skipped and logout removes one") {
+  CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t-live", "u1", 2000}));
+  CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t-old", "u1", 1000}));
+  CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t-other", "u2", 3000}));
+  auto tokens = ask<token_list>(load_atom::value, token_atom::value, std::int64_t{1500});
   REQUIRE(tokens.size() == 2);
   CHECK(tokens[0].token_hash == "t-live");
   CHECK(tokens[0].user_id == "u1");
@@ -135,14 +124,12 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(tokens[1].token_hash == "t-other");
   CHECK(ask<bool>(logout_atom::value, std::string{"t-live"}));
   CHECK_FALSE(ask<bool>(logout_atom::value, std::string{"t-unknown"}));
-  tokens = ask<token_list>(load_atom::value, token_atom::value,
-                           std::int64_t{1500});
+  tokens = ask<token_list>(load_atom::value, token_atom::value, std::int64_t{1500});
   REQUIRE(tokens.size() == 1);
   CHECK(tokens[0].token_hash == "t-other");
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "a created room loads with its settings, named members and last seq") {
+TEST_CASE_FIXTURE(fixture, "a created room loads with its settings, named members and last seq") {
   CHECK(create_user(make_user("u1", "alice")));
   CHECK(create_user(make_user("u2", "bob")));
   auto lobby = make_room("lobby", true);
@@ -150,8 +137,7 @@ TEST_CASE_FIXTURE(fixture,
   lobby.max_members = 10;
   lobby.members.push_back(member_record{"u1", "alice"});
   CHECK(ask<bool>(create_atom::value, room_atom::value, lobby));
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u2"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u2"}, true);
   CHECK(append(make_message("lobby", 1)).seq == 1);
   CHECK(append(make_message("lobby", 7)).seq == 7);
   auto loaded = room("lobby");
@@ -181,12 +167,9 @@ TEST_CASE_FIXTURE(fixture, "a room without messages has last seq 0") {
 
 TEST_CASE_FIXTURE(fixture, "member joins and leaves are persisted") {
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u1"}, true);
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u2"}, true);
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u1"}, false);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u2"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, false);
   restart();
   auto loaded = room("lobby");
   REQUIRE(loaded);
@@ -196,8 +179,7 @@ TEST_CASE_FIXTURE(fixture, "member joins and leaves are persisted") {
   CHECK(member_rooms("u2") == name_list{"lobby"});
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "appended messages get ids m<row id> and keep their seq") {
+TEST_CASE_FIXTURE(fixture, "appended messages get ids m<row id> and keep their seq") {
   auto first = append(make_message("lobby", 1));
   auto second = append(make_message("lobby", 2));
   auto other = append(make_message("side", 1));
@@ -210,17 +192,13 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(second.ts == make_message("lobby", 2).ts);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "a duplicate seq fails alone and the rest of its batch commits") {
+TEST_CASE_FIXTURE(fixture, "a duplicate seq fails alone and the rest of its batch commits") {
   opts.commit_window = 200ms; // room for all three writes in one batch
   restart();
   auto& self_ref = *self;
-  auto ok1 = self_ref->request(store, 5s, append_atom::value,
-                               make_message("lobby", 1));
-  auto dup = self_ref->request(store, 5s, append_atom::value,
-                               make_message("lobby", 1));
-  auto ok2 = self_ref->request(store, 5s, append_atom::value,
-                               make_message("lobby", 2));
+  auto ok1 = self_ref->request(store, 5s, append_atom::value, make_message("lobby", 1));
+  auto dup = self_ref->request(store, 5s, append_atom::value, make_message("lobby", 1));
+  auto ok2 = self_ref->request(store, 5s, append_atom::value, make_message("lobby", 2));
   std::vector<std::string> ids;
   caf::error dup_error;
   auto keep = [&](chat_message& msg) { ids.push_back(msg.id); };
@@ -235,8 +213,7 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(history("lobby", 0).messages.size() == 2);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "history pages hold the newest messages oldest first") {
+TEST_CASE_FIXTURE(fixture, "history pages hold the newest messages oldest first") {
   for (std::int64_t seq = 1; seq <= 250; ++seq)
     caf::anon_send(store, append_atom::value, make_message("lobby", seq));
   auto page0 = history("lobby", 0);
@@ -270,26 +247,20 @@ TEST_CASE_FIXTURE(fixture, "a page that exactly ends the history has no more") {
   auto page0 = history("lobby", 0);
   CHECK(page0.messages.size() == 100);
   CHECK_FALSE(page0.has_more);
-  auto bad = ask_error<history_page>(history_atom::value, std::string{"lobby"},
-                                     std::int64_t{-1}, std::int64_t{100});
+  auto bad = ask_error<history_page>(history_atom::value, std::string{"lobby"}, std::int64_t{-1},
+                                     std::int64_t{100});
   CHECK(to_chat_errc(bad) == chat_errc::bad_request);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "the room list hides private rooms from non-members") {
+TEST_CASE_FIXTURE(fixture, "the room list hides private rooms from non-members") {
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("attic")));
-  CHECK(ask<bool>(create_atom::value, room_atom::value,
-                  make_room("secret", true)));
-  caf::anon_send(store, member_atom::value, std::string{"secret"},
-                 std::string{"u1"}, true);
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u1"}, true);
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u2"}, true);
+  CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("secret", true)));
+  caf::anon_send(store, member_atom::value, std::string{"secret"}, std::string{"u1"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u2"}, true);
   auto for_member = ask<room_list>(rooms_atom::value, std::string{"u1"});
-  CHECK(names_of(for_member)
-        == std::vector<std::string>{"attic", "lobby", "secret"});
+  CHECK(names_of(for_member) == std::vector<std::string>{"attic", "lobby", "secret"});
   CHECK(for_member[1].members == 2);
   CHECK_FALSE(for_member[1].is_private);
   CHECK(for_member[2].members == 1);
@@ -303,23 +274,18 @@ TEST_CASE_FIXTURE(fixture,
   CHECK_FALSE(for_other[1].member);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "everything survives closing the actor system and reopening the file") {
+TEST_CASE_FIXTURE(fixture, "everything survives closing the actor system and reopening the file") {
   CHECK(create_user(make_user("u1", "alice")));
-  CHECK(ask<bool>(create_atom::value, token_atom::value,
-                  token_record{"t1", "u1", 5000}));
+  CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t1", "u1", 5000}));
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u1"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, true);
   for (std::int64_t seq = 1; seq <= 3; ++seq)
     append(make_message("lobby", seq));
   restart();
   auto users = ask<user_list>(load_atom::value, users_atom::value);
   REQUIRE(users.size() == 1);
   CHECK(users[0].name == "alice");
-  CHECK(ask<token_list>(load_atom::value, token_atom::value, std::int64_t{0})
-          .size()
-        == 1);
+  CHECK(ask<token_list>(load_atom::value, token_atom::value, std::int64_t{0}).size() == 1);
   auto lobby = room("lobby");
   REQUIRE(lobby);
   CHECK(lobby->last_seq == 3);
@@ -330,22 +296,18 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(append(make_message("lobby", 4)).id == "m4");
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "a clean shutdown commits writes still waiting for their batch") {
+TEST_CASE_FIXTURE(fixture, "a clean shutdown commits writes still waiting for their batch") {
   opts.commit_window = 1h; // the timer never fires: only the exit commits
   restart();
   // Replies to these would wait for the commit, so nobody asks for them.
-  caf::anon_send(store, create_atom::value, room_atom::value,
-                 make_room("lobby"));
-  caf::anon_send(store, member_atom::value, std::string{"lobby"},
-                 std::string{"u1"}, true);
+  caf::anon_send(store, create_atom::value, room_atom::value, make_room("lobby"));
+  caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, true);
   for (std::int64_t seq = 1; seq <= 5; ++seq)
     caf::anon_send(store, append_atom::value, make_message("lobby", seq));
   // Reads see the open transaction; then the exit must commit it and answer
   // a request that is still waiting for its batch.
   CHECK(history("lobby", 0).messages.size() == 5);
-  auto waiting = (*self)->request(store, 5s, create_atom::value,
-                                  token_atom::value,
+  auto waiting = (*self)->request(store, 5s, create_atom::value, token_atom::value,
                                   token_record{"t1", "u1", 5000});
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   bool stored = false;
@@ -353,9 +315,7 @@ TEST_CASE_FIXTURE(fixture,
                   [&](caf::error& err) { FAIL_CHECK(error_text(err)); });
   CHECK(stored);
   restart();
-  CHECK(ask<token_list>(load_atom::value, token_atom::value, std::int64_t{0})
-          .size()
-        == 1);
+  CHECK(ask<token_list>(load_atom::value, token_atom::value, std::int64_t{0}).size() == 1);
   auto lobby = room("lobby");
   REQUIRE(lobby);
   CHECK(lobby->last_seq == 5);
@@ -363,36 +323,29 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(history("lobby", 0).messages.size() == 5);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "write replies wait for the commit while reads see the write at once") {
+TEST_CASE_FIXTURE(fixture, "write replies wait for the commit while reads see the write at once") {
   opts.commit_window = 300ms;
   restart();
   auto start = std::chrono::steady_clock::now();
-  auto write = (*self)->request(store, 5s, create_atom::value,
-                                token_atom::value,
+  auto write = (*self)->request(store, 5s, create_atom::value, token_atom::value,
                                 token_record{"t1", "u1", 5000});
-  auto tokens = ask<token_list>(load_atom::value, token_atom::value,
-                                std::int64_t{0});
+  auto tokens = ask<token_list>(load_atom::value, token_atom::value, std::int64_t{0});
   auto read_time = std::chrono::steady_clock::now() - start;
   CHECK(tokens.size() == 1);
   CHECK(read_time < 250ms);
   bool stored = false;
-  write.receive([&](bool x) { stored = x; },
-                [&](caf::error& err) { FAIL_CHECK(error_text(err)); });
+  write.receive([&](bool x) { stored = x; }, [&](caf::error& err) { FAIL_CHECK(error_text(err)); });
   CHECK(stored);
   CHECK(std::chrono::steady_clock::now() - start >= 250ms);
 }
 
-TEST_CASE_FIXTURE(fixture,
-                  "a burst of appends sent without waiting completes with distinct ids") {
+TEST_CASE_FIXTURE(fixture, "a burst of appends sent without waiting completes with distinct ids") {
   constexpr std::int64_t burst = 2000;
-  using handle = decltype((*self)->request(store, 5s, append_atom::value,
-                                           chat_message{}));
+  using handle = decltype((*self)->request(store, 5s, append_atom::value, chat_message{}));
   std::vector<handle> pending;
   pending.reserve(burst);
   for (std::int64_t seq = 1; seq <= burst; ++seq)
-    pending.push_back((*self)->request(store, 10s, append_atom::value,
-                                       make_message("lobby", seq)));
+    pending.push_back((*self)->request(store, 10s, append_atom::value, make_message("lobby", seq)));
   std::set<std::string> ids;
   std::int64_t expected_seq = 1;
   bool in_order = true;
@@ -407,10 +360,9 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(in_order);
   CHECK(room("lobby") == std::nullopt); // messages alone create no room
   restart();
-  auto page = ask<history_page>(history_atom::value, std::string{"lobby"},
-                                std::int64_t{0}, burst);
+  auto page = ask<history_page>(history_atom::value, std::string{"lobby"}, std::int64_t{0}, burst);
   CHECK(page.messages.size() == static_cast<std::size_t>(burst));
   CHECK_FALSE(page.has_more);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("storage")

@@ -31,8 +31,7 @@ inline std::filesystem::path unique_dir() {
   std::random_device rd;
   auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   return std::filesystem::temp_directory_path()
-         / ("chat-storage-test-" + std::to_string(now) + "-"
-            + std::to_string(rd()));
+         / ("chat-storage-test-" + std::to_string(now) + "-" + std::to_string(rd()));
 }
 
 /// A temporary folder, removed with everything in it.
@@ -65,7 +64,11 @@ inline room_record make_room(const std::string& name, bool is_private = false) {
 }
 
 inline chat_message make_message(const std::string& room, std::int64_t seq) {
-  return chat_message{"", seq, room, "u1", "alice",
+  return chat_message{"",
+                      seq,
+                      room,
+                      "u1",
+                      "alice",
                       "{\"text\":\"hello " + std::to_string(seq) + "\"}",
                       1700000000000 + seq};
 }
@@ -85,17 +88,14 @@ struct fixture {
     start();
   }
 
-  ~fixture() {
-    stop();
-  }
+  ~fixture() { stop(); }
 
   void start() {
     cfg.emplace();
     sys.emplace(*cfg);
     self.emplace(*sys);
     auto spawned = spawn_message_store(*sys, opts);
-    REQUIRE_MESSAGE(spawned, "cannot open store: "
-                               << error_text(spawned.error()));
+    REQUIRE_MESSAGE(spawned, "cannot open store: " << error_text(spawned.error()));
     store = std::move(*spawned);
   }
 
@@ -140,18 +140,15 @@ struct fixture {
   }
 
   bool create_user(const user_record& user) {
-    return ask<bool>(create_atom::value, user_atom::value, user,
-                     make_channel(user));
+    return ask<bool>(create_atom::value, user_atom::value, user, make_channel(user));
   }
 
   std::optional<room_record> room(const std::string& name) {
-    return ask<std::optional<room_record>>(load_atom::value, room_atom::value,
-                                           name);
+    return ask<std::optional<room_record>>(load_atom::value, room_atom::value, name);
   }
 
   history_page history(const std::string& room, std::int64_t page) {
-    return ask<history_page>(history_atom::value, room, page,
-                             std::int64_t{100});
+    return ask<history_page>(history_atom::value, room, page, std::int64_t{100});
   }
 
   chat_message append(const chat_message& msg) {
@@ -159,8 +156,7 @@ struct fixture {
   }
 
   /// A fire-and-forget membership change (committed with the next batch).
-  void member(const std::string& room, const std::string& user_id,
-              bool joined = true) {
+  void member(const std::string& room, const std::string& user_id, bool joined = true) {
     caf::anon_send(store, member_atom::value, room, user_id, joined);
   }
 

@@ -76,8 +76,13 @@ class worker {
 public:
   worker(coordinator& co, std::uint16_t port, const std::vector<account>& users, int first,
          clock_type::time_point deadline, std::uint64_t seed)
-      : co_(co), port_(port), users_(users), first_(first), co_deadline_(deadline),
-        deadline_(deadline), rng_(seed) {}
+    : co_(co),
+      port_(port),
+      users_(users),
+      first_(first),
+      co_deadline_(deadline),
+      deadline_(deadline),
+      rng_(seed) {}
 
   void run() {
     clients_.reserve(per_thread);

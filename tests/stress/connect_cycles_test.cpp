@@ -166,8 +166,7 @@ TEST_CASE("10000 connect/disconnect cycles leave the server's descriptors, memor
   // The default ack_timeout_s (30 s) on purpose: a user whose socket closed
   // with messages unacked stays in memory that long, and must not pile up
   // one idle timer per reconnect meanwhile (it once did: ~5 MB here).
-  server_process server{{{"limits.messages_per_second", "100000"},
-                         {"limits.burst", "100000"}}};
+  server_process server{{{"limits.messages_per_second", "100000"}, {"limits.burst", "100000"}}};
   INFO("server output (tail):\n", server_tail(server.output()));
   auto port = server.port();
   auto users = make_users(port, "cycle", user_count);
@@ -216,4 +215,4 @@ TEST_CASE("10000 connect/disconnect cycles leave the server's descriptors, memor
   CHECK(server.stop() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("stress")

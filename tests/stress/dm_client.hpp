@@ -27,7 +27,7 @@ struct sent_direct {
 };
 
 /// A direct as its recipient read it.
-struct got_direct {
+struct got_direct { // NOLINT(bugprone-exception-escape): see frame_view in stress_support.hpp
   int copies = 0;
   std::string from_id;
   std::string to_id;
@@ -97,8 +97,8 @@ struct client {
     auto f = json::parse(text, nullptr, false);
     auto type = type_of(f);
     auto ref = f.is_object() && f.contains("ref") && f["ref"].is_string()
-                   ? f["ref"].get<std::string>()
-                   : std::string();
+                 ? f["ref"].get<std::string>()
+                 : std::string();
     if (type == "welcome") {
       welcomed = replaying = true;
       last_replayed_id = replay_count = 0;

@@ -44,7 +44,9 @@ bool in_a(int user) {
 class mesh {
 public:
   mesh(std::uint16_t port, const std::vector<account>& users, std::uint64_t seed)
-      : port_(port), users_(users), rng_(seed) {
+    : port_(port),
+      users_(users),
+      rng_(seed) {
     clients.reserve(user_count);
     for (int i = 0; i < user_count; ++i) {
       clients.emplace_back(loop, i);
@@ -169,7 +171,7 @@ TEST_CASE("200 users each DM 20 others while half of them are offline, and every
         c.send_at.push_back(m.random_moment(1500));
     }
   bool b_sent = m.pump_until(
-      [&](client& c) { return in_a(c.index) ? !c.online : sends_done(c) && c.ready(); });
+    [&](client& c) { return in_a(c.index) ? !c.online : sends_done(c) && c.ready(); });
   auto b_seconds = seconds_since(start);
 
   // A comes back; everyone waits for what it is owed, and acks it.
@@ -241,4 +243,4 @@ TEST_CASE("200 users each DM 20 others while half of them are offline, and every
   CHECK(server.stop() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("stress")

@@ -78,7 +78,11 @@ class worker {
 public:
   worker(coordinator& co, std::uint16_t port, const std::vector<account>& users, int first,
          clock_type::time_point deadline)
-      : co_(co), port_(port), users_(users), first_(first), deadline_(deadline) {}
+    : co_(co),
+      port_(port),
+      users_(users),
+      first_(first),
+      deadline_(deadline) {}
 
   void run() {
     for (int i = 0; i < per_thread; ++i)
@@ -160,7 +164,7 @@ private:
         states_[i].reconnected = true;
       else
         states_[i].reconnect_error
-            = "reconnect answered " + std::to_string(status) + " " + clients_[i].error();
+          = "reconnect answered " + std::to_string(status) + " " + clients_[i].error();
     }
     pump([&](const client_state& s) {
       return !s.reconnected || s.replayed >= 0 || !s.reconnect_error.empty();
@@ -171,7 +175,7 @@ private:
   /// What is left of the budget, at most 10 s for one step.
   std::chrono::milliseconds left() const {
     auto rest
-        = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock_type::now());
+      = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock_type::now());
     return std::clamp(rest, std::chrono::milliseconds(0), std::chrono::milliseconds(10000));
   }
 
@@ -196,7 +200,7 @@ private:
       if (!clients_[i].closed())
         continue;
       auto why
-          = "closed by the server, code " + std::to_string(clients_[i].close_code().value_or(0));
+        = "closed by the server, code " + std::to_string(clients_[i].close_code().value_or(0));
       if (phase_ == phase::deliver && s.error.empty())
         s.error = why;
       else if (phase_ == phase::ack && s.acked < 0 && s.reconnect_error.empty())

@@ -94,7 +94,7 @@ TEST_CASE("a storm of 500 users joining and leaving 20 rooms leaves membership, 
       if (!errors.run([&] {
             worker(port, users, t * per_thread, deadline, seed + 7919 * t, results, finished,
                    release)
-                .run();
+              .run();
           }))
         finished = thread_count; // fail fast
     });
@@ -246,4 +246,4 @@ TEST_CASE("a storm of 500 users joining and leaving 20 rooms leaves membership, 
   CHECK(server.stop() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("stress")

@@ -57,7 +57,7 @@ TEST_CASE("1000 users in one room each receive every message exactly once and, o
   std::vector<std::thread> threads;
   for (int t = 0; t < thread_count; ++t)
     threads.emplace_back(
-        [&, t] { worker(co, server.port(), users, t * per_thread, deadline).run(); });
+      [&, t] { worker(co, server.port(), users, t * per_thread, deadline).run(); });
   {
     std::unique_lock<std::mutex> guard(co.mtx);
     if (co.cv.wait_until(guard, deadline, [&] { return co.ready_threads == thread_count; }))
@@ -130,7 +130,7 @@ TEST_CASE("1000 users in one room each receive every message exactly once and, o
     }
     if (s.acked != static_cast<std::int64_t>(s.ids.size())) {
       ack_errors.push_back(
-          who + (s.acked == -1 ? "no acked reply" : "acked count " + std::to_string(s.acked)));
+        who + (s.acked == -1 ? "no acked reply" : "acked count " + std::to_string(s.acked)));
       continue;
     }
     ++acked;
@@ -162,4 +162,4 @@ TEST_CASE("1000 users in one room each receive every message exactly once and, o
   CHECK(server.stop() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("stress")

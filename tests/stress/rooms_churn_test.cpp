@@ -145,25 +145,24 @@ TEST_CASE("1000 users in 50 rooms, 10% of them reconnecting at random moments, e
       std::string first_missing;
       for (auto& [id, seq] : seq_of[room])
         if (r.copies.count(id) == 0 && missing++ == 0)
-          first_missing = id + " (seq " + std::to_string(seq) + ")";
+          first_missing = cat(id, " (seq ", seq, ")");
       if (missing > 0)
-        problems.push_back(who + std::to_string(missing) + " messages of " + room
-                           + " never arrived, the first " + first_missing);
+        problems.push_back(
+          cat(who, missing, " messages of ", room, " never arrived, the first ", first_missing));
     }
     for (auto& [id, n] : r.copies) {
       copies += n;
       auto& [room, seq] = r.where[id];
       auto it = seq_of[room].find(id);
       if (it == seq_of[room].end() || it->second != seq)
-        problems.push_back(who + "got " + id + " as " + room + " seq " + std::to_string(seq)
-                           + ", which history does not hold");
+        problems.push_back(
+          cat(who, "got ", id, " as ", room, " seq ", seq, ", which history does not hold"));
     }
     if (r.copies.size() != owed)
-      problems.push_back(who + std::to_string(r.copies.size()) + " distinct messages, owed "
-                         + std::to_string(owed));
+      problems.push_back(cat(who, r.copies.size(), " distinct messages, owed ", owed));
     if (churner(i) && r.final_replayed != 0)
-      problems.push_back(who + "after acking everything, a reconnect was replayed "
-                         + std::to_string(r.final_replayed) + " messages");
+      problems.push_back(cat(who, "after acking everything, a reconnect was replayed ",
+                             r.final_replayed, " messages"));
   }
   MESSAGE(copies, " copies delivered (", replayed, " by replay, ", duplicates,
           " duplicates of unconfirmed acks); ", reconnects, " reconnects; ", unknown_total,
@@ -174,4 +173,4 @@ TEST_CASE("1000 users in 50 rooms, 10% of them reconnecting at random moments, e
   CHECK(server.stop() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("stress")

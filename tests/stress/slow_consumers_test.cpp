@@ -68,8 +68,8 @@ double send_burst(ws_client& sender, std::size_t first, const std::vector<reader
   while (healthy_lowest() < first + burst && clock_type::now() < deadline) {
     auto have = healthy_lowest() - std::min(healthy_lowest(), first);
     while (sent < burst && sent - confirmed < send_window && sent < have + max_lead) {
-      auto frame = make_frame("send", firehose,
-                              {{"n", first + sent}, {"pad", std::string(pad_bytes, 'x')}});
+      auto frame
+        = make_frame("send", firehose, {{"n", first + sent}, {"pad", std::string(pad_bytes, 'x')}});
       frame["ref"] = first + sent;
       if (!sender.send(frame))
         return -1;
@@ -123,7 +123,7 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
   for (int g = 0; g < group_count; ++g) {
     auto per = healthy_count / group_count;
     groups.push_back(std::make_unique<reader_group>(
-        port, std::vector<account>(users.begin() + g * per, users.begin() + (g + 1) * per)));
+      port, std::vector<account>(users.begin() + g * per, users.begin() + (g + 1) * per)));
     group_ptrs.push_back(groups.back().get());
   }
   stalled_group stalled(port,
@@ -224,4 +224,4 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
   CHECK(server.stop() == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("stress")

@@ -151,8 +151,8 @@ private:
         partial_.clear();
       }
       if (opcode == 8 && payload.size() >= 2)
-        close_code = (static_cast<unsigned char>(payload[0]) << 8)
-                     | static_cast<unsigned char>(payload[1]);
+        close_code
+          = (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
     }
     in_.erase(0, pos);
   }

@@ -59,8 +59,14 @@ public:
   worker(std::uint16_t port, const std::vector<account>& users, int first,
          clock_type::time_point deadline, std::uint64_t seed, std::vector<user_result>& out,
          std::atomic<int>& finished, const std::atomic<bool>& release)
-      : port_(port), users_(users), first_(first), deadline_(deadline), rng_(seed), out_(out),
-        finished_(finished), release_(release) {}
+    : port_(port),
+      users_(users),
+      first_(first),
+      deadline_(deadline),
+      rng_(seed),
+      out_(out),
+      finished_(finished),
+      release_(release) {}
 
   void run() {
     clients_.reserve(per_thread);

@@ -52,7 +52,7 @@ http_response exchange(std::uint16_t port, const std::string& bytes,
   parser.body_limit(boost::none);
   parser.eager(true);
   if (!run_until(
-          ioc, [&] { return connected; }, deadline)) {
+        ioc, [&] { return connected; }, deadline)) {
     res.error = "connect timed out";
   } else if (connect_ec) {
     res.error = "connect: " + connect_ec.message();
@@ -68,11 +68,11 @@ http_response exchange(std::uint16_t port, const std::string& bytes,
       read_done = true;
     });
     if (!run_until(
-            ioc, [&] { return read_done; }, deadline))
+          ioc, [&] { return read_done; }, deadline))
       res.error = "no complete response within the timeout";
     else if (read_ec)
       res.error
-          = "read: " + read_ec.message() + (write_ec ? " (write: " + write_ec.message() + ")" : "");
+        = "read: " + read_ec.message() + (write_ec ? " (write: " + write_ec.message() + ")" : "");
     if (parser.is_header_done()) {
       auto& msg = parser.get();
       res.status = static_cast<int>(msg.result_int());

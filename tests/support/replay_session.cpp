@@ -12,11 +12,6 @@ namespace chat::test {
 using json = nlohmann::json;
 using clock_type = std::chrono::steady_clock;
 
-std::chrono::milliseconds time_left(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
 std::string replay::describe() const {
   std::string text = std::to_string(frames.size()) + " frames before \"replayed\"";
   for (std::size_t k = 0; k < frames.size() && k < 8; ++k)

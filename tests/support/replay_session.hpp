@@ -14,16 +14,15 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/io_wait.hpp" // time_left, for the tests that use these helpers
 #include "tests/support/ws_client.hpp"
 
 namespace chat::test {
 
-/// The time from now until `deadline`, never negative.
-std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline);
-
 /// What a connect brought before live traffic: the welcome, every frame
 /// between it and "replayed", and the "replayed" frame (null if none came).
-struct replay {
+struct replay { // NOLINT(bugprone-exception-escape): see frame_view in
+                // tests/stress/stress_support.hpp
   nlohmann::json welcome;
   std::vector<nlohmann::json> frames;
   nlohmann::json done;

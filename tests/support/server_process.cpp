@@ -148,37 +148,41 @@ run_result run_binary(const std::vector<std::string>& args, std::chrono::millise
   return result;
 }
 
+std::string ini_text(const std::map<std::string, std::string>& values) {
+  std::map<std::string, std::string> sections; // section -> "key = value" lines
+  for (const auto& [key, value] : values) {
+    auto dot = key.find('.');
+    if (dot == std::string::npos)
+      throw std::invalid_argument("config key without section: " + key);
+    sections[key.substr(0, dot)].append(key, dot + 1).append(" = ").append(value).append("\n");
+  }
+  std::string ini;
+  for (const auto& [section, lines] : sections)
+    ini.append("\n[").append(section).append("]\n").append(lines);
+  return ini;
+}
+
 // -- server_process -----------------------------------------------------------
 
-server_process::server_process(overrides settings) {
+server_process::server_process(const overrides& settings) {
   overrides all{
-      {"server.bind", "127.0.0.1"},
-      {"server.http_port", "0"},
-      {"server.tcp_port", "0"},
-      {"server.web_root", CHAT_SOURCE_DIR "/web"},
-      {"storage.path", (fs::path(dir_.path()) / "chat.db").string()},
-      {"auth.hash_ops", "1"},
-      {"auth.hash_mem_kib", "8"},
-      // Every test client comes from 127.0.0.1, and the stress tests log in
-      // a thousand users at once: the address caps are for the tests that
-      // check them (tests/integration/limits_test.cpp) to set.
-      {"limits.max_connections_per_ip", "100000"},
-      {"limits.logins_per_minute_per_ip", "1000000"},
-      {"limits.logins_per_minute_per_name", "1000000"},
+    {"server.bind", "127.0.0.1"},
+    {"server.http_port", "0"},
+    {"server.tcp_port", "0"},
+    {"server.web_root", CHAT_SOURCE_DIR "/web"},
+    {"storage.path", (fs::path(dir_.path()) / "chat.db").string()},
+    {"auth.hash_ops", "1"},
+    {"auth.hash_mem_kib", "8"},
+    // Every test client comes from 127.0.0.1, and the stress tests log in
+    // a thousand users at once: the address caps are for the tests that
+    // check them (tests/integration/limits_test.cpp) to set.
+    {"limits.max_connections_per_ip", "100000"},
+    {"limits.logins_per_minute_per_ip", "1000000"},
+    {"limits.logins_per_minute_per_name", "1000000"},
   };
   for (auto& [key, value] : settings)
     all[key] = value;
-  std::map<std::string, std::string> sections; // section -> "key = value" lines
-  for (auto& [key, value] : all) {
-    auto dot = key.find('.');
-    if (dot == std::string::npos)
-      throw std::invalid_argument("override key without section: " + key);
-    sections[key.substr(0, dot)] += key.substr(dot + 1) + " = " + value + "\n";
-  }
-  std::string ini = "; written by tests/support/server_process\n";
-  for (auto& [section, lines] : sections)
-    ini += "\n[" + section + "]\n" + lines;
-  dir_.write("server.ini", ini);
+  dir_.write("server.ini", "; written by tests/support/server_process\n" + ini_text(all));
   try {
     start();
   } catch (...) {
@@ -255,7 +259,7 @@ std::uint16_t server_process::wait_for_port(std::chrono::milliseconds timeout) {
   if (port > 0 && port < 65536)
     return static_cast<std::uint16_t>(port);
   std::string why
-      = eof_ ? "the server exited before listening" : "no listening line within the timeout";
+    = eof_ ? "the server exited before listening" : "no listening line within the timeout";
   throw std::runtime_error(why + "; output:\n" + output_.substr(run_start_));
 }
 

@@ -51,6 +51,10 @@ struct run_result {
 run_result run_binary(const std::vector<std::string>& args,
                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+/// An INI file's text from "section.key" -> value pairs, a [section] per
+/// prefix; throws std::invalid_argument for a key without a section.
+std::string ini_text(const std::map<std::string, std::string>& values);
+
 /// One server process with its own folder, config and database.
 class server_process {
 public:
@@ -59,7 +63,7 @@ public:
 
   /// Writes the config and starts the server; throws std::runtime_error (with
   /// the server's output) if it does not print its listening line in 20 s.
-  explicit server_process(overrides settings = {});
+  explicit server_process(const overrides& settings = {});
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;

@@ -78,7 +78,8 @@ public:
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
   /// The next line (without "\n"); nullopt on timeout or EOF.
-  std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout
+                                       = std::chrono::seconds(5)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (auto nl = buf_.find('\n'); nl != std::string::npos) {
@@ -89,7 +90,7 @@ public:
       if (eof_)
         return std::nullopt;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0)
         return std::nullopt;
       pollfd p{fd_, POLLIN, 0};
@@ -113,10 +114,11 @@ public:
     return doc.is_discarded() ? nlohmann::json(*line) : doc;
   }
 
-  std::optional<nlohmann::json> read_type(const std::string& type, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<nlohmann::json> read_type(const std::string& type, std::chrono::milliseconds timeout
+                                                                   = std::chrono::seconds(5)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (auto frame = read(std::chrono::duration_cast<std::chrono::milliseconds>(
-               deadline - std::chrono::steady_clock::now()))) {
+             deadline - std::chrono::steady_clock::now()))) {
       if (type_of(*frame) == type)
         return frame;
     }
@@ -124,14 +126,15 @@ public:
   }
 
   /// Sends `frame` with a unique ref; returns the first reply carrying it.
-  std::optional<nlohmann::json> call(nlohmann::json frame, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<nlohmann::json> call(nlohmann::json frame,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     auto ref = "t" + std::to_string(++refs_);
     frame["ref"] = ref;
     if (!send(frame))
       return std::nullopt;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (auto reply = read(std::chrono::duration_cast<std::chrono::milliseconds>(
-               deadline - std::chrono::steady_clock::now()))) {
+             deadline - std::chrono::steady_clock::now()))) {
       if (reply->is_object() && reply->value("ref", nlohmann::json()) == ref)
         return reply;
     }
@@ -143,7 +146,7 @@ public:
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now()));
+        deadline - std::chrono::steady_clock::now()));
       if (eof_)
         return true;
     }
@@ -157,7 +160,6 @@ private:
   int refs_ = 0;
 };
 
-
 /// Starts a server with the raw TCP port on a port that was free a moment
 /// ago, retrying (3 tries) if it was taken in between; `tcp_port` gets it.
 /// A WebSocket upgrade made by hand on a plain socket: after the 101 nothing
@@ -166,10 +168,11 @@ private:
 inline std::optional<std::string> raw_upgrade(line_client& c, std::uint16_t port,
                                               const std::string& token) {
   REQUIRE(c.connect(port));
-  REQUIRE(c.send_raw("GET /ws?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\n\r\n"));
+  REQUIRE(c.send_raw("GET /ws?token=" + token
+                     + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n"));
   return c.read_line();
 }
 

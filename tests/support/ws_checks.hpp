@@ -46,8 +46,7 @@ inline void check_stored_message(const nlohmann::json& msg, const std::string& r
 
 /// Sends `frame` and checks that its reply (matched by ref) is an error
 /// with `code` and a message.
-inline void check_error_reply(ws_client& ws, const nlohmann::json& frame,
-                              const std::string& code) {
+inline void check_error_reply(ws_client& ws, const nlohmann::json& frame, const std::string& code) {
   INFO("request: ", frame.dump());
   auto reply = ws.call(frame);
   REQUIRE_MESSAGE(reply, "no reply: ", ws.error());

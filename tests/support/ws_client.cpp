@@ -25,15 +25,6 @@ using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
 
-namespace {
-
-std::chrono::milliseconds time_left(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
-} // namespace
-
 struct io_loop::impl {
   net::io_context ioc{1};
 
@@ -43,7 +34,8 @@ struct io_loop::impl {
   }
 };
 
-io_loop::io_loop() : impl_(std::make_unique<impl>()) {}
+io_loop::io_loop() : impl_(std::make_unique<impl>()) {
+}
 
 io_loop::~io_loop() = default;
 
@@ -78,7 +70,9 @@ struct ws_client::impl {
   explicit impl(io_loop& shared) : loop(shared.get()), ws(loop.ioc) {}
 
   explicit impl(std::unique_ptr<io_loop> own)
-      : own_loop(std::move(own)), loop(own_loop->get()), ws(loop.ioc) {}
+    : own_loop(std::move(own)),
+      loop(own_loop->get()),
+      ws(loop.ioc) {}
 
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     return loop.run_until(done, clock_type::now() + timeout);
@@ -143,9 +137,11 @@ struct ws_client::impl {
   }
 };
 
-ws_client::ws_client() : impl_(std::make_unique<impl>(std::make_unique<io_loop>())) {}
+ws_client::ws_client() : impl_(std::make_unique<impl>(std::make_unique<io_loop>())) {
+}
 
-ws_client::ws_client(io_loop& loop) : impl_(std::make_unique<impl>(loop)) {}
+ws_client::ws_client(io_loop& loop) : impl_(std::make_unique<impl>(loop)) {
+}
 
 ws_client::ws_client(ws_client&&) noexcept = default;
 
@@ -154,11 +150,15 @@ ws_client& ws_client::operator=(ws_client&&) noexcept = default;
 ws_client::~ws_client() {
   if (!impl_)
     return;
-  error_code ignored;
-  impl_->ws.next_layer().close(ignored);
-  auto idle = [this] { return !impl_->read_pending && !impl_->write_pending; };
-  if (!impl_->run_until(idle, std::chrono::seconds(5)))
-    (void)impl_.release(); // a handler still points at it: leak, don't crash
+  try {
+    error_code ignored;
+    impl_->ws.next_layer().close(ignored);
+    auto idle = [this] { return !impl_->read_pending && !impl_->write_pending; };
+    if (!impl_->run_until(idle, std::chrono::seconds(5)))
+      (void)impl_.release(); // a handler still points at it: leak, don't crash
+  } catch (...) {
+    (void)impl_.release(); // a handler threw while draining: same, no terminate
+  }
 }
 
 int ws_client::connect(std::uint16_t port, const std::string& target,
@@ -179,8 +179,8 @@ int ws_client::connect(std::uint16_t port, const std::string& target,
   d.ws.auto_fragment(false); // one send = one frame, whatever its size
   auto host = "127.0.0.1:" + std::to_string(port);
   auto ec
-      = d.await([&](auto handler) { d.ws.async_handshake(d.handshake_res, host, target, handler); },
-                deadline, "handshake");
+    = d.await([&](auto handler) { d.ws.async_handshake(d.handshake_res, host, target, handler); },
+              deadline, "handshake");
   int status = static_cast<int>(d.handshake_res.result_int());
   if (ec)
     return status == 101 ? 0 : status;
@@ -257,20 +257,18 @@ std::optional<nlohmann::json> ws_client::call(nlohmann::json frame,
   if (!send(frame))
     return std::nullopt;
   return read_until(
-      [&](const nlohmann::json& f) {
-        return f.is_object() && f.contains("ref") && f["ref"] == ref;
-      },
-      timeout);
+    [&](const nlohmann::json& f) { return f.is_object() && f.contains("ref") && f["ref"] == ref; },
+    timeout);
 }
 
 std::vector<nlohmann::json> ws_client::drain(std::chrono::milliseconds window) {
   std::vector<nlohmann::json> frames;
   read_until(
-      [&](const nlohmann::json& f) {
-        frames.push_back(f);
-        return false;
-      },
-      window);
+    [&](const nlohmann::json& f) {
+      frames.push_back(f);
+      return false;
+    },
+    window);
   return frames;
 }
 

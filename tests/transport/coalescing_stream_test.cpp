@@ -58,8 +58,12 @@ struct pair_fixture {
 TEST_SUITE("coalescing_stream") {
 
 TEST_CASE_FIXTURE(pair_fixture, "appended frames of every length arrive whole and in order") {
-  std::vector<std::string> sent{"hi", std::string(200, 'b'), std::string(70000, 'c'),
-                                std::string(125, 'd'), std::string(126, 'e'), ""};
+  std::vector<std::string> sent{"hi",
+                                std::string(200, 'b'),
+                                std::string(70000, 'c'),
+                                std::string(125, 'd'),
+                                std::string(126, 'e'),
+                                ""};
   auto& layer = server.next_layer();
   for (const auto& s : sent)
     layer.append_text_frame(s);
@@ -123,4 +127,4 @@ TEST_CASE_FIXTURE(pair_fixture, "a burst over high_water waits for room and stil
   CHECK(waits > 0); // the buffer did fill up: backpressure took effect
 }
 
-}
+} // TEST_SUITE("coalescing_stream")

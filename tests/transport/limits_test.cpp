@@ -44,8 +44,8 @@ TEST_CASE("logins are limited per name and per address, refusals cost nothing") 
   CHECK(logins.login("ann", "1.1.1.1", 0) == 0);
   CHECK(logins.login("ann", "1.1.1.1", 0) == 0);
   auto wait = logins.login("ann", "1.1.1.1", 0);
-  CHECK(wait == 30000); // a new attempt every 30 s
-  CHECK(logins.login("ann", "2.2.2.2", 0) > 0); // the name is limited anywhere
+  CHECK(wait == 30000);                          // a new attempt every 30 s
+  CHECK(logins.login("ann", "2.2.2.2", 0) > 0);  // the name is limited anywhere
   CHECK(logins.login("ben", "1.1.1.1", 0) == 0); // the address's third
   CHECK(logins.login("cat", "1.1.1.1", 0) > 0);
   CHECK(logins.registration("1.1.1.1", 0) > 0);
@@ -55,4 +55,4 @@ TEST_CASE("logins are limited per name and per address, refusals cost nothing") 
   CHECK(logins.login("cat", "1.1.1.1", 60000) == 0);
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("transport limits")

@@ -51,8 +51,10 @@ TEST_CASE("commands become the frames a client would send") {
 }
 
 TEST_CASE("frames read as lines") {
-  CHECK(shown(R"({"type":"message","id":"m1","room":"dev","from":{"name":"bob"},"body":{"text":"hello"}})")
-        == "[dev] bob: hello");
+  CHECK(
+    shown(
+      R"({"type":"message","id":"m1","room":"dev","from":{"name":"bob"},"body":{"text":"hello"}})")
+    == "[dev] bob: hello");
   CHECK(shown(R"({"type":"message","id":"m1","room":"dev","from":{"name":"bob"},"body":{"n":1}})")
         == R"([dev] bob: {"n":1})");
   CHECK(shown(R"({"type":"direct","id":"d1","from":{"name":"bob"},"body":{"text":"a\nb"}})")
@@ -63,8 +65,10 @@ TEST_CASE("frames read as lines") {
         == "* bob left dev");
   CHECK(shown(R"({"type":"joined","room":"dev","members":[{},{},{}]})")
         == "joined dev (3 members)");
-  CHECK(shown(R"({"type":"members","room":"dev","members":[{"name":"al","online":true},{"name":"bo"}]})")
-        == "dev: al*, bo");
+  CHECK(
+    shown(
+      R"({"type":"members","room":"dev","members":[{"name":"al","online":true},{"name":"bo"}]})")
+    == "dev: al*, bo");
   CHECK(shown(R"({"type":"rooms","rooms":[{"name":"a","members":2},{"name":"b","members":1}]})")
         == "rooms: a (2) b (1)");
   CHECK(shown(R"({"type":"error","code":"room_full","message":"the room is full"})")
@@ -87,4 +91,4 @@ TEST_CASE("messages and directs are acked by id, nothing else") {
   CHECK_FALSE(chat::ack_id(json::parse(R"({"type":"sent","id":"m7"})")));
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("line_format")

@@ -15,8 +15,7 @@ namespace {
 
 struct web_root {
   fs::path root = fs::temp_directory_path()
-                  / ("chat-web-" + std::to_string(::getpid()) + "-"
-                     + std::to_string(std::rand()));
+                  / ("chat-web-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
   web_root() {
     fs::create_directories(root / "css");
     std::ofstream{root / "index.html"} << "<p>hi</p>";
@@ -24,9 +23,7 @@ struct web_root {
     std::ofstream{root.parent_path() / "secret.txt"} << "secret";
     fs::create_symlink(root.parent_path() / "secret.txt", root / "link.txt");
   }
-  ~web_root() {
-    fs::remove_all(root);
-  }
+  ~web_root() { fs::remove_all(root); }
   std::string resolve(const std::string& target) {
     return chat::resolve_static_path(root.string(), target);
   }
@@ -81,4 +78,4 @@ TEST_CASE("Bearer tokens are read from the Authorization header") {
   CHECK(chat::bearer_token(req).empty());
 }
 
-} // TEST_SUITE
+} // TEST_SUITE("transport")
