@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fanoutPlot } from './report_plot.mjs';
+import { medianRun } from './report_pick.mjs';
 import { targetRows } from './report_targets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,12 +34,16 @@ const byTarget = (mode, target, extra = () => true) =>
   lines.filter((l) => l.mode === mode && l.target === target && extra(l));
 
 function fanoutSection() {
+  let repeats = 1;
   const sizes = [...new Set(lines.filter((l) => l.mode === 'fanout').map((l) => l.clients))]
     .sort((a, b) => a - b);
   if (!sizes.length) return '';
   const rows = sizes.map((n) => {
-    const c = find((l) => l.mode === 'fanout' && l.target === 'chat' && l.clients === n);
-    const r = find((l) => l.mode === 'fanout' && l.target === 'raw' && l.clients === n);
+    const c = medianRun(byTarget('fanout', 'chat', (l) => l.clients === n));
+    const r = medianRun(byTarget('fanout', 'raw', (l) => l.clients === n));
+    const reps = Math.max(byTarget('fanout', 'chat', (l) => l.clients === n).length,
+      byTarget('fanout', 'raw', (l) => l.clients === n).length);
+    repeats = Math.max(repeats, reps);
     const md = (l) => (l ? `${fmt(l.missing)} / ${fmt(l.duplicates)}` : 'n/a');
     return `| ${fmt(n)} x ${c?.messages ?? r?.messages ?? 1} | ${fmt(c?.deliveries_per_s)}${failed(c)} `
       + `| ${fmt(r?.deliveries_per_s)}${failed(r)} | ${ratio(c?.deliveries_per_s, r?.deliveries_per_s)} `
@@ -52,7 +57,9 @@ included, must receive all of them (N x N x M deliveries). Deliveries/s is
 deliveries over the time from the barrier to the last delivery; CPU is the
 server's utime + stime over the same span, per million deliveries (read in
 10 ms clock ticks, so coarse for the small rows). p99 is send-to-receive
-latency of the deliveries.
+latency of the deliveries.${repeats > 1 ? ` Each configuration ran ${repeats} times,
+the two servers taking turns; a row shows each server's run with the median
+deliveries/s (this box's speed drifts from minute to minute).` : ''}
 
 | clients x msgs | chat-actors deliveries/s | ws deliveries/s | ratio | chat-actors CPU s/M | ws CPU s/M | chat-actors p99 ms | ws p99 ms | chat-actors missing / dup | ws missing / dup |
 |---|---|---|---|---|---|---|---|---|---|

@@ -1,5 +1,6 @@
 // The fan-out plot: deliveries/s against clients for chat-actors and the ws
 // baseline, as hand-written SVG (no plotting package).
+import { fanoutMedians } from './report_pick.mjs';
 
 const W = 720, H = 420;
 const M = { left: 90, right: 30, top: 50, bottom: 60 };
@@ -20,7 +21,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const label = (v) => (v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : `${v}`);
 
 export function fanoutPlot(lines) {
-  const runs = lines.filter((l) => l.mode === 'fanout' && l.ok && l.deliveries_per_s > 0);
+  const runs = fanoutMedians(lines).filter((l) => l.ok && l.deliveries_per_s > 0);
   const xs = [...new Set(runs.map((l) => l.clients))].sort((a, b) => a - b);
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="13">`,
