@@ -34,16 +34,14 @@ const byTarget = (mode, target, extra = () => true) =>
   lines.filter((l) => l.mode === mode && l.target === target && extra(l));
 
 function fanoutSection() {
-  let repeats = 1;
   const sizes = [...new Set(lines.filter((l) => l.mode === 'fanout').map((l) => l.clients))]
     .sort((a, b) => a - b);
   if (!sizes.length) return '';
+  const runsOf = (target, n) => byTarget('fanout', target, (l) => l.clients === n);
+  const repeats = Math.max(...sizes.flatMap((n) => [runsOf('chat', n).length, runsOf('raw', n).length]));
   const rows = sizes.map((n) => {
-    const c = medianRun(byTarget('fanout', 'chat', (l) => l.clients === n));
-    const r = medianRun(byTarget('fanout', 'raw', (l) => l.clients === n));
-    const reps = Math.max(byTarget('fanout', 'chat', (l) => l.clients === n).length,
-      byTarget('fanout', 'raw', (l) => l.clients === n).length);
-    repeats = Math.max(repeats, reps);
+    const c = medianRun(runsOf('chat', n));
+    const r = medianRun(runsOf('raw', n));
     const md = (l) => (l ? `${fmt(l.missing)} / ${fmt(l.duplicates)}` : 'n/a');
     return `| ${fmt(n)} x ${c?.messages ?? r?.messages ?? 1} | ${fmt(c?.deliveries_per_s)}${failed(c)} `
       + `| ${fmt(r?.deliveries_per_s)}${failed(r)} | ${ratio(c?.deliveries_per_s, r?.deliveries_per_s)} `

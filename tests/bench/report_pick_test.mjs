@@ -1,0 +1,37 @@
+// Unit tests of bench/report_pick.mjs: which of the repeated fan-out runs
+// the performance report shows (the median by deliveries/s per server and
+// size; a failed run counts as the slowest).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fanoutMedians, medianRun } from "../../bench/report_pick.mjs";
+
+const run = (target, clients, rate, ok = true) => ({
+  mode: "fanout", target, clients, messages: 1, ok, deliveries_per_s: rate,
+});
+
+test("the median run by deliveries/s, the lower middle one for an even count", () => {
+  assert.equal(medianRun([]), undefined);
+  const slow = run("chat", 1000, 100);
+  const mid = run("chat", 1000, 500);
+  const fast = run("chat", 1000, 900);
+  assert.equal(medianRun([fast, slow, mid]), mid);
+  assert.equal(medianRun([fast, slow]), slow);
+});
+
+test("a failed run counts as the slowest, whatever rate it printed", () => {
+  const failed = run("chat", 1000, 10_000, false);
+  const a = run("chat", 1000, 300);
+  const b = run("chat", 1000, 400);
+  assert.equal(medianRun([failed, a, b]), a);
+});
+
+test("one run per server and size, other modes left out", () => {
+  const lines = [
+    run("chat", 100, 3), run("raw", 100, 1), run("chat", 100, 1), run("chat", 100, 2),
+    run("chat", 1000, 7), { mode: "latency", target: "chat", clients: 100 },
+  ];
+  const picked = fanoutMedians(lines);
+  assert.equal(picked.length, 3);
+  assert.deepEqual(picked.map((l) => [l.target, l.clients, l.deliveries_per_s]),
+    [["chat", 100, 2], ["raw", 100, 1], ["chat", 1000, 7]]);
+});
