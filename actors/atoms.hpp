@@ -59,6 +59,13 @@ using who_atom = caf::atom_constant<caf::atom("who")>;
 /// recipient shares the same bytes.
 using frame_ptr = std::shared_ptr<const std::string>;
 
+class connection_sink;
+
+/// A connection's socket as actors see it (actors/connection_sink.hpp). The
+/// user actor writes deliveries to it directly: one actor hop less per
+/// delivered frame than going through the connection actor.
+using sink_ptr = std::shared_ptr<connection_sink>;
+
 /// A frame that must be acked: a room message or a direct, with what the
 /// user actor needs to track it. Built once per message and shared by every
 /// recipient.
@@ -212,6 +219,7 @@ using id_list = std::vector<std::string>;
 } // namespace chat
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_batch)

@@ -107,15 +107,14 @@ void on_join(connection_actor* self, client_request& req) {
   bool create = req.target.front() != '@';
   auto key = opts->key;
   with_room(self, req.target, create, std::move(*opts), req.ref,
-            [self, room_name = req.target, ref = req.ref, key](const caf::actor& room) {
+            [self, ref = req.ref, key](const caf::actor& room) {
               auto& st = self->state;
               self
                 ->request(room, st.params.settings.request_timeout, join_atom::value,
-                          st.params.session.who, st.user, key)
+                          st.params.session.who, st.user, key, ref)
                 .then(
-                  [self, room_name, ref](const member_list& members) {
-                    self->state.send(joined_frame(room_name, members, ref));
-                  },
+                  // `joined` comes through the user actor (see room.hpp).
+                  [](const member_list&) {},
                   [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
             });
 }
@@ -346,7 +345,7 @@ caf::behavior connection(connection_actor* self, connection_params params) {
   // No frame is handled before the user actor is known (await).
   self
     ->request(st.params.directory, st.params.settings.request_timeout, user_atom::value,
-              st.params.session.who, caf::actor{self})
+              st.params.session.who, caf::actor{self}, st.params.sink)
     .await(
       [self](const caf::actor& user) {
         self->state.user = user;
@@ -380,13 +379,6 @@ caf::behavior connection(connection_actor* self, connection_params params) {
         return;
       }
       dispatch(self, *req);
-    },
-    [self](deliver_atom, const frame_ptr& frame) { self->state.params.sink->send(frame); },
-    [self](deliver_atom, frame_batch& frames) {
-      self->state.params.sink->send_batch(std::move(frames), true);
-    },
-    [self](deliver_atom, replay_atom, frame_batch& frames) {
-      self->state.params.sink->send_batch(std::move(frames), false);
     },
     // From the registry's sweep: an idle socket learns of its token's end
     // too, not only at its next frame.

@@ -1,13 +1,10 @@
 // Connection actor: one per open socket. It turns the client's request
-// frames into messages to rooms and the directory, and the answers and
-// deliveries into frames for its session (through connection_sink).
+// frames into messages to rooms and the directory, and the answers into
+// frames for its session (through connection_sink). Deliveries do not pass
+// through it: its user actor writes them to the same sink.
 //
 // Messages:
 //   (frame_atom, std::string text): a text frame from the client
-//   (deliver_atom, frame_ptr): a frame for the client (from its user actor)
-//   (deliver_atom, frame_batch): live frames of one burst (from its user actor)
-//   (deliver_atom, replay_atom, frame_batch): a replay (not counted against
-//        write_queue_max)
 //   (expire_atom): the token expired (from the auth registry): close with 1008
 //   (logout_atom): the token was logged out: close with 1008 and quit
 //   (close_atom): the socket is gone, or the server stops: close and quit

@@ -109,13 +109,13 @@ caf::behavior directory(directory_actor* self, caf::actor storage, actor_setting
             [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
       return rp;
     },
-    [self](user_atom, identity& who, const caf::actor& conn) {
+    [self](user_atom, identity& who, const caf::actor& conn, const sink_ptr& sink) {
       auto& st = self->state;
       auto& entry = st.users[who.user_id];
       if (!entry.actor)
         entry.actor = spawn_user(self->system(), who, self, st.storage, st.settings);
       ++entry.attaches;
-      self->send(entry.actor, attach_atom::value, conn);
+      self->send(entry.actor, attach_atom::value, conn, sink);
       return entry.actor;
     },
     [self](idle_atom, const std::string& user_id, std::uint64_t attaches) {

@@ -7,8 +7,9 @@
 //   (room_atom, std::string name, bool create, join_options opts)
 //        -> caf::actor (the room); a room that does not exist is created
 //           with `opts` when `create`, else error unknown_room
-//   (user_atom, identity, caf::actor connection) -> caf::actor (the user
-//        actor, spawned if needed, with `connection` attached to it)
+//   (user_atom, identity, caf::actor connection, sink_ptr socket)
+//        -> caf::actor (the user actor, spawned if needed, with the
+//           connection and its socket attached to it)
 //   (rooms_atom, std::string user_id) -> room_list (from storage)
 //   (direct_atom, std::string to_user, delivery_ptr): a stored direct for
 //        the recipient's user actor, if it is online

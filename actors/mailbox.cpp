@@ -44,6 +44,13 @@ cursor_list mailbox::cursors() const {
   return out;
 }
 
+std::optional<room_cursor> mailbox::cursor_of(const std::string& room) const {
+  auto it = rooms_.find(room);
+  if (it == rooms_.end())
+    return std::nullopt;
+  return to_record(room, it->second);
+}
+
 void mailbox::track(const std::string& id, const std::string& room, std::int64_t seq,
                     std::int64_t deadline_ms) {
   in_flight_[id] = pending{room, seq, deadline_ms};

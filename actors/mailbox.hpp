@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,9 @@ public:
 
   /// The cursors to ask storage for a replay with.
   cursor_list cursors() const;
+
+  /// The cursor of one room; none when the user is not a member (any more).
+  std::optional<room_cursor> cursor_of(const std::string& room) const;
 
   /// A message the user was just sent; unacked until `deadline_ms`.
   void track(const std::string& id, const std::string& room, std::int64_t seq,

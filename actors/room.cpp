@@ -68,6 +68,36 @@ struct room_state {
 
 using room_actor = caf::stateful_actor<room_state>;
 
+// Adds `who` (a new member is owed what comes after the current seq) or
+// finds it, and marks `user` as its online user actor.
+caf::expected<member_list> join(room_actor* self, const identity& who, const caf::actor& user,
+                                const std::string& key) {
+  auto& st = self->state;
+  auto it = st.members.find(who.user_id);
+  if (it == st.members.end()) {
+    if (!st.info.key.empty() && key != st.info.key)
+      return make_error(chat_errc::forbidden, "wrong or missing room key");
+    if (st.members.size() >= st.info.max_members)
+      return make_error(chat_errc::room_full, "the room is full");
+    // A batch already in the outbox reaches the new member too: its
+    // user actor drops the messages (their seq is not owed to it).
+    it = st.members.emplace(who.user_id, member{who.name, {}}).first;
+    self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
+    // The new member is owed what comes after this seq, nothing before.
+    if (user)
+      self->send(user, member_atom::value, st.info.name, st.info.last_seq);
+    st.queue(
+      self,
+      std::make_shared<const delivery>(delivery{
+        make_frame(presence_frame(st.info.name, "join", who)), {}, st.info.name, 0, who.user_id}));
+  }
+  if (user && it->second.user != user) {
+    it->second.user = user;
+    self->monitor(user);
+  }
+  return st.views();
+}
+
 caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_settings settings) {
   auto& st = self->state;
   for (auto& m : rec.members)
@@ -85,32 +115,24 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_
   return {
     [self](join_atom, const identity& who, const caf::actor& user,
            const std::string& key) -> caf::result<member_list> {
-      auto& st = self->state;
-      auto it = st.members.find(who.user_id);
-      if (it == st.members.end()) {
-        if (!st.info.key.empty() && key != st.info.key)
-          return make_error(chat_errc::forbidden, "wrong or missing room key");
-        if (st.members.size() >= st.info.max_members)
-          return make_error(chat_errc::room_full, "the room is full");
-        // A batch already in the outbox reaches the new member too: its
-        // user actor drops the messages (their seq is not owed to it).
-        it = st.members.emplace(who.user_id, member{who.name, {}}).first;
-        self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
-        // The new member is owed what comes after this seq, nothing before.
-        if (user)
-          self->send(user, member_atom::value, st.info.name, st.info.last_seq);
-        st.queue(self, std::make_shared<const delivery>(
-                         delivery{make_frame(presence_frame(st.info.name, "join", who)),
-                                  {},
-                                  st.info.name,
-                                  0,
-                                  who.user_id}));
-      }
-      if (user && it->second.user != user) {
-        it->second.user = user;
-        self->monitor(user);
-      }
-      return st.views();
+      auto members = join(self, who, user, key);
+      if (!members)
+        return std::move(members.error());
+      return std::move(*members);
+    },
+    // A connection's join: `joined` goes to the connection through its user
+    // actor, in line with this room's deliveries, so no message of the room
+    // reaches the client before it.
+    [self](join_atom, const identity& who, const caf::actor& user, const std::string& key,
+           const std::string& ref) -> caf::result<member_list> {
+      auto members = join(self, who, user, key);
+      if (!members)
+        return std::move(members.error());
+      if (user)
+        self->send(user, deliver_atom::value,
+                   caf::actor_cast<caf::actor_addr>(self->current_sender()),
+                   make_frame(joined_frame(self->state.info.name, *members, ref)));
+      return std::move(*members);
     },
     [self](leave_atom, const std::string& user_id) -> caf::result<bool> {
       auto& st = self->state;

@@ -17,6 +17,12 @@ struct actor_settings {
   std::int64_t history_page_size = 100;
   /// A delivered message unacked this long stays only in the mailbox.
   std::chrono::milliseconds ack_timeout{30000};
+  /// How long a user actor gathers acks before it writes the cursors they
+  /// moved (0: at once). Clients ack in batches many times a second; one
+  /// cursor write per room and interval instead of one per ack frame keeps
+  /// that traffic off the storage thread. A crash forgets at most this much
+  /// of the acks: those messages are replayed (clients dedupe by id).
+  std::chrono::milliseconds cursor_flush{250};
   /// Per room, the most messages replayed on reconnect.
   std::int64_t backlog_max = 1000;
   /// Each connection's frame budget: a token bucket (see connection.cpp for

@@ -1,6 +1,7 @@
 #include "actors/user.hpp"
 
 #include <cstdint>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -9,6 +10,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/connection_sink.hpp"
 #include "actors/frames.hpp"
 #include "actors/mailbox.hpp"
 #include "common/metrics.hpp"
@@ -22,8 +24,15 @@ using held_frame = std::variant<frame_ptr, delivery_ptr>;
 // One connection of the user. Until its replay went out, live traffic for it
 // is held back, so the connection sees the replay first and then live
 // frames, in order and without what the replay already covered.
+//
+// Frames go to the connection's socket (`sink`) directly, not through its
+// connection actor: on the fan-out path that is one CAF message less per
+// delivered frame. The connection actor's own replies take the other way
+// to the socket, so the two may interleave; what must not be overtaken
+// (`joined` by the room's messages) comes through here too.
 struct link {
-  caf::actor conn;
+  caf::actor conn; // monitored: its end removes the link
+  sink_ptr sink;
   bool replaying = true;
   std::vector<held_frame> held;
   // What the replay carried. Storage reads see writes whose batch has not
@@ -55,6 +64,8 @@ struct user_state {
   actor_settings settings;
   metrics::live_count alive{metrics::get().users};
   std::int64_t unacked_reported = 0; // this user's share of the unacked gauge
+  std::set<std::string> dirty_rooms; // cursors moved since the last write
+  bool cursor_flush_armed = false;
   static inline const char* name = "user";
 
   user_state() = default;
@@ -81,11 +92,30 @@ struct user_state {
 
 using user_actor = caf::stateful_actor<user_state>;
 
+// Writes the cursors that moved since the last time, as they are now.
+void write_cursors(user_actor* self) {
+  auto& st = self->state;
+  for (const auto& room : st.dirty_rooms)
+    if (auto c = st.box.cursor_of(room)) // else left meanwhile: no row to update
+      self->send(st.storage, cursor_atom::value, st.who.user_id, c->room, c->acked_seq,
+                 c->acked_above);
+  st.dirty_rooms.clear();
+}
+
+// Directs' acks go to storage at once (each is a row to delete); moved
+// cursors are written once per `cursor_flush` (see actor_settings), and
+// before the actor retires or stops.
 void persist(user_actor* self, const mailbox::ack_result& changes) {
   auto& st = self->state;
   st.report_unacked();
   for (const auto& c : changes.cursors)
-    self->send(st.storage, cursor_atom::value, st.who.user_id, c.room, c.acked_seq, c.acked_above);
+    st.dirty_rooms.insert(c.room);
+  if (st.settings.cursor_flush.count() == 0)
+    write_cursors(self);
+  else if (!st.dirty_rooms.empty() && !st.cursor_flush_armed) {
+    st.cursor_flush_armed = true;
+    self->delayed_send(self, st.settings.cursor_flush, flush_atom::value);
+  }
   if (!changes.directs.empty())
     self->send(st.storage, ack_atom::value, st.who.user_id, changes.directs);
 }
@@ -95,6 +125,7 @@ void check_idle(user_actor* self) {
   auto& st = self->state;
   if (!st.links.empty())
     return;
+  write_cursors(self); // the last connection went: its acks reach storage now
   auto now = now_ms();
   auto all_expired = st.box.expire(now);
   st.report_unacked();
@@ -141,17 +172,21 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   replay.push_back(make_frame(replayed_frame(count)));
   metrics::get().replayed.add(count);
   st.report_unacked();
-  self->send(l->conn, deliver_atom::value, replay_atom::value, std::move(replay));
+  l->sink->send_batch(std::move(replay), false);
+  frame_batch held;
+  held.reserve(l->held.size());
   for (auto& h : l->held) {
     if (auto* f = std::get_if<frame_ptr>(&h)) {
-      self->send(l->conn, deliver_atom::value, *f);
+      held.push_back(std::move(*f));
       continue;
     }
     const auto& d = std::get<delivery_ptr>(h);
     if (!l->covered(*d)) // else the replay carried it already
-      self->send(l->conn, deliver_atom::value, d->frame);
+      held.push_back(d->frame);
   }
   l->held.clear();
+  if (!held.empty())
+    l->sink->send_batch(std::move(held), true);
   l->replaying = false;
 }
 
@@ -189,7 +224,7 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
     if (owed.size() == 1) { // light traffic: no vector per delivery
       const auto& d = **owed.front();
       if (!l.covered(d)) {
-        self->send(l.conn, deliver_atom::value, d.frame);
+        l.sink->send(d.frame);
         sent += d.id.empty() ? 0 : 1;
       }
       continue;
@@ -202,7 +237,7 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
         sent += (*d)->id.empty() ? 0 : 1; // presence is not a delivery
       }
     if (!out.empty())
-      self->send(l.conn, deliver_atom::value, std::move(out));
+      l.sink->send_batch(std::move(out), true);
   }
   if (sent > 0)
     metrics::get().deliveries.add(sent);
@@ -281,11 +316,12 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::ac
     .await([self](const cursor_list& cursors) { go_online(self, cursors); },
            [self](const caf::error&) { go_online(self, {}); });
   return {
-    [self](attach_atom, const caf::actor& conn) {
+    [self](attach_atom, const caf::actor& conn, const sink_ptr& sink) {
       auto& st = self->state;
       ++st.attaches;
       st.links.emplace_back();
       st.links.back().conn = conn;
+      st.links.back().sink = sink;
       self->monitor(conn);
       if (st.rooms_pending == 0)
         start_replay(self, conn);
@@ -297,8 +333,19 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::ac
         if (l.replaying)
           l.held.emplace_back(frame);
         else
-          self->send(l.conn, deliver_atom::value, frame);
+          l.sink->send(frame);
       }
+    },
+    // A frame for one connection that must not be overtaken by what the
+    // sender (a room) delivers after it: `joined`.
+    [self](deliver_atom, const caf::actor_addr& conn, const frame_ptr& frame) {
+      auto* l = self->state.find(conn);
+      if (l == nullptr)
+        return; // that connection is gone
+      if (l->replaying)
+        l->held.emplace_back(frame);
+      else
+        l->sink->send(frame);
     },
     [self](member_atom, const std::string& room, std::int64_t last_seq) {
       self->state.box.joined(room, last_seq);
@@ -322,11 +369,16 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::ac
         st.online_waiters.push_back(rp);
       return rp;
     },
+    [self](flush_atom) {
+      self->state.cursor_flush_armed = false;
+      write_cursors(self);
+    },
     [self](tick_atom) {
       self->state.tick_armed = false;
       check_idle(self);
     },
     [self](close_atom) {
+      write_cursors(self);
       for (const auto& l : self->state.links)
         self->send(l.conn, close_atom::value);
       self->quit();

@@ -5,13 +5,16 @@
 // on every new connection replays what the user has not acked yet.
 //
 // Messages:
-//   (attach_atom, caf::actor connection): from the directory. Monitored.
-//        The connection first gets the replay (directs, then each room's
+//   (attach_atom, caf::actor connection, sink_ptr socket): from the
+//        directory. The connection actor is monitored; frames go straight
+//        to its socket: first the replay (directs, then each room's
 //        backlog, then {"type":"replayed"}), then live traffic.
 //   (deliver_atom, delivery_ptr): a room message or direct to track and send.
 //   (deliver_atom, delivery_batch): a room's burst of messages, likewise;
 //        each connection gets them as one frame_batch.
-//   (deliver_atom, frame_ptr): a frame that needs no ack (presence).
+//   (deliver_atom, frame_ptr): a frame that needs no ack, for every connection.
+//   (deliver_atom, actor_addr connection, frame_ptr): a frame for one
+//        connection, in order with what its sender delivers next (`joined`).
 //   (member_atom, room, int64 last_seq) / (leave_atom, room): from rooms.
 //   (ack_atom, id_list): from a connection (no reply: see on_ack there).
 //   (start_atom) -> bool: answered once every room knows the user is online.

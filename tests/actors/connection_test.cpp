@@ -4,16 +4,13 @@
 
 #include <doctest/doctest.h>
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-
 #include <caf/actor_system_config.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/auth_registry.hpp"
 #include "actors/chat_error.hpp"
 #include "actors/directory.hpp"
+#include "fake_sink.hpp"
 #include "fake_storage.hpp"
 
 using namespace std::chrono_literals;
@@ -21,56 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-// Collects what the connection actor writes, as a socket would.
-class fake_sink : public chat::connection_sink {
-public:
-  void send(chat::frame_ptr frame) override {
-    std::lock_guard<std::mutex> guard{mtx_};
-    frames_.push_back(json::parse(*frame));
-    cv_.notify_all();
-  }
-
-  void send_batch(chat::frame_batch frames, bool) override {
-    for (auto& f : frames)
-      send(std::move(f));
-  }
-
-  void close(std::uint16_t code, std::string) override {
-    std::lock_guard<std::mutex> guard{mtx_};
-    close_code_ = code;
-    cv_.notify_all();
-  }
-
-  // The next frame, waiting up to 5 s; null if none came.
-  json next() {
-    std::unique_lock<std::mutex> guard{mtx_};
-    if (!cv_.wait_for(guard, 5s, [this] { return !frames_.empty(); }))
-      return nullptr;
-    auto out = frames_.front();
-    frames_.pop_front();
-    return out;
-  }
-
-  // The next frame of `type`, skipping others.
-  json next_of(const std::string& type) {
-    for (auto f = next(); !f.is_null(); f = next())
-      if (f["type"] == type)
-        return f;
-    return nullptr;
-  }
-
-  std::uint16_t wait_closed() {
-    std::unique_lock<std::mutex> guard{mtx_};
-    cv_.wait_for(guard, 5s, [this] { return close_code_ != 0; });
-    return close_code_;
-  }
-
-private:
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<json> frames_;
-  std::uint16_t close_code_ = 0;
-};
+using chat::test::fake_sink;
 
 struct connection_fixture {
   caf::actor_system_config cfg;
@@ -143,6 +91,39 @@ TEST_CASE_FIXTURE(connection_fixture, "join then send at once: joined, message t
   CHECK(msg["body"]["text"] == "hi");
   CHECK(msg["from"]["name"] == "bob");
   CHECK(msg["id"] == sent["id"]);
+}
+
+TEST_CASE_FIXTURE(connection_fixture,
+                  "joined comes before any message of the room, even joining into traffic") {
+  auto a = connect("u1", "alice");
+  auto b = connect("u2", "bob");
+  say(0, {{"action", "join"}, {"target", "devroom"}});
+  a->next_of("joined");
+  b->next_of("replayed");
+  // Bob's connection knows the room already, so its join goes straight in.
+  say(1, {{"action", "who"}, {"target", "devroom"}});
+  b->next_of("members");
+  // Bob joins while alice's messages stream through the room: its user
+  // actor writes them to bob's socket, the connection actor does not.
+  for (int i = 1; i <= 80; ++i) {
+    say(0, {{"action", "send"}, {"target", "devroom"}, {"body", {{"n", i}}}});
+    if (i == 40)
+      say(1, {{"action", "join"}, {"target", "devroom"}, {"ref", "jb"}});
+  }
+  auto first = b->next();
+  REQUIRE(first["type"] == "joined");
+  CHECK(first["ref"] == "jb");
+  // What follows are messages after some seq, every one of them, in order.
+  std::int64_t last = 0;
+  for (auto f = b->next(1s); !f.is_null(); f = b->next(1s)) {
+    REQUIRE(f["type"] == "message");
+    auto seq = f["seq"].get<std::int64_t>();
+    if (last != 0)
+      CHECK(seq == last + 1);
+    last = seq;
+  }
+  if (last != 0) // else the join came after the last message
+    CHECK(last == 80);
 }
 
 TEST_CASE_FIXTURE(connection_fixture, "bad frames get error frames and the connection goes on") {

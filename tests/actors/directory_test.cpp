@@ -8,6 +8,8 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/chat_error.hpp"
+#include "actors/frames.hpp"
+#include "fake_sink.hpp"
 #include "fake_storage.hpp"
 
 using namespace std::chrono_literals;
@@ -101,36 +103,29 @@ TEST_CASE_FIXTURE(directory_fixture, "concurrent lookups of one room get the sam
 TEST_CASE_FIXTURE(directory_fixture,
                   "a user actor serves all its connections and stops after the last") {
   chat::identity alice{"u1", "alice"};
-  // Two "connections" that report each delivered frame to the test.
-  caf::actor probe = self;
-  auto make_conn = [&](int n) {
-    return sys.spawn([probe, n](caf::event_based_actor*) -> caf::behavior {
-      return {
-        [probe, n](chat::deliver_atom, const chat::frame_ptr& f) { caf::anon_send(probe, n, f); },
-        [](chat::deliver_atom, chat::replay_atom, const chat::frame_batch&) {
-        }}; // the (empty) replay
-    });
+  // Two "connections": actors for the user actor to monitor, and sockets.
+  auto make_conn = [&] {
+    return sys.spawn(
+      [](caf::event_based_actor*) -> caf::behavior { return {[](chat::close_atom) {}}; });
   };
-  auto c1 = make_conn(1);
-  auto c2 = make_conn(2);
+  auto c1 = make_conn();
+  auto c2 = make_conn();
+  auto s1 = std::make_shared<chat::test::fake_sink>();
+  auto s2 = std::make_shared<chat::test::fake_sink>();
   caf::actor u1;
   caf::actor u2;
-  self->request(directory, 5s, chat::user_atom::value, alice, c1)
+  self->request(directory, 5s, chat::user_atom::value, alice, c1, chat::sink_ptr{s1})
     .receive([&](caf::actor& u) { u1 = u; }, [](caf::error&) { FAIL("user lookup"); });
-  self->request(directory, 5s, chat::user_atom::value, alice, c2)
+  self->request(directory, 5s, chat::user_atom::value, alice, c2, chat::sink_ptr{s2})
     .receive([&](caf::actor& u) { u2 = u; }, [](caf::error&) { FAIL("user lookup"); });
   REQUIRE(u1 == u2);
-  auto frame = std::make_shared<const std::string>("x");
+  CHECK(s1->next_of("replayed")["count"] == 0);
+  CHECK(s2->next_of("replayed")["count"] == 0);
+  auto frame = chat::make_frame(R"({"type":"x"})");
   self->send(u1, chat::deliver_atom::value, frame);
-  int seen = 0;
-  for (int i = 0; i < 2; ++i)
-    self->receive(
-      [&](int n, const chat::frame_ptr& f) {
-        seen += n;
-        CHECK(f == frame);
-      },
-      caf::after(5s) >> [] { FAIL("not delivered to every connection"); });
-  CHECK(seen == 3);
+  // Both sockets write the very same bytes.
+  CHECK(s1->next_raw() == frame);
+  CHECK(s2->next_raw() == frame);
   self->monitor(u1);
   caf::anon_send_exit(c1, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(c2, caf::exit_reason::user_shutdown);

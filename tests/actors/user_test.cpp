@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/frames.hpp"
+#include "fake_sink.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -75,31 +76,15 @@ struct user_fixture {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 
-  // Frames a "connection" (a scoped actor) got: batches are flattened.
-  static std::vector<json> frames(caf::scoped_actor& conn, std::size_t count) {
-    std::vector<json> out;
-    while (out.size() < count) {
-      bool got = false;
-      conn->receive(
-        [&](chat::deliver_atom, chat::replay_atom, const chat::frame_batch& batch) {
-          for (const auto& f : batch)
-            out.push_back(json::parse(*f));
-          got = true;
-        },
-        [&](chat::deliver_atom, const chat::frame_batch& batch) {
-          for (const auto& f : batch)
-            out.push_back(json::parse(*f));
-          got = true;
-        },
-        [&](chat::deliver_atom, const chat::frame_ptr& f) {
-          out.push_back(json::parse(*f));
-          got = true;
-        },
-        caf::after(5s) >> [] {});
-      if (!got)
-        break;
-    }
-    return out;
+  // A "connection": an actor for the user to monitor, and its socket.
+  struct conn {
+    explicit conn(caf::actor_system& sys) : actor{sys} {}
+    caf::scoped_actor actor;
+    std::shared_ptr<chat::test::fake_sink> sink = std::make_shared<chat::test::fake_sink>();
+  };
+
+  void attach(conn& c) {
+    probe->send(user, chat::attach_atom::value, caf::actor{c.actor}, chat::sink_ptr{c.sink});
   }
 };
 
@@ -109,9 +94,9 @@ TEST_SUITE("user") {
 
 TEST_CASE_FIXTURE(user_fixture,
                   "a new connection gets directs, then the room backlog, then replayed") {
-  caf::scoped_actor conn{sys};
-  probe->send(user, chat::attach_atom::value, caf::actor{conn});
-  auto got = frames(conn, 6);
+  conn c{sys};
+  attach(c);
+  auto got = c.sink->take(6);
   REQUIRE(got.size() == 6);
   CHECK(got[0]["type"] == "direct");
   CHECK(got[0]["id"] == "d1");
@@ -122,6 +107,8 @@ TEST_CASE_FIXTURE(user_fixture,
   CHECK(got[3]["replay"] == true);
   CHECK(got[4]["seq"] == 9);
   CHECK(got[5] == json{{"type", "replayed"}, {"count", 4}});
+  // One batch, not counted against the socket's write queue limit.
+  CHECK(c.sink->uncounted_batches() == 1);
   // The truncation moved the cursor: what was cut is history now.
   probe->receive(
     [](chat::cursor_atom, const std::string& r, std::int64_t seq) {
@@ -132,8 +119,8 @@ TEST_CASE_FIXTURE(user_fixture,
 }
 
 TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it already carried") {
-  caf::scoped_actor conn{sys};
-  probe->send(user, chat::attach_atom::value, caf::actor{conn});
+  conn c{sys};
+  attach(c);
   // Live deliveries racing the replay: seq 9 duplicates it, seq 10 is new.
   for (std::int64_t seq : {9, 10})
     probe->send(user, chat::deliver_atom::value,
@@ -143,12 +130,12 @@ TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it
                                  "devroom",
                                  seq,
                                  {}}));
-  auto got = frames(conn, 7);
+  auto got = c.sink->take(7);
   REQUIRE(got.size() == 7);
   CHECK(got[5]["type"] == "replayed");
   CHECK(got[6]["seq"] == 10);
   CHECK_FALSE(got[6].contains("replay"));
-  CHECK(frames(conn, 1).empty()); // seq 9 was not sent twice
+  CHECK(c.sink->take(1, 1s).empty()); // seq 9 was not sent twice
   // Storage reads see uncommitted writes, so a replayed message's live copy
   // can come after the replay is out: still not sent twice.
   for (std::int64_t seq : {9, 11})
@@ -159,7 +146,7 @@ TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it
                                  "devroom",
                                  seq,
                                  {}}));
-  auto late = frames(conn, 2);
+  auto late = c.sink->take(2);
   REQUIRE(late.size() == 1);
   CHECK(late[0]["seq"] == 11);
 }
@@ -167,9 +154,9 @@ TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it
 TEST_CASE_FIXTURE(
   user_fixture,
   "a room batch reaches a connection minus its own join and what its replay carried") {
-  caf::scoped_actor conn{sys};
-  probe->send(user, chat::attach_atom::value, caf::actor{conn});
-  frames(conn, 6); // the replay
+  conn c{sys};
+  attach(c);
+  c.sink->take(6); // the replay
   auto presence = [](const char* user_id, const char* name) {
     auto frame = chat::make_frame(chat::presence_frame("devroom", "join", {user_id, name}));
     return std::make_shared<const chat::delivery>(chat::delivery{frame, {}, "devroom", 0, user_id});
@@ -187,22 +174,22 @@ TEST_CASE_FIXTURE(
     user, chat::deliver_atom::value,
     std::make_shared<const std::vector<chat::delivery_ptr>>(std::vector<chat::delivery_ptr>{
       presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)}));
-  auto got = frames(conn, 2);
+  auto got = c.sink->take(2);
   REQUIRE(got.size() == 2);
   CHECK(got[0]["type"] == "presence");
   CHECK(got[0]["user"]["name"] == "bob");
   CHECK(got[1]["seq"] == 10);
-  CHECK(frames(conn, 1).empty());
+  CHECK(c.sink->take(1, 1s).empty());
 }
 
 TEST_CASE_FIXTURE(user_fixture,
                   "every connection gets live traffic; an ack on one reaches storage") {
-  caf::scoped_actor c1{sys};
-  caf::scoped_actor c2{sys};
-  probe->send(user, chat::attach_atom::value, caf::actor{c1});
-  probe->send(user, chat::attach_atom::value, caf::actor{c2});
-  frames(c1, 6);
-  frames(c2, 6);
+  conn c1{sys};
+  conn c2{sys};
+  attach(c1);
+  attach(c2);
+  c1.sink->take(6);
+  c2.sink->take(6);
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
                  caf::after(5s) >> [] {});
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
@@ -210,8 +197,8 @@ TEST_CASE_FIXTURE(user_fixture,
   probe->send(user, chat::deliver_atom::value,
               std::make_shared<const chat::delivery>(chat::delivery{
                 chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
-  CHECK(frames(c1, 1).at(0)["id"] == "m10");
-  CHECK(frames(c2, 1).at(0)["id"] == "m10");
+  CHECK(c1.sink->take(1).at(0)["id"] == "m10");
+  CHECK(c2.sink->take(1).at(0)["id"] == "m10");
   probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9", "m10", "d1"});
   bool cursor_seen = false;
   bool directs_seen = false;
@@ -222,6 +209,51 @@ TEST_CASE_FIXTURE(user_fixture,
       caf::after(5s) >> [] {});
   CHECK(cursor_seen);
   CHECK(directs_seen);
+}
+
+TEST_CASE_FIXTURE(user_fixture,
+                  "a frame for one connection reaches that one only, and after its replay") {
+  conn c1{sys};
+  conn c2{sys};
+  attach(c1);
+  // Sent to c2 before its replay is out: held back, then after `replayed`.
+  attach(c2);
+  auto joined = chat::make_frame(R"({"type":"joined","room":"devroom"})");
+  probe->send(user, chat::deliver_atom::value, caf::actor_cast<caf::actor_addr>(c2.actor), joined);
+  c1.sink->take(6);
+  auto replay = c2.sink->take(7);
+  REQUIRE(replay.size() == 7);
+  CHECK(replay[5]["type"] == "replayed");
+  CHECK(replay[6]["type"] == "joined");
+  CHECK(c1.sink->take(1, 1s).empty());
+}
+
+TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor write") {
+  conn c{sys};
+  attach(c);
+  REQUIRE(c.sink->take(6).size() == 6); // the replay: m8 and m9 in flight
+  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
+                 caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
+  probe->send(user, chat::deliver_atom::value,
+              std::make_shared<const chat::delivery>(chat::delivery{
+                chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
+  REQUIRE(c.sink->take(1).size() == 1);
+  // Three ack frames, as a client acking every message at once would send.
+  for (const char* id : {"m8", "m9", "m10"})
+    probe->send(user, chat::ack_atom::value, chat::id_list{id});
+  std::vector<std::int64_t> written;
+  for (;;) {
+    bool got = false;
+    probe->receive(
+      [&](chat::cursor_atom, const std::string&, std::int64_t seq) {
+        written.push_back(seq);
+        got = true;
+      },
+      caf::after(1s) >> [] {});
+    if (!got)
+      break;
+  }
+  CHECK(written == std::vector<std::int64_t>{10});
 }
 
 } // TEST_SUITE("user")
