@@ -113,13 +113,6 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_
         m.user = nullptr;
   });
   return {
-    [self](join_atom, const identity& who, const caf::actor& user,
-           const std::string& key) -> caf::result<member_list> {
-      auto members = join(self, who, user, key);
-      if (!members)
-        return std::move(members.error());
-      return std::move(*members);
-    },
     // A connection's join: `joined` goes to the connection through its user
     // actor, in line with this room's deliveries, so no message of the room
     // reaches the client before it.

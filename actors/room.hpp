@@ -3,12 +3,10 @@
 // directory with the room as stored.
 //
 // Messages (request -> reply):
-//   (join_atom, identity, caf::actor user, std::string key) -> member_list
-//        errors: forbidden (wrong key), room_full
 //   (join_atom, identity, caf::actor user, std::string key, std::string ref)
 //        -> member_list: a connection's join; the `joined` frame (with
 //        `ref`) goes to the asking connection through `user`, ahead of the
-//        room's next deliveries
+//        room's next deliveries. errors: forbidden (wrong key), room_full
 //   (leave_atom, std::string user_id)            -> bool; error: not_member
 //   (post_atom, identity, std::string body)      -> chat_message (stored:
 //        id and seq set); every online member's user actor gets it in a

@@ -55,10 +55,10 @@ TEST_CASE_FIXTURE(directory_fixture, "an unknown room is an error unless the cal
   // The creator's max_members took effect: a second member is refused.
   caf::scoped_actor a{sys};
   a->request(created, 5s, chat::join_atom::value, chat::identity{"u1", "a"}, caf::actor{a},
-             std::string{})
+             std::string{}, std::string{"1"})
     .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("first join failed"); });
   a->request(created, 5s, chat::join_atom::value, chat::identity{"u2", "b"}, caf::actor{a},
-             std::string{})
+             std::string{}, std::string{"1"})
     .receive([](chat::member_list&) { FAIL("second join should be refused"); },
              [](caf::error& err) { CHECK(chat::to_chat_errc(err) == chat::chat_errc::room_full); });
 }
@@ -76,7 +76,7 @@ TEST_CASE_FIXTURE(directory_fixture, "a stored room is loaded with its members a
       [](caf::error&) { FAIL("who failed"); });
   self
     ->request(stored, 5s, chat::join_atom::value, chat::identity{"u1", "a"}, caf::actor{self},
-              std::string{})
+              std::string{}, std::string{"1"})
     .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("join failed"); });
   self->request(stored, 5s, chat::post_atom::value, chat::identity{"u1", "a"}, std::string{"{}"})
     .receive([](chat::chat_message& m) { CHECK(m.seq == 6); },

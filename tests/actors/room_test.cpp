@@ -41,6 +41,15 @@ struct room_fixture {
     return out;
   }
 
+  // A connection's join as `user` (standing in for its user actor): the
+  // room answers the asker and sends `joined` through `user`.
+  std::pair<chat::member_list, std::optional<chat::chat_errc>>
+  join(caf::scoped_actor& self, const caf::actor& room, const chat::identity& who,
+       const caf::actor& user, const std::string& key) {
+    return ask<chat::member_list>(self, room, chat::join_atom::value, who, user, key,
+                                  std::string{"7"}); // a ref is JSON text
+  }
+
   // The next frame delivered to `user` (a scoped actor standing in for the
   // user actor of `who`), skipping what that user actor would skip: its own
   // join's presence.
@@ -76,13 +85,22 @@ TEST_CASE_FIXTURE(room_fixture, "joining lists the members and tells the others"
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  auto [members, err]
-    = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  auto [members, err] = join(a, room, alice, caf::actor{a}, std::string{});
   REQUIRE_FALSE(err);
   REQUIRE(members.size() == 1);
   CHECK(members[0].online);
-  auto [members2, err2]
-    = ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  // `joined` goes to the joining connection (the asker) through its user
+  // actor, so that it is in line with the room's deliveries.
+  a->receive(
+    [&](chat::deliver_atom, const caf::actor_addr& conn, const chat::frame_ptr& frame) {
+      CHECK(conn == a->address());
+      auto joined = json::parse(*frame);
+      CHECK(joined["type"] == "joined");
+      CHECK(joined["ref"] == 7);
+      CHECK(joined["room"] == "devroom");
+    },
+    caf::after(5s) >> [] { FAIL("no joined frame"); });
+  auto [members2, err2] = join(b, room, bob, caf::actor{b}, std::string{});
   REQUIRE_FALSE(err2);
   CHECK(members2.size() == 2);
   auto presence = next_frame(a, alice);
@@ -94,18 +112,14 @@ TEST_CASE_FIXTURE(room_fixture, "joining lists the members and tells the others"
 TEST_CASE_FIXTURE(room_fixture, "a keyed room needs its key and a full room refuses") {
   auto room = make_room(1, "s3cret");
   caf::scoped_actor a{sys};
-  auto [m1, wrong] = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a},
-                                            std::string{"nope"});
+  auto [m1, wrong] = join(a, room, alice, caf::actor{a}, std::string{"nope"});
   CHECK(wrong == chat::chat_errc::forbidden);
-  auto [m2, ok] = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a},
-                                         std::string{"s3cret"});
+  auto [m2, ok] = join(a, room, alice, caf::actor{a}, std::string{"s3cret"});
   CHECK_FALSE(ok);
-  auto [m3, full] = ask<chat::member_list>(a, room, chat::join_atom::value, bob, caf::actor{a},
-                                           std::string{"s3cret"});
+  auto [m3, full] = join(a, room, bob, caf::actor{a}, std::string{"s3cret"});
   CHECK(full == chat::chat_errc::room_full);
   // A member joining again is not a new member: no room_full, no key check.
-  auto [m4, again]
-    = ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  auto [m4, again] = join(a, room, alice, caf::actor{a}, std::string{});
   CHECK_FALSE(again);
 }
 
@@ -113,8 +127,8 @@ TEST_CASE_FIXTURE(room_fixture, "a post is numbered, stored and shared as one fr
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
-  ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  join(a, room, alice, caf::actor{a}, std::string{});
+  join(b, room, bob, caf::actor{b}, std::string{});
   next_frame(a, alice); // bob's presence
   b->receive(
     [](chat::deliver_atom, const chat::delivery_batch& own) { // skipped by bob's user
@@ -182,8 +196,8 @@ TEST_CASE_FIXTURE(room_fixture, "leaving tells the others and goes to storage") 
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
-  ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  join(a, room, alice, caf::actor{a}, std::string{});
+  join(b, room, bob, caf::actor{b}, std::string{});
   next_frame(a, alice);
   auto [ok, err] = ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
   CHECK_FALSE(err);
@@ -199,9 +213,10 @@ TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops"
   caf::scoped_actor a{sys};
   auto user = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
     return {[](chat::deliver_atom, const chat::delivery_batch&) {},
+            [](chat::deliver_atom, const caf::actor_addr&, const chat::frame_ptr&) {},
             [](chat::member_atom, const std::string&, std::int64_t) {}};
   });
-  ask<chat::member_list>(a, room, chat::join_atom::value, bob, user, std::string{});
+  join(a, room, bob, user, std::string{});
   auto [before, e1] = ask<chat::member_list>(a, room, chat::who_atom::value);
   REQUIRE(before.size() == 1);
   CHECK(before[0].online);
@@ -226,11 +241,11 @@ TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops"
 TEST_CASE_FIXTURE(room_fixture, "a joining member's user actor learns the seq it starts after") {
   auto room = make_room();
   caf::scoped_actor a{sys};
-  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  join(a, room, alice, caf::actor{a}, std::string{});
   ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
   ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
   caf::scoped_actor b{sys};
-  ask<chat::member_list>(b, room, chat::join_atom::value, bob, caf::actor{b}, std::string{});
+  join(b, room, bob, caf::actor{b}, std::string{});
   std::int64_t start = -1;
   b->receive(
     [&](chat::member_atom, const std::string& r, std::int64_t last_seq) {
@@ -252,7 +267,7 @@ TEST_CASE_FIXTURE(room_fixture, "a private room's history is for members only") 
   auto [page, err]
     = ask<chat::history_page>(a, room, chat::history_atom::value, alice.user_id, std::int64_t{0});
   CHECK(err == chat::chat_errc::forbidden);
-  ask<chat::member_list>(a, room, chat::join_atom::value, alice, caf::actor{a}, std::string{});
+  join(a, room, alice, caf::actor{a}, std::string{});
   auto [page2, err2]
     = ask<chat::history_page>(a, room, chat::history_atom::value, alice.user_id, std::int64_t{2});
   CHECK_FALSE(err2);
