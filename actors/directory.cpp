@@ -1,10 +1,12 @@
 #include "actors/directory.hpp"
 
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/atoms.hpp"
@@ -53,10 +55,21 @@ void finish_load(directory_actor* self, const std::string& name, caf::expected<c
   }
 }
 
+// Spawns a loaded room and tells it which of its members are online: their
+// user actors did not attach to it at login, since it was not running then
+// (see the attach handler below). Sent before any waiter hears of the room,
+// so the attaches come before anything the waiters send it.
 void spawn_loaded(directory_actor* self, room_record rec) {
   auto name = rec.name;
   auto& st = self->state;
-  finish_load(self, name, spawn_room(self->system(), std::move(rec), st.storage, st.settings));
+  std::vector<std::pair<std::string, caf::actor>> online;
+  for (const auto& m : rec.members)
+    if (auto it = st.users.find(m.user_id); it != st.users.end())
+      online.emplace_back(m.user_id, it->second.actor);
+  auto room = spawn_room(self->system(), std::move(rec), st.storage, st.settings);
+  for (auto& [user_id, user] : online)
+    caf::anon_send(room, attach_atom::value, user_id, user); // its `true` goes nowhere
+  finish_load(self, name, room);
 }
 
 // No stored room by that name: create it if any waiter asked to, with the
@@ -107,6 +120,21 @@ caf::behavior directory(directory_actor* self, caf::actor storage, actor_setting
                 create_or_fail(self, name);
             },
             [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+      return rp;
+    },
+    // A user actor coming online, for one of its rooms: a running room is
+    // told (its answer goes to the user); one that is not running (or is
+    // loading) is not loaded for it: nothing can be posted there before it
+    // is, and spawn_loaded tells it then. So a login does not load every
+    // idle room of the user (one room actor per user's channel alone).
+    [self](attach_atom, const std::string& room, const std::string& user_id,
+           const caf::actor& user) -> caf::result<bool> {
+      auto& rooms = self->state.rooms;
+      auto it = rooms.find(room);
+      if (it == rooms.end())
+        return false;
+      auto rp = self->make_response_promise();
+      rp.delegate(it->second, attach_atom::value, user_id, user);
       return rp;
     },
     [self](user_atom, identity& who, const caf::actor& conn, const sink_ptr& sink) {

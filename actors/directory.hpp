@@ -10,6 +10,11 @@
 //   (user_atom, identity, caf::actor connection, sink_ptr socket)
 //        -> caf::actor (the user actor, spawned if needed, with the
 //           connection and its socket attached to it)
+//   (attach_atom, std::string room, std::string user_id, caf::actor user)
+//        -> bool: a user actor coming online tells its room, if the room
+//           is running (the room's answer, true); a room not running is
+//           not loaded for it (false): when it loads, its online members
+//           are attached to it before anyone hears of it
 //   (rooms_atom, std::string user_id) -> room_list (from storage)
 //   (direct_atom, std::string to_user, delivery_ptr): a stored direct for
 //        the recipient's user actor, if it is online

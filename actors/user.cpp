@@ -272,24 +272,18 @@ void room_done(user_actor* self) {
     rooms_ready(self);
 }
 
-// Tells every room the user belongs to that it is online.
+// Tells the rooms the user belongs to that it is online (those not running
+// learn it when they load).
 void go_online(user_actor* self, const cursor_list& cursors) {
   auto& st = self->state;
   st.box.load(cursors);
   st.rooms_pending = cursors.size() + 1; // +1: this function's own share
+  // Through the directory, which tells only the rooms that are running.
   for (const auto& c : cursors)
     self
-      ->request(st.directory, st.settings.request_timeout, room_atom::value, c.room, false,
-                join_options{})
-      .then(
-        [self](const caf::actor& room) {
-          self
-            ->request(room, self->state.settings.request_timeout, attach_atom::value,
-                      self->state.who.user_id, caf::actor{self})
-            .then([self](bool) { room_done(self); },
-                  [self](const caf::error&) { room_done(self); });
-        },
-        [self](const caf::error&) { room_done(self); });
+      ->request(st.directory, st.settings.request_timeout, attach_atom::value, c.room,
+                st.who.user_id, caf::actor{self})
+      .then([self](bool) { room_done(self); }, [self](const caf::error&) { room_done(self); });
   room_done(self);
 }
 

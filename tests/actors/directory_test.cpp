@@ -19,8 +19,9 @@ namespace {
 struct directory_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
+  chat::test::load_log loads = std::make_shared<std::vector<std::string>>();
   caf::actor storage = chat::test::spawn_fake_storage(
-    sys, {{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}});
+    sys, {{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads);
   caf::actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::scoped_actor self{sys};
 
@@ -33,7 +34,39 @@ struct directory_fixture {
     return out;
   }
 
+  // Connects `who` (an actor standing in for its connection, and a socket)
+  // and waits until its user actor is online: `replayed` comes after every
+  // room it belongs to was told.
+  caf::actor connect(const chat::identity& who,
+                     const std::shared_ptr<chat::test::fake_sink>& sink) {
+    auto conn = sys.spawn(
+      [](caf::event_based_actor*) -> caf::behavior { return {[](chat::close_atom) {}}; });
+    spawned.push_back(conn);
+    caf::actor user;
+    self->request(directory, 5s, chat::user_atom::value, who, conn, chat::sink_ptr{sink})
+      .receive([&](caf::actor& u) { user = u; }, [](caf::error&) { FAIL("user lookup"); });
+    CHECK_FALSE(sink->next_of("replayed").is_null());
+    return user;
+  }
+
+  // Whether `user_id` is listed online in `room`'s `who`.
+  bool listed_online(const caf::actor& room, const std::string& user_id) {
+    bool online = false;
+    self->request(room, 5s, chat::who_atom::value)
+      .receive(
+        [&](chat::member_list& members) {
+          for (const auto& m : members)
+            online = online || (m.user_id == user_id && m.online);
+        },
+        [](caf::error&) { FAIL("who failed"); });
+    return online;
+  }
+
+  std::vector<caf::actor> spawned; // stopped with the fixture
+
   ~directory_fixture() {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     caf::anon_send(directory, chat::close_atom::value);
     caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
   }
@@ -133,6 +166,28 @@ TEST_CASE_FIXTURE(directory_fixture,
   self->receive([&](const caf::down_msg& dm) { down = dm.source == u1.address(); },
                 caf::after(5s) >> [] {});
   CHECK(down);
+}
+
+TEST_CASE_FIXTURE(directory_fixture,
+                  "a login does not load the user's idle rooms; one loaded later lists it online") {
+  chat::identity zed{"u9", "zed"};
+  auto sink = std::make_shared<chat::test::fake_sink>();
+  connect(zed, sink);
+  CHECK(loads->empty()); // "stored" is zed's, but nobody used it
+  auto [stored, err] = room("stored", false);
+  REQUIRE_FALSE(err);
+  CHECK(*loads == std::vector<std::string>{"stored"});
+  CHECK(listed_online(stored, "u9"));
+}
+
+TEST_CASE_FIXTURE(directory_fixture, "a login tells the user's running rooms") {
+  auto [stored, err] = room("stored", false);
+  REQUIRE_FALSE(err);
+  CHECK_FALSE(listed_online(stored, "u9"));
+  auto sink = std::make_shared<chat::test::fake_sink>();
+  connect(chat::identity{"u9", "zed"}, sink);
+  CHECK(listed_online(stored, "u9"));
+  CHECK(loads->size() == 1); // loaded once, by room() above
 }
 
 } // TEST_SUITE("directory")

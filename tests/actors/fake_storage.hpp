@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -17,11 +18,16 @@
 
 namespace chat::test {
 
-/// `rooms` are the rooms "stored" before the test starts.
+/// The names of the rooms loaded so far, in order (shared with the test).
+using load_log = std::shared_ptr<std::vector<std::string>>;
+
+/// `rooms` are the rooms "stored" before the test starts; each room load is
+/// written to `loads`, if given.
 inline caf::actor spawn_fake_storage(caf::actor_system& sys,
-                                     std::map<std::string, room_record> rooms = {}) {
+                                     std::map<std::string, room_record> rooms = {},
+                                     load_log loads = nullptr) {
   auto stored = std::make_shared<std::map<std::string, room_record>>(std::move(rooms));
-  return sys.spawn([stored](caf::event_based_actor*) -> caf::behavior {
+  return sys.spawn([stored, loads](caf::event_based_actor*) -> caf::behavior {
     return {
       [](append_atom, chat_message msg) {
         msg.id = "m" + std::to_string(msg.seq);
@@ -41,7 +47,9 @@ inline caf::actor spawn_fake_storage(caf::actor_system& sys,
       [](history_atom, const std::string& room, std::int64_t page, std::int64_t) {
         return history_page{room, page, {}, false};
       },
-      [stored](load_atom, room_atom, const std::string& name) {
+      [stored, loads](load_atom, room_atom, const std::string& name) {
+        if (loads)
+          loads->push_back(name);
         std::optional<room_record> out;
         if (auto it = stored->find(name); it != stored->end())
           out = it->second;
