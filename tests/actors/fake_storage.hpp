@@ -25,7 +25,7 @@ using load_log = std::shared_ptr<std::vector<std::string>>;
 /// written to `loads`, if given.
 inline caf::actor spawn_fake_storage(caf::actor_system& sys,
                                      std::map<std::string, room_record> rooms = {},
-                                     load_log loads = nullptr) {
+                                     const load_log& loads = nullptr) {
   auto stored = std::make_shared<std::map<std::string, room_record>>(std::move(rooms));
   return sys.spawn([stored, loads](caf::event_based_actor*) -> caf::behavior {
     return {
