@@ -5,10 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <optional>
-#include <thread>
-#include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <caf/actor_system.hpp>
@@ -19,6 +16,7 @@
 #include "actors/directory.hpp"
 #include "common/log.hpp"
 #include "storage/message_store.hpp"
+#include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
 
 namespace chat {
@@ -75,7 +73,7 @@ int run_server(const server_config& cfg) {
   }
   // Declared first so it is destroyed last: sessions still held by actors
   // close their sockets while the actor system shuts down.
-  net::io_context ioc{cfg.io_threads};
+  io_pool io{cfg.io_threads};
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.actor_threads));
   caf::actor_system sys{caf_cfg};
@@ -119,13 +117,14 @@ int run_server(const server_config& cfg) {
   tcfg.server_password_required = !cfg.server_password.empty();
   tcfg.max_frame_bytes = settings.max_frame_bytes;
   auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage, settings, tcfg);
+  ctx->pool = &io;
 
   auto stop_actors = [&] {
     caf::anon_send(directory, close_atom::value);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   };
   {
-    listener http{ioc, ctx};
+    listener http{io, ctx};
     if (auto err = http.open(cfg.bind, cfg.http_port); !err.empty()) {
       log_error("cannot listen for HTTP: " + err);
       stop_actors();
@@ -136,7 +135,7 @@ int run_server(const server_config& cfg) {
     // ports are bound before either is announced.
     std::optional<listener> raw;
     if (cfg.tcp_port != 0) {
-      raw.emplace(ioc, ctx, listener::kind::tcp);
+      raw.emplace(io, ctx, listener::kind::tcp);
       if (auto err = raw->open(cfg.bind, cfg.tcp_port); !err.empty()) {
         log_error("cannot listen for TCP: " + err);
         http.stop();
@@ -155,12 +154,12 @@ int run_server(const server_config& cfg) {
     // SIGINT/SIGTERM: stop accepting, close every WebSocket with a close
     // frame (directory -> users -> connections), give the closes a moment
     // to go out, then stop the I/O threads.
-    net::signal_set signals{ioc, SIGINT, SIGTERM};
-    net::steady_timer drain{ioc};
+    net::signal_set signals{io.first(), SIGINT, SIGTERM};
+    net::steady_timer drain{io.first()};
     auto deadline = std::chrono::steady_clock::now();
     std::function<void()> wait_drained = [&] {
       if (ctx->limits->live() == 0 || std::chrono::steady_clock::now() > deadline) {
-        ioc.stop();
+        io.stop();
         return;
       }
       drain.expires_after(20ms);
@@ -179,12 +178,7 @@ int run_server(const server_config& cfg) {
       wait_drained();
     });
 
-    std::vector<std::thread> threads;
-    for (int i = 1; i < cfg.io_threads; ++i)
-      threads.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
-    for (auto& t : threads)
-      t.join();
+    io.run();
   }
   // Handlers left in the stopped io_context (an aborted accept, idle HTTP
   // keep-alives) still hold the context; its handles must not keep the

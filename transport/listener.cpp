@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "transport/http_session.hpp"
+#include "transport/io_pool.hpp"
 #include "transport/net.hpp"
 #include "transport/tcp_session.hpp"
 
@@ -18,9 +19,9 @@ void fail(const beast::error_code& ec, const char* what) {
 
 class listener_impl : public std::enable_shared_from_this<listener_impl> {
 public:
-  listener_impl(net::io_context& ioc, std::shared_ptr<server_context> ctx, listener::kind k)
-    : ioc_(ioc),
-      acceptor_(net::make_strand(ioc)),
+  listener_impl(io_pool& pool, std::shared_ptr<server_context> ctx, listener::kind k)
+    : pool_(pool),
+      acceptor_(net::make_strand(pool.first())),
       ctx_(std::move(ctx)),
       kind_(k) {}
 
@@ -49,7 +50,7 @@ public:
 
   void accept() {
     acceptor_.async_accept(
-      net::make_strand(ioc_),
+      net::make_strand(pool_.next()),
       beast::bind_front_handler(&listener_impl::on_accept, shared_from_this()));
   }
 
@@ -88,14 +89,14 @@ private:
     accept();
   }
 
-  net::io_context& ioc_;
+  io_pool& pool_;
   tcp::acceptor acceptor_;
   std::shared_ptr<server_context> ctx_;
   listener::kind kind_;
 };
 
-listener::listener(net::io_context& ioc, std::shared_ptr<server_context> ctx, kind k)
-  : impl_(std::make_shared<listener_impl>(ioc, std::move(ctx), k)) {
+listener::listener(io_pool& pool, std::shared_ptr<server_context> ctx, kind k)
+  : impl_(std::make_shared<listener_impl>(pool, std::move(ctx), k)) {
 }
 
 listener::~listener() = default;

@@ -7,12 +7,11 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-
 #include "transport/server_context.hpp"
 
 namespace chat {
 
+class io_pool;
 class listener_impl;
 
 class listener {
@@ -20,7 +19,8 @@ public:
   /// What an accepted socket speaks.
   enum class kind { http, tcp };
 
-  listener(boost::asio::io_context& ioc, std::shared_ptr<server_context> ctx, kind k = kind::http);
+  /// Accepts on `pool`'s first thread; each socket goes to the pool's next.
+  listener(io_pool& pool, std::shared_ptr<server_context> ctx, kind k = kind::http);
   ~listener();
 
   /// Binds and listens; "" on success, else what failed (e.g. the port is

@@ -18,6 +18,8 @@
 
 namespace chat {
 
+class io_pool;
+
 struct transport_settings {
   std::string web_root;                       // absolute
   std::size_t max_body_bytes = 65536;         // HTTP bodies; larger gets 413
@@ -55,6 +57,7 @@ struct server_context {
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;
+  io_pool* pool = nullptr;                // the I/O threads (WebSocket sessions need it)
   std::atomic<bool> shutting_down{false}; // GET /healthz says 503 then
   std::atomic<std::uint64_t> next_connection_id{1};
 };

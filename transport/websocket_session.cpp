@@ -5,6 +5,7 @@
 #include "actors/connection.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "transport/io_pool.hpp"
 
 namespace chat {
 
@@ -12,6 +13,7 @@ websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<serve
                                      session_info session, connection_limits::slot address_slot,
                                      connection_limits::slot place)
   : ws_(std::move(socket)),
+    outbox_(ctx->pool->outbox_of(ws_.get_executor())),
     ctx_(std::move(ctx)),
     session_(std::move(session)),
     address_slot_(std::move(address_slot)),
@@ -84,22 +86,23 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void websocket_session::send(frame_ptr frame) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->enqueue(&frame, 1, true); // no vector per single frame
-  });
+  outbox_.push_frame(shared_from_this(), std::move(frame));
 }
 
 void websocket_session::close(std::uint16_t code, std::string reason) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason] {
-    self->start_close({static_cast<websocket::close_code>(code), reason});
-  });
+  outbox_.push_close(shared_from_this(), code, std::move(reason));
 }
 
 void websocket_session::send_batch(frame_batch frames, bool counted) {
-  net::post(ws_.get_executor(),
-            [self = shared_from_this(), frames = std::move(frames), counted]() mutable {
-              self->enqueue(frames.data(), frames.size(), counted);
-            });
+  outbox_.push_frames(shared_from_this(), std::move(frames), counted);
+}
+
+void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
+  enqueue(frames, n, counted);
+}
+
+void websocket_session::take_close(std::uint16_t code, std::string reason) {
+  start_close({static_cast<websocket::close_code>(code), reason});
 }
 
 void websocket_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {

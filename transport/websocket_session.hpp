@@ -1,7 +1,8 @@
 // One WebSocket connection. Owns the socket, its read buffer and a bounded
 // write queue, and bridges to its connection actor: text frames go to the
-// actor as messages; the actor's frames come back through send(), which
-// only posts to this socket's strand. Private to transport/.
+// actor as messages; the actors' frames come back through send(), which
+// only hands them to this socket's I/O thread (its socket_outbox). Private
+// to transport/.
 #pragma once
 
 #include <deque>
@@ -14,10 +15,12 @@
 #include "transport/coalescing_stream.hpp"
 #include "transport/net.hpp"
 #include "transport/server_context.hpp"
+#include "transport/socket_outbox.hpp"
 
 namespace chat {
 
 class websocket_session : public connection_sink,
+                          public socket_outbox::target,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   /// `address_slot` and `place` (one of max_connections) are held for as
@@ -34,6 +37,10 @@ public:
   void send_batch(frame_batch frames, bool counted) override;
   void close(std::uint16_t code, std::string reason) override;
 
+  // socket_outbox::target: on this socket's I/O thread.
+  void take_frames(frame_ptr* frames, std::size_t n, bool counted) override;
+  void take_close(std::uint16_t code, std::string reason) override;
+
 private:
   void on_accept(beast::error_code ec);
   void do_read();
@@ -45,6 +52,7 @@ private:
   void detach(); // the socket is done: tell the actor, once
 
   websocket::stream<coalescing_stream<beast::tcp_stream>> ws_;
+  socket_outbox& outbox_; // of the thread that runs ws_
   beast::flat_buffer buffer_;
   // Frames not yet encoded into the coalescing layer (it is full). A
   // replay's frames are not counted against write_queue_max (see

@@ -1,0 +1,102 @@
+// Frames bound for the sockets of one I/O thread, gathered so that a room's
+// fan-out costs one Asio post per I/O thread instead of one per socket.
+//
+// Actors hand a session its frames from CAF's threads. Posting each hand-over
+// to the session's strand cost, per delivered frame, a handler allocation
+// (on a CAF thread, freed on the I/O thread), the strand's locking and a
+// type-erased executor copy. Here a hand-over is one push onto this
+// thread's list under a mutex; only the push that finds the list empty posts
+// a drain. The drain runs on the one thread that runs this io_context, the
+// thread all of its sessions' handlers run on, so it calls them directly.
+//
+// Order: a session's frames and its close leave in the order they were
+// pushed (all go through here), as they did through its strand.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/atoms.hpp"
+#include "transport/net.hpp"
+
+namespace chat {
+
+class socket_outbox {
+public:
+  /// A session that takes what was pushed for it, on its I/O thread.
+  class target {
+  public:
+    virtual ~target() = default;
+    /// `frames` are moved from.
+    virtual void take_frames(frame_ptr* frames, std::size_t n, bool counted) = 0;
+    virtual void take_close(std::uint16_t code, std::string reason) = 0;
+  };
+
+  /// `ioc` must be run by exactly one thread.
+  explicit socket_outbox(net::io_context& ioc) : ioc_(ioc) {}
+
+  socket_outbox(const socket_outbox&) = delete;
+  socket_outbox& operator=(const socket_outbox&) = delete;
+
+  void push_frame(std::shared_ptr<target> to, frame_ptr frame) {
+    push({std::move(to), std::move(frame), {}, true, false, 0, {}});
+  }
+
+  void push_frames(std::shared_ptr<target> to, frame_batch frames, bool counted) {
+    push({std::move(to), nullptr, std::move(frames), counted, false, 0, {}});
+  }
+
+  void push_close(std::shared_ptr<target> to, std::uint16_t code, std::string reason) {
+    push({std::move(to), nullptr, {}, false, true, code, std::move(reason)});
+  }
+
+private:
+  struct entry {
+    std::shared_ptr<target> to;
+    frame_ptr one; // a single frame: no vector for it
+    frame_batch many;
+    bool counted;
+    bool close;
+    std::uint16_t code;
+    std::string reason;
+  };
+
+  void push(entry e) {
+    bool first;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      first = pending_.empty();
+      pending_.push_back(std::move(e));
+    }
+    if (first) // else a drain is already on its way
+      net::post(ioc_, [this] { drain(); });
+  }
+
+  // On the I/O thread. Pushes made while it runs post the next drain.
+  void drain() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      draining_.swap(pending_);
+    }
+    for (auto& e : draining_) {
+      if (e.close)
+        e.to->take_close(e.code, std::move(e.reason));
+      else if (e.one)
+        e.to->take_frames(&e.one, 1, e.counted);
+      else
+        e.to->take_frames(e.many.data(), e.many.size(), e.counted);
+    }
+    draining_.clear();
+  }
+
+  net::io_context& ioc_;
+  std::mutex mtx_;
+  std::vector<entry> pending_;  // guarded by mtx_
+  std::vector<entry> draining_; // the I/O thread's own
+};
+
+} // namespace chat
