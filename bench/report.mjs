@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fanoutPlot } from './report_plot.mjs';
-import { medianRun } from './report_pick.mjs';
+import { latencyMedians, medianRun } from './report_pick.mjs';
 import { targetRows } from './report_targets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,11 +70,14 @@ ${rows.join('\n')}
 function latencySection() {
   const keys = [...new Set(lines.filter((l) => l.mode === 'latency').map((l) => `${l.clients}@${l.rate}`))];
   if (!keys.length) return '';
+  const picked = latencyMedians(lines);
+  const repeats = Math.max(...keys.map((key) => lines.filter((l) => l.mode === 'latency' && l.target === 'chat'
+    && `${l.clients}@${l.rate}` === key).length));
   const rows = [];
   for (const key of keys) {
     const [n, rate] = key.split('@').map(Number);
     for (const target of ['chat', 'raw']) {
-      const l = find((x) => x.mode === 'latency' && x.target === target && x.clients === n && x.rate === rate);
+      const l = picked.find((x) => x.target === target && x.clients === n && x.rate === rate);
       if (!l) continue;
       const pct = l.offered_deliveries_per_s ? `${((100 * l.achieved_deliveries_per_s) / l.offered_deliveries_per_s).toFixed(1)}%` : 'n/a';
       rows.push(`| ${fmt(n)} | ${fmt(rate)} | ${target === 'chat' ? 'chat-actors' : 'ws'}${failed(l)} `
@@ -88,7 +91,9 @@ N clients in one room send R messages/s in total (each delivered to all N,
 so R x N deliveries/s are offered) for ${lines.find((l) => l.mode === 'latency')?.seconds ?? '?'} s after a warm-up.
 Achieved is deliveries received per second during the measured seconds;
 percentiles are send-to-receive times of the messages sent in them; missing
-counts deliveries of those messages that had not arrived when the run ended.
+counts deliveries of those messages that had not arrived when the run ended.${repeats > 1 ? `
+Each configuration ran ${repeats} times, the two servers taking turns; a row
+shows each server's run with the median p99.` : ''}
 
 | clients | msgs/s | server | offered deliveries/s | achieved | achieved % | p50 ms | p90 ms | p99 ms | max ms | missing |
 |---|---|---|---|---|---|---|---|---|---|---|

@@ -1,8 +1,9 @@
-// Which run stands for a configuration that bench/run repeats (fan-out):
-// the one with the median deliveries/s, so one noisy minute on a shared
-// box neither makes nor breaks a row. Failed runs count as the slowest.
+// Which run stands for a configuration that bench/run repeats (fan-out and
+// latency): the median one, so one noisy minute on a shared box neither
+// makes nor breaks a row. Failed runs count as the worst.
 
 const rate = (l) => (l.ok ? l.deliveries_per_s ?? 0 : -1);
+const tail = (l) => (l.ok && Number.isFinite(l.p99_ms) ? l.p99_ms : Infinity);
 
 /// The median run of `runs` by deliveries/s (the lower middle one for an
 /// even count); undefined for none.
@@ -12,12 +13,28 @@ export function medianRun(runs) {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+/// The median run of `runs` by p99 latency (the worse middle one for an
+/// even count); undefined for none.
+export function medianLatencyRun(runs) {
+  if (!runs.length) return undefined;
+  const sorted = [...runs].sort((a, b) => tail(a) - tail(b));
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// The lines of `mode`, grouped by `keyOf`, in first-seen order.
+function groups(lines, mode, keyOf) {
+  const out = new Map();
+  for (const l of lines.filter((x) => x.mode === mode))
+    out.set(keyOf(l), [...(out.get(keyOf(l)) ?? []), l]);
+  return [...out.values()];
+}
+
 /// One run per (target, clients) of the fan-out lines: the median one.
 export function fanoutMedians(lines) {
-  const groups = new Map();
-  for (const l of lines.filter((x) => x.mode === 'fanout')) {
-    const key = `${l.target}/${l.clients}/${l.messages}`;
-    groups.set(key, [...(groups.get(key) ?? []), l]);
-  }
-  return [...groups.values()].map(medianRun);
+  return groups(lines, 'fanout', (l) => `${l.target}/${l.clients}/${l.messages}`).map(medianRun);
+}
+
+/// One run per (target, clients, rate) of the latency lines: the median one.
+export function latencyMedians(lines) {
+  return groups(lines, 'latency', (l) => `${l.target}/${l.clients}/${l.rate}`).map(medianLatencyRun);
 }

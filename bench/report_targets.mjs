@@ -1,7 +1,7 @@
 // The targets table, judged against the JSON lines of one run.
 // A target is judged only on the configuration it names; otherwise "not run".
 
-import { fanoutMedians } from './report_pick.mjs';
+import { fanoutMedians, latencyMedians } from './report_pick.mjs';
 
 const pass = (ok) => (ok ? 'pass' : '**FAIL**');
 const num = (v, d = 2) => (v === null || v === undefined ? 'n/a' : Number(v).toFixed(d));
@@ -28,8 +28,11 @@ export function targetRows(lines) {
   const getFan = (target, pred) => fanouts.find((l) => l.target === target && pred(l));
   const fanChat = getFan('chat', (l) => l.clients === 1000 && l.messages === 1);
   const fanRaw = getFan('raw', (l) => l.clients === 1000 && l.messages === 1);
-  const lat500 = get('latency', 'chat', (l) => l.clients === 200 && l.rate === 500);
-  const lat2000 = get('latency', 'chat', (l) => l.clients === 200 && l.rate === 2000);
+  // So are latency runs: the median by p99 of each stands for it.
+  const lats = latencyMedians(lines);
+  const getLat = (rate) => lats.find((l) => l.target === 'chat' && l.clients === 200 && l.rate === rate);
+  const lat500 = getLat(500);
+  const lat2000 = getLat(2000);
   const idle = get('idle', 'chat', (l) => l.clients === 19000);
   const full = get('durable', 'chat', (l) => l.synchronous === 'full');
   return [

@@ -3,7 +3,7 @@
 // size; a failed run counts as the slowest).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fanoutMedians, medianRun } from "../../bench/report_pick.mjs";
+import { fanoutMedians, latencyMedians, medianLatencyRun, medianRun } from "../../bench/report_pick.mjs";
 
 const run = (target, clients, rate, ok = true) => ({
   mode: "fanout", target, clients, messages: 1, ok, deliveries_per_s: rate,
@@ -34,4 +34,23 @@ test("one run per server and size, other modes left out", () => {
   assert.equal(picked.length, 3);
   assert.deepEqual(picked.map((l) => [l.target, l.clients, l.deliveries_per_s]),
     [["chat", 100, 2], ["raw", 100, 1], ["chat", 1000, 7]]);
+});
+
+const lat = (target, rate, p99, ok = true) => ({
+  mode: "latency", target, clients: 200, rate, ok, p99_ms: p99,
+});
+
+test("latency: the median run by p99 per server and rate, the worse middle one for an even count", () => {
+  assert.equal(medianLatencyRun([]), undefined);
+  const good = lat("chat", 500, 8);
+  const mid = lat("chat", 500, 9);
+  const bad = lat("chat", 500, 24.5);
+  assert.equal(medianLatencyRun([bad, good, mid]), mid);
+  assert.equal(medianLatencyRun([good, bad]), bad);
+  const failed = lat("chat", 500, 1, false); // counts as the worst
+  assert.equal(medianLatencyRun([failed, good, mid]), mid);
+  const picked = latencyMedians([bad, lat("raw", 500, 5), good, mid, lat("chat", 2000, 13),
+    run("chat", 100, 3)]);
+  assert.deepEqual(picked.map((l) => [l.target, l.rate, l.p99_ms]),
+    [["chat", 500, 9], ["raw", 500, 5], ["chat", 2000, 13]]);
 });
