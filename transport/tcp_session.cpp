@@ -13,12 +13,14 @@
 #include "actors/frames.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "transport/io_pool.hpp"
 
 namespace chat {
 
 tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
                          connection_limits::slot address_slot)
   : socket_(std::move(socket)),
+    outbox_(ctx->pool->outbox_of(socket_.get_executor())),
     timer_(socket_.get_executor()),
     chunk_(read_chunk),
     ctx_(std::move(ctx)),
@@ -215,23 +217,26 @@ void tcp_session::refuse(const std::string& message, chat_errc code) {
 
 // -- writing ------------------------------------------------------------------
 
+// Through the outbox of this socket's I/O thread, like websocket_session.
 void tcp_session::send(frame_ptr frame) {
-  net::post(socket_.get_executor(),
-            [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue(&frame, 1, true); // no vector per single frame
-            });
+  outbox_.push_frame(shared_from_this(), std::move(frame));
 }
 
 void tcp_session::send_batch(frame_batch frames, bool counted) {
-  net::post(socket_.get_executor(),
-            [self = shared_from_this(), frames = std::move(frames), counted]() mutable {
-              self->enqueue(frames.data(), frames.size(), counted);
-            });
+  outbox_.push_frames(shared_from_this(), std::move(frames), counted);
 }
 
-void tcp_session::close(std::uint16_t, std::string) {
+void tcp_session::close(std::uint16_t code, std::string reason) {
+  outbox_.push_close(shared_from_this(), code, std::move(reason));
+}
+
+void tcp_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
+  enqueue(frames, n, counted);
+}
+
+void tcp_session::take_close(std::uint16_t, std::string) {
   // TCP has no close frame: what is queued goes out, then a FIN.
-  net::post(socket_.get_executor(), [self = shared_from_this()] { self->start_close(); });
+  start_close();
 }
 
 void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {

@@ -27,10 +27,13 @@
 #include "actors/connection_sink.hpp"
 #include "transport/net.hpp"
 #include "transport/server_context.hpp"
+#include "transport/socket_outbox.hpp"
 
 namespace chat {
 
-class tcp_session : public connection_sink, public std::enable_shared_from_this<tcp_session> {
+class tcp_session : public connection_sink,
+                    public socket_outbox::target,
+                    public std::enable_shared_from_this<tcp_session> {
 public:
   /// Bytes asked of the socket per read.
   static constexpr std::size_t read_chunk = 16384;
@@ -51,6 +54,10 @@ public:
   void send(frame_ptr frame) override;
   void send_batch(frame_batch frames, bool counted) override;
   void close(std::uint16_t code, std::string reason) override;
+
+  // socket_outbox::target: on this socket's I/O thread.
+  void take_frames(frame_ptr* frames, std::size_t n, bool counted) override;
+  void take_close(std::uint16_t code, std::string reason) override;
 
 private:
   enum class phase { greeting, authorizing, open };
@@ -78,6 +85,7 @@ private:
   void detach();      // the socket is done: tell the actor, once
 
   tcp::socket socket_;
+  socket_outbox& outbox_;   // of the thread that runs socket_
   net::steady_timer timer_; // login deadline, then the linger after shutdown
   std::string in_;          // bytes read, not yet a complete line
   std::vector<char> chunk_;
