@@ -29,7 +29,6 @@ const fmt = (v, digits = 0) => (v === undefined || v === null ? 'n/a'
 const ms = (v) => (v === undefined || v === null ? 'n/a' : fmt(v, v < 10 ? 2 : v < 100 ? 1 : 0));
 const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 const failed = (l) => (l && !l.ok ? ` (failed: ${l.error ?? 'see the JSON line'})` : '');
-const find = (pred) => lines.find(pred);
 const byTarget = (mode, target, extra = () => true) =>
   lines.filter((l) => l.mode === mode && l.target === target && extra(l));
 
@@ -71,8 +70,8 @@ function latencySection() {
   const keys = [...new Set(lines.filter((l) => l.mode === 'latency').map((l) => `${l.clients}@${l.rate}`))];
   if (!keys.length) return '';
   const picked = latencyMedians(lines);
-  const repeats = Math.max(...keys.map((key) => lines.filter((l) => l.mode === 'latency' && l.target === 'chat'
-    && `${l.clients}@${l.rate}` === key).length));
+  const repeats = Math.max(...keys.map((key) => byTarget('latency', 'chat',
+    (l) => `${l.clients}@${l.rate}` === key).length));
   const rows = [];
   for (const key of keys) {
     const [n, rate] = key.split('@').map(Number);

@@ -5,21 +5,21 @@
 const rate = (l) => (l.ok ? l.deliveries_per_s ?? 0 : -1);
 const tail = (l) => (l.ok && Number.isFinite(l.p99_ms) ? l.p99_ms : Infinity);
 
-/// The median run of `runs` by deliveries/s (the lower middle one for an
-/// even count); undefined for none.
-export function medianRun(runs) {
+// The middle of `runs` sorted by `score`; for an even count the lower of the
+// two middle ones, or the upper if `upper`. Undefined for none.
+function middleBy(runs, score, upper = false) {
   if (!runs.length) return undefined;
-  const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)];
+  const sorted = [...runs].sort((a, b) => score(a) - score(b));
+  return sorted[Math.floor((sorted.length - (upper ? 0 : 1)) / 2)];
 }
+
+/// The median run of `runs` by deliveries/s (the slower middle one for an
+/// even count); undefined for none.
+export const medianRun = (runs) => middleBy(runs, rate);
 
 /// The median run of `runs` by p99 latency (the worse middle one for an
 /// even count); undefined for none.
-export function medianLatencyRun(runs) {
-  if (!runs.length) return undefined;
-  const sorted = [...runs].sort((a, b) => tail(a) - tail(b));
-  return sorted[Math.floor(sorted.length / 2)];
-}
+export const medianLatencyRun = (runs) => middleBy(runs, tail, true);
 
 // The lines of `mode`, grouped by `keyOf`, in first-seen order.
 function groups(lines, mode, keyOf) {

@@ -97,15 +97,11 @@ void websocket_session::send_batch(frame_batch frames, bool counted) {
   outbox_.push_frames(shared_from_this(), std::move(frames), counted);
 }
 
-void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
-  enqueue(frames, n, counted);
-}
-
 void websocket_session::take_close(std::uint16_t code, std::string reason) {
   start_close({static_cast<websocket::close_code>(code), reason});
 }
 
-void websocket_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
+void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
   if (closing_ || n == 0)
     return;
   if (counted && counted_ + n > ctx_->cfg.write_queue_max) {

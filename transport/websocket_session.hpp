@@ -45,7 +45,6 @@ private:
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void enqueue(frame_ptr* frames, std::size_t n, bool counted); // moves from frames
   void do_write();
   void start_close(websocket::close_reason reason);
   void do_close();

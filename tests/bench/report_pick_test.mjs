@@ -1,6 +1,7 @@
-// Unit tests of bench/report_pick.mjs: which of the repeated fan-out runs
-// the performance report shows (the median by deliveries/s per server and
-// size; a failed run counts as the slowest).
+// Unit tests of bench/report_pick.mjs: which of the repeated runs the
+// performance report shows (fan-out: the median by deliveries/s per server
+// and size; latency: the median by p99 per server and rate; a failed run
+// counts as the worst).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fanoutMedians, latencyMedians, medianLatencyRun, medianRun } from "../../bench/report_pick.mjs";
