@@ -4,7 +4,9 @@
 //
 // Writes run inside one open transaction; the transaction commits after
 // `commit_window` or once `batch_max` writes are pending, whichever comes
-// first (group commit). Replies to writes are delivered only after that
+// first (group commit). A write that finds the store quiet (no commit for
+// five windows) does not wait: its batch commits once the writes already
+// queued behind it have joined. Replies to writes are delivered only after that
 // commit, so a reply means "durable". Reads run on the same connection and
 // therefore see writes that are still waiting for their commit.
 //

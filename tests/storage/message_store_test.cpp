@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -195,6 +196,7 @@ TEST_CASE_FIXTURE(fixture, "appended messages get ids m<row id> and keep their s
 TEST_CASE_FIXTURE(fixture, "a duplicate seq fails alone and the rest of its batch commits") {
   opts.commit_window = 200ms; // room for all three writes in one batch
   restart();
+  end_quiet_spell();
   auto& self_ref = *self;
   auto ok1 = self_ref->request(store, 5s, append_atom::value, make_message("lobby", 1));
   auto dup = self_ref->request(store, 5s, append_atom::value, make_message("lobby", 1));
@@ -299,6 +301,7 @@ TEST_CASE_FIXTURE(fixture, "everything survives closing the actor system and reo
 TEST_CASE_FIXTURE(fixture, "a clean shutdown commits writes still waiting for their batch") {
   opts.commit_window = 1h; // the timer never fires: only the exit commits
   restart();
+  end_quiet_spell();
   // Replies to these would wait for the commit, so nobody asks for them.
   caf::anon_send(store, create_atom::value, room_atom::value, make_room("lobby"));
   caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, true);
@@ -326,6 +329,7 @@ TEST_CASE_FIXTURE(fixture, "a clean shutdown commits writes still waiting for th
 TEST_CASE_FIXTURE(fixture, "write replies wait for the commit while reads see the write at once") {
   opts.commit_window = 300ms;
   restart();
+  end_quiet_spell();
   auto start = std::chrono::steady_clock::now();
   auto write = (*self)->request(store, 5s, create_atom::value, token_atom::value,
                                 token_record{"t1", "u1", 5000});
@@ -337,6 +341,24 @@ TEST_CASE_FIXTURE(fixture, "write replies wait for the commit while reads see th
   write.receive([&](bool x) { stored = x; }, [&](caf::error& err) { FAIL_CHECK(error_text(err)); });
   CHECK(stored);
   CHECK(std::chrono::steady_clock::now() - start >= 250ms);
+}
+
+TEST_CASE_FIXTURE(fixture, "a write to a quiet store commits at once, the writes after it gather") {
+  opts.commit_window = 200ms; // quiet after 5 windows: 1 s
+  restart();
+  auto timed_append = [&](std::int64_t seq) {
+    auto start = std::chrono::steady_clock::now();
+    CHECK(append(make_message("lobby", seq)).seq == seq);
+    return std::chrono::steady_clock::now() - start;
+  };
+  // A fresh store is quiet: the lone write does not wait for the window.
+  CHECK(timed_append(1) < 150ms);
+  // Right after a commit it is busy: the next write waits a whole window.
+  CHECK(timed_append(2) >= 180ms);
+  std::this_thread::sleep_for(1100ms);
+  CHECK(timed_append(3) < 150ms);
+  restart();
+  CHECK(history("lobby", 0).messages.size() == 3);
 }
 
 TEST_CASE_FIXTURE(fixture, "a burst of appends sent without waiting completes with distinct ids") {

@@ -139,6 +139,13 @@ struct fixture {
     return failure;
   }
 
+  /// Commits one write (a room of its own), so that the store is no longer
+  /// quiet: a write that follows at once waits for a whole commit window
+  /// instead of committing straight away.
+  void end_quiet_spell() {
+    CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("warm-up")));
+  }
+
   bool create_user(const user_record& user) {
     return ask<bool>(create_atom::value, user_atom::value, user, make_channel(user));
   }
