@@ -1,6 +1,7 @@
 #include "actors/mailbox.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace chat {
 
@@ -18,9 +19,12 @@ void mailbox::joined(const std::string& room, std::int64_t last_seq) {
 }
 
 void mailbox::left(const std::string& room) {
-  rooms_.erase(room);
+  auto entry = rooms_.find(room);
+  if (entry == rooms_.end())
+    return;
   for (auto it = in_flight_.begin(); it != in_flight_.end();)
-    it = it->second.room == room ? in_flight_.erase(it) : std::next(it);
+    it = it->second.room == entry ? in_flight_.erase(it) : std::next(it);
+  rooms_.erase(entry);
 }
 
 bool mailbox::member_of(const std::string& room) const {
@@ -29,10 +33,14 @@ bool mailbox::member_of(const std::string& room) const {
 
 bool mailbox::owed(const std::string& room, std::int64_t seq) const {
   auto it = rooms_.find(room);
-  return it != rooms_.end() && seq > it->second.acked_seq && it->second.acked_above.count(seq) == 0;
+  return it != rooms_.end() && owes(it->second, seq);
 }
 
-room_cursor mailbox::to_record(const std::string& room, const cursor& c) const {
+bool mailbox::owes(const cursor& c, std::int64_t seq) {
+  return seq > c.acked_seq && c.acked_above.count(seq) == 0;
+}
+
+room_cursor mailbox::to_record(const std::string& room, const cursor& c) {
   return {room, c.acked_seq, {c.acked_above.begin(), c.acked_above.end()}};
 }
 
@@ -51,41 +59,67 @@ std::optional<room_cursor> mailbox::cursor_of(const std::string& room) const {
   return to_record(room, it->second);
 }
 
-void mailbox::track(const std::string& id, const std::string& room, std::int64_t seq,
+std::optional<std::int64_t> mailbox::key_of(const std::string& id) {
+  if (id.size() < 2 || (id.front() != 'm' && id.front() != 'd'))
+    return std::nullopt;
+  std::int64_t n = 0;
+  const char* end = id.data() + id.size();
+  auto [ptr, ec] = std::from_chars(id.data() + 1, end, n);
+  if (ec != std::errc{} || ptr != end || n <= 0)
+    return std::nullopt;
+  return id.front() == 'm' ? n : -n;
+}
+
+bool mailbox::track(const std::string& id, const std::string& room, std::int64_t seq,
                     std::int64_t deadline_ms) {
-  in_flight_[id] = pending{room, seq, deadline_ms};
+  auto room_it = rooms_.end();
+  if (!room.empty()) {
+    room_it = rooms_.find(room);
+    if (room_it == rooms_.end() || !owes(room_it->second, seq))
+      return false;
+  }
+  // Storage makes every id; one of another form could never be acked, so it
+  // is not kept (a room message stays owed through its cursor).
+  if (auto key = key_of(id))
+    in_flight_[*key] = pending{room_it, seq, deadline_ms};
+  return true;
 }
 
 mailbox::ack_result mailbox::ack(const id_list& ids) {
   ack_result out;
-  std::set<std::string> touched;
+  std::vector<room_entry> touched; // an ack frame rarely spans many rooms
   for (const auto& id : ids) {
-    auto it = in_flight_.find(id);
+    auto key = key_of(id);
+    auto it = key ? in_flight_.find(*key) : in_flight_.end();
     if (it == in_flight_.end()) {
-      if (!id.empty() && id.front() == 'd')
+      if (key && *key < 0)
         out.directs.push_back(id); // storage deletes only this user's own
       continue;
     }
-    auto p = std::move(it->second);
+    auto p = it->second;
     in_flight_.erase(it);
-    if (p.room.empty()) {
+    if (p.room == rooms_.end()) {
       out.directs.push_back(id);
       continue;
     }
-    auto room = rooms_.find(p.room);
-    if (room == rooms_.end() || p.seq <= room->second.acked_seq)
-      continue; // left meanwhile, or acked already
-    auto& c = room->second;
-    c.acked_above.insert(p.seq);
-    // Advance over the contiguous run now acked.
-    while (!c.acked_above.empty() && *c.acked_above.begin() == c.acked_seq + 1) {
-      ++c.acked_seq;
-      c.acked_above.erase(c.acked_above.begin());
+    auto& c = p.room->second;
+    if (p.seq <= c.acked_seq)
+      continue; // acked already
+    if (p.seq == c.acked_seq + 1 && c.acked_above.empty()) {
+      ++c.acked_seq; // the usual case, in order: no set to touch
+    } else {
+      c.acked_above.insert(p.seq);
+      // Advance over the contiguous run now acked.
+      while (!c.acked_above.empty() && *c.acked_above.begin() == c.acked_seq + 1) {
+        ++c.acked_seq;
+        c.acked_above.erase(c.acked_above.begin());
+      }
     }
-    touched.insert(p.room);
+    if (std::find(touched.begin(), touched.end(), p.room) == touched.end())
+      touched.push_back(p.room);
   }
   for (const auto& room : touched)
-    out.cursors.push_back(to_record(room, rooms_[room]));
+    out.cursors.push_back(to_record(room->first, room->second));
   return out;
 }
 

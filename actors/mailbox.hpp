@@ -50,8 +50,10 @@ public:
   /// The cursor of one room; none when the user is not a member (any more).
   std::optional<room_cursor> cursor_of(const std::string& room) const;
 
-  /// A message the user was just sent; unacked until `deadline_ms`.
-  void track(const std::string& id, const std::string& room, std::int64_t seq,
+  /// A message the user was just sent; unacked until `deadline_ms`. `id` is
+  /// storage's: "m" or "d" and the row id. A room message (non-empty `room`)
+  /// is tracked only if owed, and the result says whether it was.
+  bool track(const std::string& id, const std::string& room, std::int64_t seq,
              std::int64_t deadline_ms);
 
   /// Records acks. Room ids must be in flight (that is how their room and
@@ -76,16 +78,25 @@ private:
     std::set<std::int64_t> acked_above;
   };
 
+  using room_entry = std::map<std::string, cursor>::iterator;
+
+  // In flight, keyed by the id's row number (negated for a direct): no
+  // string hashing and no copy of the room's name per delivered message.
   struct pending {
-    std::string room; // empty for a direct
+    room_entry room; // rooms_.end() for a direct; left() drops a room's entries
     std::int64_t seq = 0;
     std::int64_t deadline_ms = 0;
   };
 
-  room_cursor to_record(const std::string& room, const cursor& c) const;
+  /// The in-flight key of a storage id; none for anything else.
+  static std::optional<std::int64_t> key_of(const std::string& id);
+
+  static bool owes(const cursor& c, std::int64_t seq);
+
+  static room_cursor to_record(const std::string& room, const cursor& c);
 
   std::map<std::string, cursor> rooms_;
-  std::unordered_map<std::string, pending> in_flight_;
+  std::unordered_map<std::int64_t, pending> in_flight_;
 };
 
 } // namespace chat

@@ -208,9 +208,8 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
         owed.push_back(&d);
       continue;
     }
-    if (!d->room.empty() && !st.box.owed(d->room, d->seq))
+    if (!st.box.track(d->id, d->room, d->seq, deadline))
       continue; // not (or no longer) a member, joined later, or acked
-    st.box.track(d->id, d->room, d->seq, deadline);
     owed.push_back(&d);
   }
   st.report_unacked();

@@ -101,6 +101,48 @@ TEST_CASE_FIXTURE(mailbox_fixture, "only messages after the cursor and not acked
   CHECK(box.owed("attic", 6));
 }
 
+TEST_CASE_FIXTURE(mailbox_fixture, "a room message is tracked only while it is owed") {
+  CHECK(box.track("m11", "devroom", 11, 1000));
+  CHECK_FALSE(box.track("m9", "devroom", 9, 1000)); // at or before the cursor
+  CHECK_FALSE(box.track("m3", "attic", 3, 1000));   // not a member
+  CHECK(box.in_flight() == 1);
+  box.ack({"m11"});
+  CHECK_FALSE(box.track("m11", "devroom", 11, 1000)); // acked already
+  CHECK(box.track("d4", {}, 0, 1000));                // a direct needs no room
+  CHECK(box.in_flight() == 1);
+}
+
+TEST_CASE_FIXTURE(mailbox_fixture, "acks of ids that storage never makes change nothing") {
+  box.track("m11", "devroom", 11, 1000);
+  auto changes = box.ack({"", "m", "11", "m11x", "x11", "m-11", "d", "dx", "m0"});
+  CHECK(changes.cursors.empty());
+  CHECK(changes.directs.empty());
+  CHECK(box.in_flight() == 1);
+  CHECK(box.ack({"m11"}).cursors.size() == 1);
+}
+
+TEST_CASE_FIXTURE(mailbox_fixture, "one ack frame over several rooms reports each room once") {
+  box.joined("other", 0);
+  box.track("m11", "devroom", 11, 1000);
+  box.track("m12", "other", 1, 1000);
+  box.track("m13", "devroom", 12, 1000);
+  box.track("m14", "other", 2, 1000);
+  auto changes = box.ack({"m11", "m12", "m13", "m14"});
+  REQUIRE(changes.cursors.size() == 2);
+  for (const auto& c : changes.cursors)
+    CHECK(c.acked_seq == (c.room == "devroom" ? 12 : 2));
+}
+
+TEST_CASE_FIXTURE(mailbox_fixture,
+                  "leaving a room and joining it again forgets its old in-flight") {
+  box.track("m11", "devroom", 11, 1000);
+  box.left("devroom");
+  box.joined("devroom", 20);
+  auto changes = box.ack({"m11"});
+  CHECK(changes.cursors.empty());
+  CHECK(cursor("devroom").acked_seq == 20);
+}
+
 TEST_CASE_FIXTURE(mailbox_fixture, "leaving drops the room's messages in flight") {
   box.track("m11", "devroom", 11, 1000);
   box.track("d1", {}, 0, 1000);
