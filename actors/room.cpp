@@ -1,5 +1,6 @@
 #include "actors/room.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -80,7 +81,8 @@ caf::expected<member_list> join(room_actor* self, const identity& who, const caf
     if (st.members.size() >= st.info.max_members)
       return make_error(chat_errc::room_full, "the room is full");
     // A batch already in the outbox reaches the new member too: its
-    // user actor drops the messages (their seq is not owed to it).
+    // user actor drops the messages (their seq is not owed to it). A
+    // message still being stored is numbered after last_seq, so it is.
     it = st.members.emplace(who.user_id, member{who.name, {}}).first;
     self->send(st.storage, member_atom::value, st.info.name, who.user_id, true);
     // The new member is owed what comes after this seq, nothing before.
@@ -147,8 +149,9 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_
       auto& st = self->state;
       if (st.members.count(who.user_id) == 0)
         return make_error(chat_errc::not_member, "join the room before sending");
-      chat_message msg{{},       ++st.info.last_seq, st.info.name, who.user_id,
-                       who.name, std::move(body),    now_ms()};
+      // Storage numbers the message (seq 0 here) as it stores it, so a
+      // message that fails to store leaves no gap in the room's seqs.
+      chat_message msg{{}, 0, st.info.name, who.user_id, who.name, std::move(body), now_ms()};
       auto rp = self->make_response_promise<chat_message>();
       // The storage actor answers in the order it was asked, so messages go
       // out in seq order; they go out only once stored. No timeout, here or
@@ -159,6 +162,8 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_
       self->request(st.storage, caf::infinite, append_atom::value, std::move(msg))
         .then(
           [self, rp](chat_message& stored) mutable {
+            auto& last_seq = self->state.info.last_seq;
+            last_seq = std::max(last_seq, stored.seq);
             // One frame, one delivery record: every member shares both.
             auto d = std::make_shared<const delivery>(
               delivery{make_frame(message_frame(stored)), stored.id, stored.room, stored.seq, {}});

@@ -144,6 +144,7 @@ struct store_state {
   void end_batch(const std::string& failure) {
     if (!failure.empty())
       failed(failure);
+    forget_seqs(*db); // kept for one batch only: after a rollback they are wrong
     in_transaction = false;
     pending = 0;
     auto batch_replies = std::move(replies);

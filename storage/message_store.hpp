@@ -28,7 +28,8 @@
 //           again while a member keeps the cursor; leaving drops it, so a
 //           rejoin starts from the highest seq again.
 //   (append_atom, chat_message)                     -> chat_message, with
-//        `id` filled in ("m" + row id) once the batch holding it committed
+//        `seq` (the room's next; the one given is ignored) and `id` ("m" +
+//        row id) filled in, once the batch holding it committed
 //   (history_atom, std::string room, int64 page, int64 page_size)
 //        -> history_page: page 0 = newest page_size messages, oldest first
 //   (rooms_atom, std::string user_id)               -> room_list: public

@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 
@@ -29,7 +30,7 @@ struct store_queries {
   statement begin, commit, rollback;
   statement savepoint, release, rollback_to;
   statement insert_user, insert_token, delete_token;
-  statement insert_room, insert_member, delete_member, insert_message;
+  statement insert_room, insert_member, delete_member, insert_message, select_last_seq;
   statement select_users, select_tokens, select_room, select_members;
   statement select_history, select_rooms;
 };
@@ -40,7 +41,16 @@ struct store_db {
   sqlite_db conn;
   store_queries q;
   delivery_queries d;
+  // The highest stored seq of each room written in the open transaction,
+  // its own rows included; cleared as the batch ends (forget_seqs), so it
+  // never outlives a rollback and holds only the rooms of one batch.
+  std::unordered_map<std::string, std::int64_t> last_seqs;
 };
+
+/// At the end of a batch: the next message of every room reads its seq afresh.
+inline void forget_seqs(store_db& db) {
+  db.last_seqs.clear();
+}
 
 inline constexpr const char* store_schema = R"sql(
 CREATE TABLE IF NOT EXISTS users(user_id TEXT PRIMARY KEY,
@@ -84,6 +94,7 @@ inline caf::error open_store(store_db& db, const std::string& path, bool synchro
     {&q.delete_member, "DELETE FROM members WHERE room = ?1 AND user_id = ?2"},
     {&q.insert_message, "INSERT INTO messages(room, seq, user_id, name, body,"
                         " ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+    {&q.select_last_seq, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1"},
     {&q.select_users, "SELECT user_id, name, password_hash FROM users ORDER BY rowid"},
     {&q.select_tokens, "SELECT token_hash, user_id, expires_ms FROM tokens"
                        " WHERE expires_ms > ?1"},
@@ -188,11 +199,25 @@ inline caf::expected<bool> insert_room(store_db& db, const room_record& room) {
   return true;
 }
 
-/// The message with its id ("m" + row id) filled in.
+/// The message with its seq and id ("m" + row id) filled in; the `seq` it
+/// came with is ignored. The seq is the room's next among the rows stored,
+/// so a message that fails to store, or rolls back, leaves no gap for
+/// cursors to wait on.
 inline caf::expected<chat_message> insert_message(store_db& db, chat_message msg) {
+  auto last = db.last_seqs.find(msg.room);
+  if (last == db.last_seqs.end()) {
+    auto& st = db.q.select_last_seq.bind(msg.room);
+    reset_guard guard{st};
+    auto found = st.next();
+    if (st.error())
+      return st.error();
+    last = db.last_seqs.emplace(msg.room, found ? st.int64_at(0) : 0).first;
+  }
+  msg.seq = last->second + 1;
   if (auto err
       = db.q.insert_message.bind(msg.room, msg.seq, msg.user_id, msg.name, msg.body, msg.ts).run())
     return err;
+  last->second = msg.seq;
   msg.id = "m" + std::to_string(db.conn.last_insert_rowid());
   return msg;
 }

@@ -29,7 +29,10 @@ inline caf::actor spawn_fake_storage(caf::actor_system& sys,
   auto stored = std::make_shared<std::map<std::string, room_record>>(std::move(rooms));
   return sys.spawn([stored, loads](caf::event_based_actor*) -> caf::behavior {
     return {
-      [](append_atom, chat_message msg) {
+      // Numbers each room's messages from its stored last seq, as storage
+      // does; the id is "m" + seq, unique enough within one room.
+      [stored](append_atom, chat_message msg) {
+        msg.seq = ++(*stored)[msg.room].last_seq;
         msg.id = "m" + std::to_string(msg.seq);
         return msg;
       },

@@ -5,7 +5,7 @@
 // {"type":"replayed","count"}. Covered here: replay after the ack timeout,
 // room catch-up without re-joining, backlog truncation ([delivery]
 // backlog_max), acks from one of several connections, partial acks, the
-// replay order, and bad ack requests.
+// replay order, bad ack requests, and seqs without gaps after a failed store.
 #include <chrono>
 #include <map>
 #include <set>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/replay_session.hpp"
@@ -349,6 +350,43 @@ TEST_CASE("a member who joins a room is not owed its earlier messages") {
   REQUIRE(r.frames.size() == 1);
   check_replayed_message(r.frames[0], "early", later[0]);
   CHECK(r.done["count"] == 1);
+}
+
+TEST_CASE("a message that failed to store takes no seq: the room's numbering has no gap") {
+  server_process server{settings()};
+  auto ann = make_account(server.port(), "ann_gap"), ben = make_account(server.port(), "ben_gap");
+  auto ca = open_clean(server.port(), ann);
+  auto cb = open_clean(server.port(), ben);
+  REQUIRE(ca.call(make_frame("join", "gapless")));
+  REQUIRE(cb.call(make_frame("join", "gapless")));
+  auto before = send_all(ca, "gapless", 1);
+  CHECK(before[0].seq == 1);
+
+  // Another process holds SQLite's write lock: the next append waits out the
+  // busy timeout and fails.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((server.dir() + "/chat.db").c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000); // the server may be inside a group commit
+  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  auto stuck
+    = ca.call(make_frame("send", "gapless", {{"text", "stuck"}}), std::chrono::seconds(15));
+  REQUIRE(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  REQUIRE(stuck);
+  CHECK(type_of(*stuck) == "error");
+  CHECK((*stuck)["code"] == "storage");
+
+  auto after = send_all(ca, "gapless", 2, 1);
+  CHECK(after[0].seq == 2); // not 3: the failed message numbered nothing
+  CHECK(after[1].seq == 3);
+  auto live = read_messages(cb, "gapless", 3);
+  CHECK(live[0]["seq"] == 1);
+  CHECK(live[1]["seq"] == 2);
+  CHECK(live[2]["seq"] == 3);
+  // Ben's acks close his cursor over 1..3: a reconnect owes him nothing.
+  ack(cb, ids_of(live));
+  cb.close();
+  auto cb2 = open_clean(server.port(), ben);
 }
 
 TEST_CASE("an ack whose ids are not an array of strings answers bad_request") {
