@@ -23,7 +23,7 @@ void mailbox::left(const std::string& room) {
   if (entry == rooms_.end())
     return;
   for (auto it = in_flight_.begin(); it != in_flight_.end();)
-    it = it->second.room == entry ? in_flight_.erase(it) : std::next(it);
+    it = it->second.room == &*entry ? in_flight_.erase(it) : std::next(it);
   rooms_.erase(entry);
 }
 
@@ -72,16 +72,17 @@ std::optional<std::int64_t> mailbox::key_of(const std::string& id) {
 
 bool mailbox::track(const std::string& id, const std::string& room, std::int64_t seq,
                     std::int64_t deadline_ms) {
-  auto room_it = rooms_.end();
+  room_entry entry = nullptr;
   if (!room.empty()) {
-    room_it = rooms_.find(room);
-    if (room_it == rooms_.end() || !owes(room_it->second, seq))
+    auto it = rooms_.find(room);
+    if (it == rooms_.end() || !owes(it->second, seq))
       return false;
+    entry = &*it;
   }
   // Storage makes every id; one of another form could never be acked, so it
   // is not kept (a room message stays owed through its cursor).
   if (auto key = key_of(id))
-    in_flight_[*key] = pending{room_it, seq, deadline_ms};
+    in_flight_[*key] = pending{entry, seq, deadline_ms};
   return true;
 }
 
@@ -98,7 +99,7 @@ mailbox::ack_result mailbox::ack(const id_list& ids) {
     }
     auto p = it->second;
     in_flight_.erase(it);
-    if (p.room == rooms_.end()) {
+    if (p.room == nullptr) {
       out.directs.push_back(id);
       continue;
     }

@@ -23,6 +23,11 @@ namespace chat {
 
 class mailbox {
 public:
+  mailbox() = default;
+  // In-flight entries point into rooms_: a copy would point into the original.
+  mailbox(const mailbox&) = delete;
+  mailbox& operator=(const mailbox&) = delete;
+
   /// What an ack changed: cursors to persist and directs to delete.
   struct ack_result {
     cursor_list cursors;
@@ -78,12 +83,14 @@ private:
     std::set<std::int64_t> acked_above;
   };
 
-  using room_entry = std::map<std::string, cursor>::iterator;
+  // A room's name and cursor, where rooms_ keeps them: map nodes stay put
+  // until erased, and left() drops the room's in-flight entries first.
+  using room_entry = std::map<std::string, cursor>::value_type*;
 
   // In flight, keyed by the id's row number (negated for a direct): no
   // string hashing and no copy of the room's name per delivered message.
   struct pending {
-    room_entry room; // rooms_.end() for a direct; left() drops a room's entries
+    room_entry room = nullptr; // nullptr for a direct
     std::int64_t seq = 0;
     std::int64_t deadline_ms = 0;
   };
