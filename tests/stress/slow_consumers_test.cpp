@@ -99,8 +99,14 @@ double send_burst(ws_client& sender, std::size_t first,
       next_sample = clock_type::now() + std::chrono::milliseconds(20);
     }
   }
-  if (least_of(healthy) < first + burst)
+  if (least_of(healthy) < first + burst) {
+    // Where it stuck: a reader that stopped getting messages, or the sender
+    // waiting for "sent" replies that never came.
+    MESSAGE("burst from ", first, " not delivered in time: sent ", sent, ", confirmed ", confirmed,
+            ", least count of the pacing readers ", least_of(pace), ", of the healthy ones ",
+            least_of(healthy));
     return -1;
+  }
   return seconds_since(start);
 }
 
@@ -179,7 +185,7 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
           " in burst 2");
   REQUIRE_MESSAGE(errors.list().empty(), first_of(errors.list()));
   REQUIRE(t1 > 0);
-  REQUIRE(t2 > 0);
+  CHECK(t2 > 0); // not REQUIRE: the checks below say which reader fell short
   CHECK(t2 <= slowdown_limit * std::max(t1, 0.5));
   CHECK(peak - rss0 <= rss_growth_limit_kib);
 
@@ -234,7 +240,7 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
   }
   MESSAGE("the stalled readers read ", read_before, " messages of burst 2 before their close, ",
           "and were replayed ", replayed);
-  CHECK_MESSAGE(problems.empty(), first_of(problems));
+  CHECK_MESSAGE(problems.empty(), problems.size(), " problems, the first: ", first_of(problems));
   CHECK(server.stop() == 0);
 }
 
