@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cli/format.hpp"
 #include "cli/http_login.hpp"
 
 namespace chat::cli {
@@ -79,9 +80,9 @@ void client::on_text(const std::string& text) {
   auto frame = json::parse(text, nullptr, false);
   if (!frame.is_object())
     return;
-  auto type = frame.value("type", "");
+  auto type = text_of(frame, "type");
   if (!welcomed_) {
-    if (type == "error" && frame.value("code", "") == "unauthorized") {
+    if (type == "error" && text_of(frame, "code") == "unauthorized") {
       // Raw TCP refuses a bad token with an error line, then closes.
       token_.clear();
       return;
@@ -90,7 +91,7 @@ void client::on_text(const std::string& text) {
       return;
     welcomed_ = true;
     attempt_ = 0;
-    channel_ = frame.value("channel", "@" + opts_.name);
+    channel_ = text_of(frame, "channel", "@" + opts_.name);
     if (handlers_.on_welcome)
       handlers_.on_welcome(frame);
     auto waiting = std::move(outbox_);
@@ -101,10 +102,10 @@ void client::on_text(const std::string& text) {
       send_acks();
     return;
   }
-  if (type == "error" && frame.value("code", "") == "unauthorized")
+  if (type == "error" && text_of(frame, "code") == "unauthorized")
     token_.clear(); // token expired: the server closes next
   if (type == "message" || type == "direct") {
-    auto id = frame.value("id", "");
+    auto id = text_of(frame, "id");
     if (!id.empty() && !seen_.insert(id).second) {
       ack(id); // shown before; the server still wants it acked
       return;

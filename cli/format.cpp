@@ -9,17 +9,45 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string str(const json& j, const char* key) {
-  if (j.is_object() && j.contains(key) && j[key].is_string())
-    return j[key].get<std::string>();
-  return "";
+/// The field if `j` is an object that has it, else nullptr.
+const json* field(const json& j, const char* key) {
+  if (!j.is_object())
+    return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
 }
 
-std::string sender(const json& frame) {
-  return frame.contains("from") ? str(frame["from"], "name") : "";
+std::string str(const json& j, const char* key) {
+  return text_of(j, key);
+}
+
+/// The "name" of the object in `frame[key]` ("from", "user").
+std::string name_in(const json& frame, const char* key) {
+  const auto* who = field(frame, key);
+  return who ? str(*who, "name") : "";
 }
 
 } // namespace
+
+std::string text_of(const json& frame, const char* key, std::string fallback) {
+  const auto* f = field(frame, key);
+  return f && f->is_string() ? f->get<std::string>() : std::move(fallback);
+}
+
+json array_of(const json& frame, const char* key) {
+  const auto* f = field(frame, key);
+  return f && f->is_array() ? *f : json::array();
+}
+
+long long number_of(const json& frame, const char* key, long long fallback) {
+  const auto* f = field(frame, key);
+  return f && f->is_number_integer() ? f->get<long long>() : fallback;
+}
+
+bool flag_of(const json& frame, const char* key) {
+  const auto* f = field(frame, key);
+  return f && f->is_boolean() && f->get<bool>();
+}
 
 std::string clock_time(long long ts_ms) {
   std::time_t secs = static_cast<std::time_t>(ts_ms / 1000);
@@ -41,10 +69,10 @@ std::string body_text(const json& body) {
 }
 
 std::string format_message(const json& frame) {
-  long long ts = frame.contains("ts") && frame["ts"].is_number() ? frame["ts"].get<long long>() : 0;
   std::string where = str(frame, "type") == "direct" ? "dm" : str(frame, "room");
-  return clock_time(ts) + " [" + where + "] " + sender(frame) + ": "
-         + body_text(frame.value("body", json::object()));
+  const auto* body = field(frame, "body");
+  return clock_time(number_of(frame, "ts")) + " [" + where + "] " + name_in(frame, "from") + ": "
+         + body_text(body ? *body : json::object());
 }
 
 std::string format_frame(const json& frame) {
@@ -55,33 +83,37 @@ std::string format_frame(const json& frame) {
     return "* welcome " + str(frame, "name") + " (channel " + str(frame, "channel") + ")";
   if (type == "joined")
     return "* joined " + str(frame, "room") + " ("
-           + std::to_string(frame.value("members", json::array()).size()) + " members)";
+           + std::to_string(array_of(frame, "members").size()) + " members)";
   if (type == "left")
     return "* left " + str(frame, "room");
   if (type == "presence")
-    return "* " + str(frame.value("user", json::object()), "name") + " "
+    return "* " + name_in(frame, "user") + " "
            + (str(frame, "event") == "join" ? "joined " : "left ") + str(frame, "room");
   if (type == "members") {
     std::string line = "* " + str(frame, "room") + ":";
-    for (auto& m : frame.value("members", json::array()))
-      line += " " + str(m, "name") + (m.value("online", false) ? "*" : "");
+    for (auto& m : array_of(frame, "members"))
+      if (m.is_object())
+        line += " " + str(m, "name") + (flag_of(m, "online") ? "*" : "");
     return line;
   }
   if (type == "rooms") {
     std::string line = "* rooms:";
-    for (auto& r : frame.value("rooms", json::array()))
-      line += " " + str(r, "name") + " (" + std::to_string(r.value("members", 0)) + ")";
+    for (auto& r : array_of(frame, "rooms"))
+      if (r.is_object())
+        line += " " + str(r, "name") + " (" + std::to_string(number_of(r, "members")) + ")";
     return line;
   }
   if (type == "history") {
-    auto messages = frame.value("messages", json::array());
+    auto messages = array_of(frame, "messages");
     if (messages.empty())
       return "* (no history in " + str(frame, "room") + ")";
     std::string lines;
     for (auto& m : messages) {
+      if (!m.is_object())
+        continue;
       json copy = m;
       if (!copy.contains("room"))
-        copy["room"] = frame.value("room", "");
+        copy["room"] = str(frame, "room");
       lines += (lines.empty() ? "" : "\n") + format_message(copy);
     }
     return lines;

@@ -39,7 +39,7 @@ void print(const std::string& line) {
 }
 
 bool is_error_for(const json& f, const std::string& ref) {
-  return f.value("type", "") == "error" && f.value("ref", json()) == ref;
+  return text_of(f, "type") == "error" && f.value("ref", json()) == ref;
 }
 
 /// Everything one run needs, living on run()'s stack.
@@ -85,10 +85,10 @@ struct app {
   }
 
   void show(const json& f) {
-    auto type = f.value("type", "");
+    auto type = text_of(f, "type");
     if (type == "message" || type == "direct") {
       print(format_message(f));
-      conn->ack(f.value("id", ""));
+      conn->ack(text_of(f, "id"));
     } else {
       print(format_frame(f));
     }
@@ -102,8 +102,8 @@ struct app {
       conn->send(frame("send", opts.room, {{"text", opts.text}}, "send"));
     };
     handlers.on_frame = [this](const json& f) {
-      if (f.value("type", "") == "sent" && f.value("ref", json()) == "send") {
-        print("sent " + f.value("id", ""));
+      if (text_of(f, "type") == "sent" && f.value("ref", json()) == "send") {
+        print("sent " + text_of(f, "id"));
         finish(0);
       } else if (is_error_for(f, "join") || is_error_for(f, "send")) {
         std::cerr << format_frame(f) << std::endl;
@@ -127,8 +127,7 @@ struct app {
         std::cerr << format_frame(f) << std::endl;
         return finish(1);
       }
-      if (f.value("type", "") != "message" || f.value("room", "") != opts.room
-          || shown >= opts.count)
+      if (text_of(f, "type") != "message" || text_of(f, "room") != opts.room || shown >= opts.count)
         return;
       show(f);
       if (++shown == opts.count)
@@ -147,11 +146,11 @@ struct app {
       release_typed();
     };
     handlers.on_frame = [this](const json& f) {
-      auto type = f.value("type", "");
+      auto type = text_of(f, "type");
       auto ref = f.value("ref", json());
       if (type == "joined" && ref.is_string() && ref.get<std::string>().rfind("join:", 0) == 0)
-        current = f.value("room", current);
-      if (type == "left" && f.value("room", "") == current)
+        current = text_of(f, "room", current);
+      if (type == "left" && text_of(f, "room") == current)
         current = conn->channel();
       show(f);
       if (ref.is_string())
