@@ -22,6 +22,7 @@
 // Threading: used on the session's strand only, like the stream it wraps.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -41,6 +42,10 @@ public:
 
   /// Bytes buffered before a write waits for the socket.
   static constexpr std::size_t high_water = 64 * 1024;
+  /// The longest header append_text_frame() writes.
+  static constexpr std::size_t max_frame_header = 10;
+  /// What reserve_for() adds beyond high_water for the frame that crosses it.
+  static constexpr std::size_t reserve_slack = 16 * 1024;
 
   template <class... Args>
   explicit coalescing_stream(Args&&... args)
@@ -93,13 +98,23 @@ public:
   /// Whether more may be appended now.
   bool has_room() const { return out_->pending.size() <= high_water; }
 
+  /// Makes room for `bytes` more of frames (at most what fits before
+  /// high_water, plus one frame's worth) in one allocation, instead of the
+  /// buffer doubling (and copying) its way up through a burst.
+  void reserve_for(std::size_t bytes) {
+    auto& pending = out_->pending;
+    auto want = pending.size() + std::min(bytes, high_water + reserve_slack);
+    if (want > pending.capacity())
+      pending.reserve(want);
+  }
+
   /// The first write error, if any (then nothing more goes out).
   beast::error_code error() const { return out_->error; }
 
   /// Appends one text frame holding `payload` (FIN set, unmasked) and starts
   /// a write if none is in flight.
   void append_text_frame(const std::string& payload) {
-    unsigned char head[10];
+    unsigned char head[max_frame_header];
     std::size_t len = 0;
     auto n = payload.size();
     head[len++] = 0x81; // FIN + text

@@ -129,6 +129,10 @@ void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool count
 void websocket_session::do_write() {
   auto& out = ws_.next_layer();
   for (;;) {
+    std::size_t bytes = 0; // what the queued frames take encoded, up to what fits
+    for (auto it = queue_.begin(); it != queue_.end() && bytes <= out.high_water; ++it)
+      bytes += it->frame->size() + out.max_frame_header;
+    out.reserve_for(bytes);
     while (!queue_.empty() && out.has_room()) {
       auto& q = queue_.front();
       out.append_text_frame(*q.frame);
