@@ -246,17 +246,21 @@ void on_dm(connection_actor* self, client_request& req) {
 void on_ack(connection_actor* self, client_request& req) {
   auto& st = self->state;
   id_list ids;
-  const auto* arr = req.body.is_object() && req.body.contains("ids") ? &req.body["ids"] : nullptr;
-  if (arr == nullptr || !arr->is_array()) {
-    st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
-    return;
-  }
-  for (const auto& id : *arr) {
-    if (!id.is_string()) {
+  if (req.ack_ids) {
+    ids = std::move(*req.ack_ids);
+  } else {
+    const auto* arr = req.body.is_object() && req.body.contains("ids") ? &req.body["ids"] : nullptr;
+    if (arr == nullptr || !arr->is_array()) {
       st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
       return;
     }
-    ids.push_back(id.get<std::string>());
+    for (const auto& id : *arr) {
+      if (!id.is_string()) {
+        st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
+        return;
+      }
+      ids.push_back(id.get<std::string>());
+    }
   }
   auto count = ids.size();
   self->send(st.user, ack_atom::value, std::move(ids));

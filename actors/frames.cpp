@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/ack_frame.hpp"
+
 namespace chat {
 
 namespace {
@@ -129,6 +131,14 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 caf::expected<client_request> parse_request(std::string_view text, std::string& ref_out) {
+  if (auto ack = read_plain_ack(text)) {
+    client_request req;
+    req.action = "ack";
+    req.ref = std::move(ack->ref);
+    ref_out = req.ref;
+    req.ack_ids = std::move(ack->ids);
+    return req;
+  }
   auto doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     return make_error(chat_errc::bad_request, "frame is not a JSON object");

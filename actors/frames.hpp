@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ struct client_request {
   std::string target;
   nlohmann::json body = nlohmann::json::object();
   std::string ref; // the client's "ref" as raw JSON; empty when absent
+  /// An ack's ids when the frame had the plain ack shape (actors/ack_frame):
+  /// `body` is then left empty. Otherwise the ids are read from `body`.
+  std::optional<id_list> ack_ids;
 };
 
 /// Parses one text frame. Errors: bad_request (not JSON, not an object,

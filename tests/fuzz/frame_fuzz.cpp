@@ -1,4 +1,5 @@
-// Fuzzes the client frame decoder: chat::parse_request (actors/frames.cpp), as
+// Fuzzes the client frame decoder: chat::parse_request (actors/frames.cpp and
+// its DOM-less ack reader, actors/ack_frame.cpp), as
 // the connection actor runs it on every WebSocket text frame and JSON-mode TCP
 // line up to max_frame_bytes, plus the room/user name checks and the server
 // frames built from what it returns.
@@ -11,7 +12,8 @@
 // - valid_room_name / valid_user_name accept exactly the documented grammar;
 // - a `send` body, serialized as the connection does (body.dump()) and put
 //   into message_frame, parses back to the same body, and line mode
-//   (format_frame) shows it as a single line.
+//   (format_frame) shows it as a single line;
+// - an ack read without the DOM has the ids and the ref the DOM reads.
 #include "actors/frames.hpp"
 
 #include <cstddef>
@@ -67,6 +69,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                && doc["action"].get<std::string>() == req->action,
              "action is the frame's string action");
   check_names(req->target);
+  if (req->ack_ids) {
+    // Read without the DOM (actors/ack_frame): it must agree with the DOM.
+    FUZZ_CHECK(req->action == "ack", "a plain ack is an ack");
+    const auto& ids = doc["body"]["ids"];
+    FUZZ_CHECK(ids.is_array() && ids.size() == req->ack_ids->size(), "ack ids are the frame's");
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      FUZZ_CHECK(ids[i].is_string() && ids[i].get<std::string>() == (*req->ack_ids)[i],
+                 "each ack id is the frame's string");
+    auto dom_ref = doc.contains("ref") && !doc["ref"].is_null() ? doc["ref"].dump() : "";
+    FUZZ_CHECK(req->ref == dom_ref, "a plain ack's ref renders as dump() does");
+  }
   if (req->body.is_object()) {
     chat::chat_message msg{"m1", 1, "room", "0123456789abcdef", "alice", req->body.dump(), 0};
     auto frame = json::parse(chat::message_frame(msg, true));
