@@ -25,6 +25,7 @@ void mailbox::left(const std::string& room) {
   for (auto it = in_flight_.begin(); it != in_flight_.end();)
     it = it->second.room == &*entry ? in_flight_.erase(it) : std::next(it);
   rooms_.erase(entry);
+  release_if_idle();
 }
 
 bool mailbox::member_of(const std::string& room) const {
@@ -121,6 +122,7 @@ mailbox::ack_result mailbox::ack(const id_list& ids) {
   }
   for (const auto& room : touched)
     out.cursors.push_back(to_record(room->first, room->second));
+  release_if_idle();
   return out;
 }
 
@@ -136,7 +138,20 @@ room_cursor mailbox::skip_before(const std::string& room, std::int64_t from_seq)
 bool mailbox::expire(std::int64_t now_ms) {
   for (auto it = in_flight_.begin(); it != in_flight_.end();)
     it = it->second.deadline_ms <= now_ms ? in_flight_.erase(it) : std::next(it);
+  release_if_idle();
   return in_flight_.empty();
+}
+
+void mailbox::release_if_idle() {
+  if (!in_flight_.empty())
+    return;
+  {
+    // The bucket array came from the pool too: hand it back (an empty map
+    // holds none) before the pool lets go of everything.
+    decltype(in_flight_) empty{&pool_};
+    in_flight_.swap(empty);
+  }
+  pool_.release();
 }
 
 std::int64_t mailbox::latest_deadline() const {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
@@ -102,8 +103,16 @@ private:
 
   static room_cursor to_record(const std::string& room, const cursor& c);
 
+  /// Gives the pool's memory back once nothing is in flight.
+  void release_if_idle();
+
   std::map<std::string, cursor> rooms_;
-  std::unordered_map<std::int64_t, pending> in_flight_;
+  // Every delivery adds an in-flight entry and its ack removes it: the
+  // nodes come from a pool owned by this mailbox instead of a malloc and a
+  // free each. The pool is emptied whenever the set is, so a burst's worth
+  // of nodes is not kept by an idle user.
+  std::pmr::unsynchronized_pool_resource pool_;
+  std::pmr::unordered_map<std::int64_t, pending> in_flight_{&pool_};
 };
 
 } // namespace chat
