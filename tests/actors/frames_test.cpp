@@ -187,6 +187,15 @@ TEST_CASE("welcome, joined, presence, left, members and rooms frames") {
                 {"user", {{"user_id", "u1"}, {"name", "alice"}}}});
   CHECK(parsed(chat::left_frame("devroom", "")) == json{{"type", "left"}, {"room", "devroom"}});
   CHECK(parsed(chat::members_frame("devroom", members, ""))["members"].size() == 2);
+  // Member lists are written by hand: byte for byte what dump() wrote.
+  chat::member_list odd{{"u\"3", "carol", true}, {"u4\n", "dave", false}};
+  auto expected = R"({"type":"members","room":"r","members":)"
+                  + json::array({{{"user_id", "u\"3"}, {"name", "carol"}, {"online", true}},
+                                 {{"user_id", "u4\n"}, {"name", "dave"}, {"online", false}}})
+                      .dump()
+                  + "}";
+  CHECK(chat::members_frame("r", odd, "") == expected);
+  CHECK(chat::members_frame("r", {}, "") == R"({"type":"members","room":"r","members":[]})");
   auto rooms = parsed(chat::rooms_frame({{"devroom", 2, false, true}}, ""));
   CHECK(rooms["rooms"][0]
         == json{{"name", "devroom"}, {"members", 2}, {"private", false}, {"member", true}});
