@@ -22,8 +22,11 @@ void mailbox::left(const std::string& room) {
   auto entry = rooms_.find(room);
   if (entry == rooms_.end())
     return;
-  for (auto it = in_flight_.begin(); it != in_flight_.end();)
-    it = it->second.room == &*entry ? in_flight_.erase(it) : std::next(it);
+  if (in_flight_) {
+    auto& entries = in_flight_->entries;
+    for (auto it = entries.begin(); it != entries.end();)
+      it = it->second.room == &*entry ? entries.erase(it) : std::next(it);
+  }
   rooms_.erase(entry);
   release_if_idle();
 }
@@ -83,23 +86,24 @@ bool mailbox::track(const std::string& id, const std::string& room, std::int64_t
   // Storage makes every id; one of another form could never be acked, so it
   // is not kept (a room message stays owed through its cursor).
   if (auto key = key_of(id))
-    in_flight_[*key] = pending{entry, seq, deadline_ms};
+    in_flight_entries()[*key] = pending{entry, seq, deadline_ms};
   return true;
 }
 
 mailbox::ack_result mailbox::ack(const id_list& ids) {
   ack_result out;
   std::vector<room_entry> touched; // an ack frame rarely spans many rooms
+  auto& entries = in_flight_entries();
   for (const auto& id : ids) {
     auto key = key_of(id);
-    auto it = key ? in_flight_.find(*key) : in_flight_.end();
-    if (it == in_flight_.end()) {
+    auto it = key ? entries.find(*key) : entries.end();
+    if (it == entries.end()) {
       if (key && *key < 0)
         out.directs.push_back(id); // storage deletes only this user's own
       continue;
     }
     auto p = it->second;
-    in_flight_.erase(it);
+    entries.erase(it);
     if (p.room == nullptr) {
       out.directs.push_back(id);
       continue;
@@ -136,28 +140,31 @@ room_cursor mailbox::skip_before(const std::string& room, std::int64_t from_seq)
 }
 
 bool mailbox::expire(std::int64_t now_ms) {
-  for (auto it = in_flight_.begin(); it != in_flight_.end();)
-    it = it->second.deadline_ms <= now_ms ? in_flight_.erase(it) : std::next(it);
+  if (in_flight_) {
+    auto& entries = in_flight_->entries;
+    for (auto it = entries.begin(); it != entries.end();)
+      it = it->second.deadline_ms <= now_ms ? entries.erase(it) : std::next(it);
+  }
   release_if_idle();
-  return in_flight_.empty();
+  return in_flight() == 0;
+}
+
+std::pmr::unordered_map<std::int64_t, mailbox::pending>& mailbox::in_flight_entries() {
+  if (!in_flight_)
+    in_flight_ = std::make_unique<in_flight_set>();
+  return in_flight_->entries;
 }
 
 void mailbox::release_if_idle() {
-  if (!in_flight_.empty())
-    return;
-  {
-    // The bucket array came from the pool too: hand it back (an empty map
-    // holds none) before the pool lets go of everything.
-    decltype(in_flight_) empty{&pool_};
-    in_flight_.swap(empty);
-  }
-  pool_.release();
+  if (in_flight_ && in_flight_->entries.empty())
+    in_flight_.reset();
 }
 
 std::int64_t mailbox::latest_deadline() const {
   std::int64_t latest = 0;
-  for (const auto& [id, p] : in_flight_)
-    latest = std::max(latest, p.deadline_ms);
+  if (in_flight_)
+    for (const auto& [id, p] : in_flight_->entries)
+      latest = std::max(latest, p.deadline_ms);
   return latest;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <memory_resource>
 #include <optional>
 #include <set>
@@ -73,7 +74,7 @@ public:
   /// Drops in-flight entries whose deadline passed; true when none is left.
   bool expire(std::int64_t now_ms);
 
-  std::size_t in_flight() const { return in_flight_.size(); }
+  std::size_t in_flight() const { return in_flight_ ? in_flight_->entries.size() : 0; }
 
   /// The latest deadline in flight (0 if none).
   std::int64_t latest_deadline() const;
@@ -103,16 +104,24 @@ private:
 
   static room_cursor to_record(const std::string& room, const cursor& c);
 
-  /// Gives the pool's memory back once nothing is in flight.
+  // Every delivery adds an in-flight entry and its ack removes it: the
+  // nodes come from a pool of their own instead of a malloc and a free
+  // each. The pool (whose constructor alone allocates ~0.5 KiB) exists only
+  // while something is in flight, so an idle user keeps neither it nor a
+  // burst's worth of nodes.
+  struct in_flight_set {
+    std::pmr::unsynchronized_pool_resource pool;
+    std::pmr::unordered_map<std::int64_t, pending> entries{&pool};
+  };
+
+  /// The in-flight entries, made when the first one comes.
+  std::pmr::unordered_map<std::int64_t, pending>& in_flight_entries();
+
+  /// Drops the in-flight set, pool and all, once it is empty.
   void release_if_idle();
 
   std::map<std::string, cursor> rooms_;
-  // Every delivery adds an in-flight entry and its ack removes it: the
-  // nodes come from a pool owned by this mailbox instead of a malloc and a
-  // free each. The pool is emptied whenever the set is, so a burst's worth
-  // of nodes is not kept by an idle user.
-  std::pmr::unsynchronized_pool_resource pool_;
-  std::pmr::unordered_map<std::int64_t, pending> in_flight_{&pool_};
+  std::unique_ptr<in_flight_set> in_flight_; // null while nothing is in flight
 };
 
 } // namespace chat
