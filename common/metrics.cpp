@@ -174,6 +174,9 @@ std::string render(const char* (*code_name)(int)) {
   w.hist("chat_storage_batch_writes", "Writes per storage commit (group commit size).",
          m.storage_batch);
   w.hist("chat_storage_commit_seconds", "Time one storage commit took.", m.storage_commit_seconds);
+  w.hist("chat_storage_checkpoint_seconds",
+         "Time one WAL checkpoint took (after a commit, every ~1000 WAL pages).",
+         m.storage_checkpoint_seconds);
   w.one("chat_storage_failures_total", "counter", "Storage commits or writes that failed.",
         m.storage_failures.value());
   w.head("chat_actors", "gauge", "Live actors, by kind.");

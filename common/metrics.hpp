@@ -92,6 +92,8 @@ struct registry {
   histogram storage_batch{{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000}};
   histogram storage_commit_seconds{
     {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  histogram storage_checkpoint_seconds{
+    {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5}};
   counter storage_failures;
   // actors, by kind
   gauge rooms, users, connections;

@@ -102,6 +102,24 @@ bool sqlite_db::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }
 
+void sqlite_db::track_wal(int* frames) {
+  // Replaces the auto-checkpoint, which is itself a WAL hook.
+  sqlite3_wal_hook(
+    db_,
+    [](void* out, sqlite3* /*db*/, const char* /*schema*/, int wal_frames) {
+      *static_cast<int*>(out) = wal_frames;
+      return SQLITE_OK;
+    },
+    frames);
+}
+
+caf::error sqlite_db::checkpoint() {
+  if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr)
+      != SQLITE_OK)
+    return storage_error("checkpoint", db_);
+  return caf::none;
+}
+
 // -- statement ----------------------------------------------------------------
 
 statement::statement(statement&& other) noexcept

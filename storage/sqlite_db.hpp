@@ -43,6 +43,17 @@ public:
   /// Whether a transaction is open (SQLite is not in autocommit mode).
   bool in_transaction() const;
 
+  /// Takes WAL checkpoints over from SQLite, whose auto-checkpoint runs
+  /// inside the COMMIT that crosses its threshold (so that commit's writers
+  /// wait out two fsyncs): after each commit, `*frames` is set to the WAL's
+  /// size in frames, and checkpoint() is the caller's to run. `frames` must
+  /// outlive the connection.
+  void track_wal(int* frames);
+
+  /// A PASSIVE checkpoint: copies what it can from the WAL into the
+  /// database file; the WAL is reused from its start by the next write.
+  caf::error checkpoint();
+
   sqlite3* handle() const { return db_; }
 
 private:
