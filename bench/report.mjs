@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fanoutPlot } from './report_plot.mjs';
 import { latencyMedians, medianRun } from './report_pick.mjs';
-import { targetRows } from './report_targets.mjs';
+import { slowBoxNote, targetRows } from './report_targets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsPath = process.argv[2];
@@ -142,6 +142,7 @@ ${rows.join('\n')}
 function targetsSection() {
   const rows = targetRows(lines).map((t) =>
     `| ${t.metric} | ${t.must} | ${t.goal} | ${t.measured} | ${t.mustResult} | ${t.goalResult} |`);
+  const slow = slowBoxNote(lines);
   return `## Targets
 
 Measured in this run, chat-actors unless the metric is a ratio to ws.
@@ -150,7 +151,7 @@ Measured in this run, chat-actors unless the metric is a ratio to ws.
 | metric | must | goal | measured | must | goal |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
-`;
+${slow ? `\n${slow}\n` : ''}`;
 }
 
 function run(cmd, args) {
