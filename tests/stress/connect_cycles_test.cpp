@@ -36,8 +36,19 @@ constexpr int thread_count = 8;
 const int warmup_cycles = scaled(2000, thread_count); // $CHAT_STRESS_SCALE
 const int total_cycles = scaled(10000, thread_count);
 constexpr auto budget = std::chrono::seconds(150);
-constexpr long fd_slack = 4;             // descriptors
+constexpr long fd_slack = 4; // descriptors
+#ifdef CHAT_SANITIZED
+// scripts/sanitize's builds: the sanitizer's shadow memory and its
+// allocator's size-class regions are resident too, and under TSan they are
+// still growing toward a plateau after the tenth-size warm-up (measured at
+// 400/800/2,400 measured cycles: +5.8/+7.5/+8.9 MB, and +4.8/+6.3/+6.7 MB
+// before the in-flight pools of b4e9b89, whose plain-build growth is
+// unchanged). A leak would still grow with the cycles past this; the plain
+// build holds the tight bound below.
+constexpr long rss_slack_kib = 16 * 1024;
+#else
 constexpr long rss_slack_kib = 8 * 1024; // 8,000 cycles: < 1 KB each (measured: ~2 MB)
+#endif
 const std::string room = "cycles";
 
 struct thread_stats {
