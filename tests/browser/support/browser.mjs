@@ -101,9 +101,18 @@ export async function openConversation(page, key) {
 
 /** Types `text` and presses Enter; resolves once the server said "sent". */
 export async function sendText(page, text) {
+  // Waits for one more confirmed message of ours with this text, not for
+  // "no pending message left": the pending one appears only once the page
+  // has handled the key, so that wait could pass before it existed and the
+  // next send would find two pending (seen once under a loaded -j2 run).
+  const confirmed = ".message.mine:not(.pending) .text";
+  const before = await page.$$eval(`#messages ${confirmed}`,
+    (els, t) => els.filter((e) => e.textContent === t).length, text);
   await page.fill("#message-input", text);
   await page.press("#message-input", "Enter");
-  await page.locator("#messages .message.pending").waitFor({ state: "detached" });
+  await page.waitForFunction(([sel, t, n]) =>
+    [...document.querySelectorAll(sel)].filter((e) => e.textContent === t).length > n,
+    [`#messages ${confirmed}`, text, before]);
 }
 
 /** The texts of the confirmed messages in the open conversation, top to bottom. */
