@@ -40,9 +40,9 @@ void open_field(std::string& out, const char* key) {
 }
 
 // Arrays and objects go through nlohmann (member lists excepted, see
-// append_members); the scalars below are written
-// straight into the frame (a json value per field cost an allocation or
-// two, and a std::map for "from", on every message).
+// append_members); the scalars below are written straight into the frame
+// (a json value per field cost an allocation or two, and a std::map for
+// "from", on every message).
 void append_field(std::string& out, const char* key, const json& value) {
   open_field(out, key);
   out += value.dump();

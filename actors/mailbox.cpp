@@ -93,36 +93,33 @@ bool mailbox::track(const std::string& id, const std::string& room, std::int64_t
 mailbox::ack_result mailbox::ack(const id_list& ids) {
   ack_result out;
   std::vector<room_entry> touched; // an ack frame rarely spans many rooms
-  auto& entries = in_flight_entries();
   for (const auto& id : ids) {
     auto key = key_of(id);
-    auto it = key ? entries.find(*key) : entries.end();
-    if (it == entries.end()) {
+    auto p = key ? take_in_flight(*key) : std::nullopt;
+    if (!p) {
       if (key && *key < 0)
         out.directs.push_back(id); // storage deletes only this user's own
       continue;
     }
-    auto p = it->second;
-    entries.erase(it);
-    if (p.room == nullptr) {
+    if (p->room == nullptr) {
       out.directs.push_back(id);
       continue;
     }
-    auto& c = p.room->second;
-    if (p.seq <= c.acked_seq)
+    auto& c = p->room->second;
+    if (p->seq <= c.acked_seq)
       continue; // acked already
-    if (p.seq == c.acked_seq + 1 && c.acked_above.empty()) {
+    if (p->seq == c.acked_seq + 1 && c.acked_above.empty()) {
       ++c.acked_seq; // the usual case, in order: no set to touch
     } else {
-      c.acked_above.insert(p.seq);
+      c.acked_above.insert(p->seq);
       // Advance over the contiguous run now acked.
       while (!c.acked_above.empty() && *c.acked_above.begin() == c.acked_seq + 1) {
         ++c.acked_seq;
         c.acked_above.erase(c.acked_above.begin());
       }
     }
-    if (std::find(touched.begin(), touched.end(), p.room) == touched.end())
-      touched.push_back(p.room);
+    if (std::find(touched.begin(), touched.end(), p->room) == touched.end())
+      touched.push_back(p->room);
   }
   for (const auto& room : touched)
     out.cursors.push_back(to_record(room->first, room->second));
@@ -153,6 +150,18 @@ std::pmr::unordered_map<std::int64_t, mailbox::pending>& mailbox::in_flight_entr
   if (!in_flight_)
     in_flight_ = std::make_unique<in_flight_set>();
   return in_flight_->entries;
+}
+
+std::optional<mailbox::pending> mailbox::take_in_flight(std::int64_t key) {
+  if (!in_flight_)
+    return std::nullopt;
+  auto& entries = in_flight_->entries;
+  auto it = entries.find(key);
+  if (it == entries.end())
+    return std::nullopt;
+  auto p = it->second;
+  entries.erase(it);
+  return p;
 }
 
 void mailbox::release_if_idle() {

@@ -117,6 +117,9 @@ private:
   /// The in-flight entries, made when the first one comes.
   std::pmr::unordered_map<std::int64_t, pending>& in_flight_entries();
 
+  /// Removes and returns the in-flight entry of `key`; none if not in flight.
+  std::optional<pending> take_in_flight(std::int64_t key);
+
   /// Drops the in-flight set, pool and all, once it is empty.
   void release_if_idle();
 
