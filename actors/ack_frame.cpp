@@ -1,6 +1,7 @@
 #include "actors/ack_frame.hpp"
 
 #include <cstdint>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -114,10 +115,10 @@ private:
     return go(next);
   }
 
-  bool take_ref(const std::string& text) {
+  bool take_ref(std::string text) {
     if (at_ != place::ref)
       return false;
-    out_.ref = text;
+    out_.ref = std::move(text);
     return back_to_top();
   }
 

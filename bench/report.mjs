@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fanoutPlot } from './report_plot.mjs';
 import { latencyMedians, medianRun } from './report_pick.mjs';
-import { slowBoxNote, targetRows } from './report_targets.mjs';
+import { achievedPercent, slowBoxNote, targetRows } from './report_targets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsPath = process.argv[2];
@@ -78,7 +78,8 @@ function latencySection() {
     for (const target of ['chat', 'raw']) {
       const l = picked.find((x) => x.target === target && x.clients === n && x.rate === rate);
       if (!l) continue;
-      const pct = l.offered_deliveries_per_s ? `${((100 * l.achieved_deliveries_per_s) / l.offered_deliveries_per_s).toFixed(1)}%` : 'n/a';
+      const share = achievedPercent(l);
+      const pct = share === null ? 'n/a' : `${share.toFixed(1)}%`;
       rows.push(`| ${fmt(n)} | ${fmt(rate)} | ${target === 'chat' ? 'chat-actors' : 'ws'}${failed(l)} `
         + `| ${fmt(l.offered_deliveries_per_s)} | ${fmt(l.achieved_deliveries_per_s)} | ${pct} `
         + `| ${ms(l.p50_ms)} | ${ms(l.p90_ms)} | ${ms(l.p99_ms)} | ${ms(l.max_ms)} | ${fmt(l.missing)} |`);

@@ -183,6 +183,10 @@ struct store_state {
   }
 
   caf::event_based_actor* self;
+  // The WAL's size after the last commit, written by SQLite's WAL hook
+  // (sqlite_db::track_wal). Declared before `db`: the connection that
+  // holds a pointer to it must not outlive it.
+  int wal_frames = 0;
   std::unique_ptr<store_db> db;
   store_options opts;
   bool in_transaction = false;
@@ -193,7 +197,6 @@ struct store_state {
   std::chrono::steady_clock::time_point last_commit{}; // end of the last commit
   std::vector<held_reply> replies;
   std::string trouble; // the last failure, until writes commit again
-  int wal_frames = 0;  // the WAL's size after the last commit (SQLite's WAL hook)
 };
 
 using store_actor = caf::stateful_actor<store_state>;

@@ -162,9 +162,10 @@ TEST_CASE_FIXTURE(mailbox_fixture,
 }
 
 TEST_CASE_FIXTURE(mailbox_fixture, "bursts delivered and acked in turn keep every cursor right") {
-  // Each burst empties the in-flight set (its memory goes back to the
-  // pool's upstream then) and the next one fills it again; a timed-out
-  // message and a leave empty it too.
+  // Each burst empties the in-flight set (it is dropped, pool and all, and
+  // made again by the next one); a timed-out message and a leave empty it
+  // too.
+  auto id = [](std::int64_t row) { return "m" + std::to_string(row); };
   box.joined("other", 0);
   std::int64_t seq = 10;
   std::int64_t other_seq = 0;
@@ -173,10 +174,10 @@ TEST_CASE_FIXTURE(mailbox_fixture, "bursts delivered and acked in turn keep ever
     for (int i = 0; i < 500; ++i) {
       ++seq;
       ++other_seq;
-      REQUIRE(box.track("m" + std::to_string(seq), "devroom", seq, 1000));
-      REQUIRE(box.track("m" + std::to_string(100000 + other_seq), "other", other_seq, 1000));
-      ids.push_back("m" + std::to_string(seq));
-      ids.push_back("m" + std::to_string(100000 + other_seq));
+      REQUIRE(box.track(id(seq), "devroom", seq, 1000));
+      REQUIRE(box.track(id(100000 + other_seq), "other", other_seq, 1000));
+      ids.push_back(id(seq));
+      ids.push_back(id(100000 + other_seq));
     }
     CHECK(box.in_flight() == 1000);
     auto changes = box.ack(ids);
@@ -185,15 +186,15 @@ TEST_CASE_FIXTURE(mailbox_fixture, "bursts delivered and acked in turn keep ever
     CHECK(cursor("devroom").acked_seq == seq);
     CHECK(cursor("other").acked_seq == other_seq);
   }
-  REQUIRE(box.track("m" + std::to_string(seq + 1), "devroom", seq + 1, 1000));
+  REQUIRE(box.track(id(seq + 1), "devroom", seq + 1, 1000));
   CHECK(box.expire(1000));
   CHECK(box.owed("devroom", seq + 1)); // timed out, still owed by its cursor
-  REQUIRE(box.track("m" + std::to_string(seq + 1), "devroom", seq + 1, 2000));
+  REQUIRE(box.track(id(seq + 1), "devroom", seq + 1, 2000));
   box.left("devroom");
   CHECK(box.in_flight() == 0);
-  REQUIRE(box.track("m" + std::to_string(100000 + other_seq + 1), "other", other_seq + 1, 3000));
+  REQUIRE(box.track(id(100000 + other_seq + 1), "other", other_seq + 1, 3000));
   CHECK(box.latest_deadline() == 3000);
-  CHECK(box.ack({"m" + std::to_string(100000 + other_seq + 1)}).cursors.size() == 1);
+  CHECK(box.ack({id(100000 + other_seq + 1)}).cursors.size() == 1);
   CHECK(cursor("other").acked_seq == other_seq + 1);
 }
 
