@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -86,11 +87,19 @@ struct store_state {
     // its mailbox have joined the batch: a lone message does not wait out
     // the window. While writes keep coming, a batch gathers for a whole
     // window, so that a burst leaves storage (and the rooms) in few batches.
-    if (std::chrono::steady_clock::now() - last_commit >= quiet_windows * opts.commit_window)
+    if (quiet())
       self->send(self, flush_atom::value, ++batch);
     else
       self->delayed_send(self, opts.commit_window, flush_atom::value, ++batch);
     return caf::none;
+  }
+
+  /// No commit for `quiet_windows` windows, or none ever: a store that never
+  /// committed is quiet by design, whatever the steady clock's origin (boot
+  /// time) says.
+  bool quiet() const {
+    return !last_commit
+           || std::chrono::steady_clock::now() - *last_commit >= quiet_windows * opts.commit_window;
   }
 
   /// Counts a write that ran inside the open transaction and holds its reply
@@ -194,7 +203,8 @@ struct store_state {
   // Numbers the batches so a timer armed for a batch that already committed
   // (because it filled up) does not cut the next batch short.
   std::uint64_t batch = 0;
-  std::chrono::steady_clock::time_point last_commit{}; // end of the last commit
+  // The end of the last commit; none before the first.
+  std::optional<std::chrono::steady_clock::time_point> last_commit;
   std::vector<held_reply> replies;
   std::string trouble; // the last failure, until writes commit again
 };

@@ -366,6 +366,16 @@ TEST_CASE_FIXTURE(fixture, "a write to a quiet store commits at once, the writes
   CHECK(history("lobby", 0).messages.size() == 3);
 }
 
+TEST_CASE_FIXTURE(fixture, "a store that never committed is quiet however long the machine is up") {
+  // Five one-hour windows: "quiet since the steady clock's origin" would hold
+  // only on a machine up for five hours. A fresh store must not wait.
+  opts.commit_window = 1h;
+  restart();
+  auto start = std::chrono::steady_clock::now();
+  CHECK(append(make_message("lobby", 1)).seq == 1);
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+}
+
 TEST_CASE_FIXTURE(fixture, "a burst of appends sent without waiting completes with distinct ids") {
   constexpr std::int64_t burst = 2000;
   using handle = decltype((*self)->request(store, 5s, append_atom::value, chat_message{}));
