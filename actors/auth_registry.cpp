@@ -8,8 +8,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/chat_error.hpp"
-#include "actors/frames.hpp"
+#include "common/clock.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/frames.hpp"
+#include "protocol/names.hpp"
 
 namespace chat {
 
@@ -180,7 +183,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
       }
       auto token = auth::random_token();
       token_record rec{auth::token_digest(token), job.user.user_id,
-                       now_ms() + st.settings.token_ttl_s * 1000};
+                       unix_ms() + st.settings.token_ttl_s * 1000};
       identity who{job.user.user_id, job.user.name};
       self
         ->request(st.storage, st.settings.request_timeout, create_atom::value, token_atom::value,
@@ -192,24 +195,24 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
           },
           [job](caf::error& err) mutable { job.rp.deliver(std::move(err)); });
     },
-    [self](auth_atom, const std::string& token) -> caf::result<session_info> {
+    [self](auth_atom, const std::string& token) -> caf::result<token_grant> {
       auto digest = auth::token_digest(token);
       auto& tokens = self->state.tokens;
       auto it = tokens.find(digest);
       if (it == tokens.end())
         return make_error(chat_errc::unauthorized, "unknown or logged-out token");
-      if (it->second.expires_at_ms <= now_ms()) {
+      if (it->second.expires_at_ms <= unix_ms()) {
         tokens.erase(it);
         return make_error(chat_errc::unauthorized, "token expired");
       }
-      return session_info{it->second.who, digest, it->second.expires_at_ms};
+      return token_grant{it->second.who, digest, it->second.expires_at_ms};
     },
     [self](logout_atom, const std::string& token) {
       auto& st = self->state;
       auto rp = self->make_response_promise();
       auto digest = auth::token_digest(token);
       auto it = st.tokens.find(digest);
-      if (it == st.tokens.end() || it->second.expires_at_ms <= now_ms())
+      if (it == st.tokens.end() || it->second.expires_at_ms <= unix_ms())
         return fail(rp, chat_errc::unauthorized, "unknown or expired token");
       st.tokens.erase(it);
       auto [first, last] = st.watchers.equal_range(digest);
@@ -234,7 +237,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     // that use them told (each closes with 1008), so idle sockets end on time.
     [self](tick_atom) {
       auto& st = self->state;
-      auto now = now_ms();
+      auto now = unix_ms();
       for (auto it = st.tokens.begin(); it != st.tokens.end();)
         it = it->second.expires_at_ms > now ? std::next(it) : st.tokens.erase(it);
       for (auto it = st.watchers.begin(); it != st.watchers.end();) {

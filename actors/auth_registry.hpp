@@ -7,7 +7,7 @@
 //        errors: unauthorized (server password), bad_request, name_taken, busy
 //   (login_atom, name, password, server_password) -> login_result
 //        errors: unauthorized, busy
-//   (auth_atom, token)               -> session_info; error: unauthorized
+//   (auth_atom, token)               -> token_grant; error: unauthorized
 //   (user_atom, name)                -> identity; error: unknown_user
 //   (logout_atom, token)             -> bool; the token's watchers get
 //        logout_atom; error: unauthorized
@@ -22,10 +22,11 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
-#include "actors/atoms.hpp"
 #include "actors/settings.hpp"
 #include "auth/hash_pool.hpp"
 #include "auth/password.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 

@@ -5,11 +5,15 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/chat_error.hpp"
-#include "actors/frames.hpp"
-#include "actors/rate_limiter.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/token_bucket.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/frames.hpp"
+#include "protocol/names.hpp"
+#include "protocol/request.hpp"
 
 namespace chat {
 
@@ -26,7 +30,7 @@ struct connection_state {
   metrics::live_count alive{metrics::get().connections};
   static inline const char* name = "connection";
 
-  void send(std::string text) { params.sink->send(make_frame(std::move(text))); }
+  void send(std::string text) { params.session->send(make_frame(std::move(text))); }
 
   void send_error(const caf::error& err, const std::string& ref) {
     send_error(to_chat_errc(err), error_text(err), ref);
@@ -37,8 +41,8 @@ struct connection_state {
   void send_error(chat_errc code, const std::string& text, const std::string& ref) {
     count_error(code);
     if (code == chat_errc::storage || code == chat_errc::timeout)
-      log_error("conn=" + params.id + " user=" + params.session.who.user_id + " ("
-                + params.session.who.name + "): " + to_code(code) + ": " + text);
+      log_error("conn=" + params.id + " user=" + params.grant.who.user_id + " ("
+                + params.grant.who.name + "): " + to_code(code) + ": " + text);
     send(error_frame(code, text, ref));
   }
 
@@ -111,7 +115,7 @@ void on_join(connection_actor* self, client_request& req) {
               auto& st = self->state;
               self
                 ->request(room, st.params.settings.request_timeout, join_atom::value,
-                          st.params.session.who, st.user, key, ref)
+                          st.params.grant.who, st.user, key, ref)
                 .then(
                   // `joined` comes through the user actor (see room.hpp).
                   [](const member_list&) {},
@@ -127,7 +131,7 @@ void on_send(connection_actor* self, client_request& req) {
   with_room(self, req.target, false, {}, req.ref,
             [self, body = req.body.dump(), ref = req.ref](const caf::actor& room) {
               auto& st = self->state;
-              self->request(room, caf::infinite, post_atom::value, st.params.session.who, body)
+              self->request(room, caf::infinite, post_atom::value, st.params.grant.who, body)
                 .then(
                   [self, ref](const chat_message& msg) { self->state.send(sent_frame(ref, msg)); },
                   [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
@@ -140,7 +144,7 @@ void on_leave(connection_actor* self, client_request& req) {
               auto& st = self->state;
               self
                 ->request(room, st.params.settings.request_timeout, leave_atom::value,
-                          st.params.session.who.user_id)
+                          st.params.grant.who.user_id)
                 .then(
                   [self, room_name, ref](bool) { self->state.send(left_frame(room_name, ref)); },
                   [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
@@ -162,7 +166,7 @@ void on_history(connection_actor* self, client_request& req) {
       auto& st = self->state;
       self
         ->request(room, st.params.settings.request_timeout, history_atom::value,
-                  st.params.session.who.user_id, page)
+                  st.params.grant.who.user_id, page)
         .then([self, ref](const history_page& hp) { self->state.send(history_frame(hp, ref)); },
               [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
     });
@@ -184,7 +188,7 @@ void on_rooms(connection_actor* self, client_request& req) {
   auto& st = self->state;
   self
     ->request(st.params.directory, st.params.settings.request_timeout, rooms_atom::value,
-              st.params.session.who.user_id)
+              st.params.grant.who.user_id)
     .then(
       [self, ref = req.ref](const room_list& rooms) { self->state.send(rooms_frame(rooms, ref)); },
       [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
@@ -197,10 +201,10 @@ void store_dm(connection_actor* self, std::string to_user, std::string body,
   auto& st = self->state;
   direct_message msg{{},
                      std::move(to_user),
-                     st.params.session.who.user_id,
-                     st.params.session.who.name,
+                     st.params.grant.who.user_id,
+                     st.params.grant.who.name,
                      std::move(body),
-                     now_ms()};
+                     unix_ms()};
   self->request(st.params.storage, caf::infinite, append_atom::value, std::move(msg))
     .then(
       [self, ref](const direct_message& stored) {
@@ -304,7 +308,7 @@ void dispatch(connection_actor* self, client_request& req) {
 }
 
 void close_and_quit(connection_actor* self, std::uint16_t code, const char* reason) {
-  self->state.params.sink->close(code, reason);
+  self->state.params.session->close(code, reason);
   self->quit();
 }
 
@@ -322,7 +326,7 @@ double frame_cost(const std::string& action) {
 // a row) when the connection is over its budget.
 bool within_budget(connection_actor* self, double cost, const std::string& ref) {
   auto& st = self->state;
-  auto wait_ms = st.budget.take(cost, now_ms());
+  auto wait_ms = st.budget.take(cost, steady_ms());
   if (wait_ms == 0) {
     st.rejected_in_a_row = 0;
     return true;
@@ -331,9 +335,9 @@ bool within_budget(connection_actor* self, double cost, const std::string& ref) 
   st.count_error(chat_errc::rate_limited);
   st.send(rate_limited_frame(wait_ms, ref));
   if (++st.rejected_in_a_row >= st.params.settings.rate_limit_close_after) {
-    log_warn("conn=" + st.params.id + " user=" + st.params.session.who.user_id + " ("
-             + st.params.session.who.name + "): closed after "
-             + std::to_string(st.rejected_in_a_row) + " rate-limited frames in a row");
+    log_warn("conn=" + st.params.id + " user=" + st.params.grant.who.user_id + " ("
+             + st.params.grant.who.name + "): closed after " + std::to_string(st.rejected_in_a_row)
+             + " rate-limited frames in a row");
     close_and_quit(self, 1008, "rate limit exceeded");
   }
   return false;
@@ -343,13 +347,13 @@ caf::behavior connection(connection_actor* self, connection_params params) {
   auto& st = self->state;
   st.params = std::move(params);
   st.budget
-    = token_bucket{st.params.settings.messages_per_second, st.params.settings.burst, now_ms()};
-  st.send(welcome_frame(st.params.id, st.params.session.who));
-  self->send(st.params.registry, watch_atom::value, st.params.session.token_hash, caf::actor{self});
+    = token_bucket{st.params.settings.messages_per_second, st.params.settings.burst, steady_ms()};
+  st.send(welcome_frame(st.params.id, st.params.grant.who));
+  self->send(st.params.registry, watch_atom::value, st.params.grant.token_hash, caf::actor{self});
   // No frame is handled before the user actor is known (await).
   self
     ->request(st.params.directory, st.params.settings.request_timeout, user_atom::value,
-              st.params.session.who, caf::actor{self}, st.params.sink)
+              st.params.grant.who, caf::actor{self}, st.params.session)
     .await(
       [self](const caf::actor& user) {
         self->state.user = user;
@@ -373,7 +377,7 @@ caf::behavior connection(connection_actor* self, connection_params params) {
       auto req = parse_request(text, ref);
       if (!within_budget(self, req ? frame_cost(req->action) : 1, ref))
         return;
-      if (now_ms() >= st.params.session.expires_at_ms) {
+      if (unix_ms() >= st.params.grant.expires_at_ms) {
         st.send_error(chat_errc::unauthorized, "token expired", ref);
         close_and_quit(self, 1008, "token expired");
         return;

@@ -1,6 +1,6 @@
 // Connection actor: one per open socket. It turns the client's request
 // frames into messages to rooms and the directory, and the answers into
-// frames for its session (through connection_sink). Deliveries do not pass
+// frames for its session (through session). Deliveries do not pass
 // through it: its user actor writes them to the same sink.
 //
 // Messages:
@@ -16,16 +16,17 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
-#include "actors/atoms.hpp"
-#include "actors/connection_sink.hpp"
 #include "actors/settings.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/session.hpp"
 
 namespace chat {
 
 struct connection_params {
   std::string id; // connection id, unique in this process
-  session_info session;
-  std::shared_ptr<connection_sink> sink;
+  token_grant grant;
+  session_ptr session; // where its frames go
   caf::actor directory;
   caf::actor registry;
   caf::actor storage; // stores directs

@@ -9,10 +9,11 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/atoms.hpp"
-#include "actors/chat_error.hpp"
 #include "actors/room.hpp"
 #include "actors/user.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 
@@ -137,13 +138,13 @@ caf::behavior directory(directory_actor* self, caf::actor storage, actor_setting
       rp.delegate(it->second, attach_atom::value, user_id, user);
       return rp;
     },
-    [self](user_atom, identity& who, const caf::actor& conn, const sink_ptr& sink) {
+    [self](user_atom, identity& who, const caf::actor& conn, const session_ptr& session) {
       auto& st = self->state;
       auto& entry = st.users[who.user_id];
       if (!entry.actor)
         entry.actor = spawn_user(self->system(), who, self, st.storage, st.settings);
       ++entry.attaches;
-      self->send(entry.actor, attach_atom::value, conn, sink);
+      self->send(entry.actor, attach_atom::value, conn, session);
       return entry.actor;
     },
     [self](idle_atom, const std::string& user_id, std::uint64_t attaches) {

@@ -7,7 +7,7 @@
 //   (room_atom, std::string name, bool create, join_options opts)
 //        -> caf::actor (the room); a room that does not exist is created
 //           with `opts` when `create`, else error unknown_room
-//   (user_atom, identity, caf::actor connection, sink_ptr socket)
+//   (user_atom, identity, caf::actor connection, session_ptr socket)
 //        -> caf::actor (the user actor, spawned if needed, with the
 //           connection and its socket attached to it)
 //   (attach_atom, std::string room, std::string user_id, caf::actor user)
@@ -27,6 +27,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/settings.hpp"
+#include "protocol/atoms.hpp"
 
 namespace chat {
 

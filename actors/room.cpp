@@ -7,9 +7,11 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "actors/chat_error.hpp"
-#include "actors/frames.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/frames.hpp"
 
 namespace chat {
 
@@ -151,7 +153,7 @@ caf::behavior room(room_actor* self, room_record rec, caf::actor storage, actor_
         return make_error(chat_errc::not_member, "join the room before sending");
       // Storage numbers the message (seq 0 here) as it stores it, so a
       // message that fails to store leaves no gap in the room's seqs.
-      chat_message msg{{}, 0, st.info.name, who.user_id, who.name, std::move(body), now_ms()};
+      chat_message msg{{}, 0, st.info.name, who.user_id, who.name, std::move(body), unix_ms()};
       auto rp = self->make_response_promise<chat_message>();
       // The storage actor answers in the order it was asked, so messages go
       // out in seq order; they go out only once stored. No timeout, here or

@@ -24,8 +24,9 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/atoms.hpp"
 #include "actors/settings.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 

@@ -33,7 +33,4 @@ struct actor_settings {
   std::int64_t rate_limit_close_after = 100;
 };
 
-/// Unix time in milliseconds.
-std::int64_t now_ms();
-
 } // namespace chat

@@ -10,10 +10,12 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/connection_sink.hpp"
-#include "actors/frames.hpp"
-#include "actors/mailbox.hpp"
+#include "actors/user/ack_ledger.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/frames.hpp"
+#include "protocol/session.hpp"
 
 namespace chat {
 
@@ -32,7 +34,7 @@ using held_frame = std::variant<frame_ptr, delivery_ptr>;
 // (`joined` by the room's messages) comes through here too.
 struct link {
   caf::actor conn; // monitored: its end removes the link
-  sink_ptr sink;
+  session_ptr session;
   bool replaying = true;
   std::vector<held_frame> held;
   // What the replay carried. Storage reads see writes whose batch has not
@@ -54,7 +56,7 @@ struct link {
 struct user_state {
   identity who;
   std::vector<link> links;
-  mailbox box;
+  ack_ledger ledger;
   std::size_t rooms_pending = 0;                     // rooms not yet told we are online
   std::vector<caf::response_promise> online_waiters; // (start_atom) askers
   std::uint64_t attaches = 0;
@@ -75,7 +77,7 @@ struct user_state {
 
   // Brings the unacked gauge up to date after the in-flight set changed.
   void report_unacked() {
-    auto now = static_cast<std::int64_t>(box.in_flight());
+    auto now = static_cast<std::int64_t>(ledger.in_flight());
     if (now != unacked_reported) {
       metrics::get().unacked.add(now - unacked_reported);
       unacked_reported = now;
@@ -96,7 +98,7 @@ using user_actor = caf::stateful_actor<user_state>;
 void write_cursors(user_actor* self) {
   auto& st = self->state;
   for (const auto& room : st.dirty_rooms)
-    if (auto c = st.box.cursor_of(room)) // else left meanwhile: no row to update
+    if (auto c = st.ledger.cursor_of(room)) // else left meanwhile: no row to update
       self->send(st.storage, cursor_atom::value, st.who.user_id, c->room, c->acked_seq,
                  c->acked_above);
   st.dirty_rooms.clear();
@@ -105,7 +107,7 @@ void write_cursors(user_actor* self) {
 // Directs' acks go to storage at once (each is a row to delete); moved
 // cursors are written once per `cursor_flush` (see actor_settings), and
 // before the actor retires or stops.
-void persist(user_actor* self, const mailbox::ack_result& changes) {
+void persist(user_actor* self, const ack_ledger::ack_result& changes) {
   auto& st = self->state;
   st.report_unacked();
   for (const auto& c : changes.cursors)
@@ -126,8 +128,8 @@ void check_idle(user_actor* self) {
   if (!st.links.empty())
     return;
   write_cursors(self); // the last connection went: its acks reach storage now
-  auto now = now_ms();
-  auto all_expired = st.box.expire(now);
+  auto now = steady_ms();
+  auto all_expired = st.ledger.expire(now);
   st.report_unacked();
   if (all_expired) {
     self->send(st.directory, idle_atom::value, st.who.user_id, st.attaches);
@@ -136,7 +138,7 @@ void check_idle(user_actor* self) {
   if (st.tick_armed)
     return;
   st.tick_armed = true;
-  auto wait = std::max<std::int64_t>(st.box.latest_deadline() - now, 1);
+  auto wait = std::max<std::int64_t>(st.ledger.latest_deadline() - now, 1);
   self->delayed_send(self, std::chrono::milliseconds{wait}, tick_atom::value);
 }
 
@@ -146,25 +148,25 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   auto* l = st.find(addr);
   if (l == nullptr)
     return; // the connection went away meanwhile
-  auto deadline = now_ms() + st.settings.ack_timeout.count();
+  auto deadline = steady_ms() + st.settings.ack_timeout.count();
   frame_batch replay; // sent as one unit: it may exceed the write queue limit
   std::size_t count = 0;
   for (const auto& d : batch.directs) {
     replay.push_back(make_frame(direct_frame(d, true)));
-    st.box.track(d.id, {}, 0, deadline);
+    st.ledger.track(d.id, {}, 0, deadline);
     l->replayed_directs.insert(d.id);
     ++count;
   }
   for (const auto& backlog : batch.rooms) {
-    if (!st.box.member_of(backlog.room))
+    if (!st.ledger.member_of(backlog.room))
       continue; // left meanwhile
     if (backlog.truncated) {
       replay.push_back(make_frame(truncated_frame(backlog.room, backlog.from_seq)));
-      persist(self, {{st.box.skip_before(backlog.room, backlog.from_seq)}, {}});
+      persist(self, {{st.ledger.skip_before(backlog.room, backlog.from_seq)}, {}});
     }
     for (const auto& m : backlog.messages) {
       replay.push_back(make_frame(message_frame(m, true)));
-      st.box.track(m.id, m.room, m.seq, deadline);
+      st.ledger.track(m.id, m.room, m.seq, deadline);
       l->replayed_up_to[m.room] = m.seq;
       ++count;
     }
@@ -172,7 +174,7 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   replay.push_back(make_frame(replayed_frame(count)));
   metrics::get().replayed.add(count);
   st.report_unacked();
-  l->sink->send_batch(std::move(replay), false);
+  l->session->send_batch(std::move(replay), false);
   frame_batch held;
   held.reserve(l->held.size());
   for (auto& h : l->held) {
@@ -186,7 +188,7 @@ void finish_replay(user_actor* self, const caf::actor_addr& addr, replay_batch& 
   }
   l->held.clear();
   if (!held.empty())
-    l->sink->send_batch(std::move(held), true);
+    l->session->send_batch(std::move(held), true);
   l->replaying = false;
 }
 
@@ -197,18 +199,18 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
   auto& st = self->state;
   if (st.links.empty())
     return; // the mailbox keeps them: the cursor (or the direct's row) says so
-  auto deadline = now_ms() + st.settings.ack_timeout.count();
+  auto deadline = steady_ms() + st.settings.ack_timeout.count();
   std::vector<const delivery_ptr*> owed;
   owed.reserve(ds.size());
   for (const auto& d : ds) {
     if (!d->skip_user.empty() && d->skip_user == st.who.user_id)
       continue;          // its own join
     if (d->id.empty()) { // presence: needs no ack
-      if (st.box.member_of(d->room))
+      if (st.ledger.member_of(d->room))
         owed.push_back(&d);
       continue;
     }
-    if (!st.box.track(d->id, d->room, d->seq, deadline))
+    if (!st.ledger.track(d->id, d->room, d->seq, deadline))
       continue; // not (or no longer) a member, joined later, or acked
     owed.push_back(&d);
   }
@@ -223,7 +225,7 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
     if (owed.size() == 1) { // light traffic: no vector per delivery
       const auto& d = **owed.front();
       if (!l.covered(d)) {
-        l.sink->send(d.frame);
+        l.session->send(d.frame);
         sent += d.id.empty() ? 0 : 1;
       }
       continue;
@@ -236,7 +238,7 @@ void deliver(user_actor* self, const std::vector<delivery_ptr>& ds) {
         sent += (*d)->id.empty() ? 0 : 1; // presence is not a delivery
       }
     if (!out.empty())
-      l.sink->send_batch(std::move(out), true);
+      l.session->send_batch(std::move(out), true);
   }
   if (sent > 0)
     metrics::get().deliveries.add(sent);
@@ -246,7 +248,7 @@ void start_replay(user_actor* self, const caf::actor& conn) {
   auto& st = self->state;
   self
     ->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
-              st.box.cursors(), st.settings.backlog_max)
+              st.ledger.cursors(), st.settings.backlog_max)
     .then([self, addr = conn.address()](replay_batch& batch) { finish_replay(self, addr, batch); },
           [self, addr = conn.address()](const caf::error&) {
             // Storage trouble: go live; the next connect replays again.
@@ -275,7 +277,7 @@ void room_done(user_actor* self) {
 // learn it when they load).
 void go_online(user_actor* self, const cursor_list& cursors) {
   auto& st = self->state;
-  st.box.load(cursors);
+  st.ledger.load(cursors);
   st.rooms_pending = cursors.size() + 1; // +1: this function's own share
   // Through the directory, which tells only the rooms that are running.
   for (const auto& c : cursors)
@@ -309,12 +311,12 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::ac
     .await([self](const cursor_list& cursors) { go_online(self, cursors); },
            [self](const caf::error&) { go_online(self, {}); });
   return {
-    [self](attach_atom, const caf::actor& conn, const sink_ptr& sink) {
+    [self](attach_atom, const caf::actor& conn, const session_ptr& session) {
       auto& st = self->state;
       ++st.attaches;
       st.links.emplace_back();
       st.links.back().conn = conn;
-      st.links.back().sink = sink;
+      st.links.back().session = session;
       self->monitor(conn);
       if (st.rooms_pending == 0)
         start_replay(self, conn);
@@ -326,7 +328,7 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::ac
         if (l.replaying)
           l.held.emplace_back(frame);
         else
-          l.sink->send(frame);
+          l.session->send(frame);
       }
     },
     // A frame for one connection that must not be overtaken by what the
@@ -338,18 +340,18 @@ caf::behavior user(user_actor* self, identity who, caf::actor directory, caf::ac
       if (l->replaying)
         l->held.emplace_back(frame);
       else
-        l->sink->send(frame);
+        l->session->send(frame);
     },
     [self](member_atom, const std::string& room, std::int64_t last_seq) {
-      self->state.box.joined(room, last_seq);
+      self->state.ledger.joined(room, last_seq);
     },
     [self](leave_atom, const std::string& room) {
-      self->state.box.left(room);
+      self->state.ledger.left(room);
       self->state.report_unacked();
     },
     [self](ack_atom, const id_list& ids) {
       metrics::get().acks.add(ids.size());
-      persist(self, self->state.box.ack(ids));
+      persist(self, self->state.ledger.ack(ids));
     },
     [self](start_atom) {
       // Answered once every room knows the user is online, so a connection

@@ -5,7 +5,7 @@
 // on every new connection replays what the user has not acked yet.
 //
 // Messages:
-//   (attach_atom, caf::actor connection, sink_ptr socket): from the
+//   (attach_atom, caf::actor connection, session_ptr socket): from the
 //        directory. The connection actor is monitored; frames go straight
 //        to its socket: first the replay (directs, then each room's
 //        backlog, then {"type":"replayed"}), then live traffic.
@@ -27,8 +27,9 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
-#include "actors/atoms.hpp"
 #include "actors/settings.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 

@@ -14,7 +14,9 @@
 
 #include "actors/auth_registry.hpp"
 #include "actors/directory.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
+#include "protocol/atoms.hpp"
 #include "storage/message_store.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
@@ -86,7 +88,7 @@ int run_server(const server_config& cfg) {
     return 1;
   }
   auto users = load<user_list>(sys, *storage, load_atom::value, users_atom::value);
-  auto tokens = load<token_list>(sys, *storage, load_atom::value, token_atom::value, now_ms());
+  auto tokens = load<token_list>(sys, *storage, load_atom::value, token_atom::value, unix_ms());
   if (!users || !tokens) {
     log_error("cannot load accounts from storage");
     await_exit(sys, *storage);

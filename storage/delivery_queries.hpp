@@ -17,8 +17,9 @@
 
 #include <caf/expected.hpp>
 
-#include "actors/atoms.hpp"
-#include "actors/chat_error.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/message_id.hpp"
+#include "protocol/messages.hpp"
 #include "storage/sqlite_db.hpp"
 
 namespace chat {
@@ -101,18 +102,6 @@ inline std::vector<std::int64_t> parse_seqs(const std::string& text) {
   return result;
 }
 
-/// The row id inside a direct message id ("d42" -> 42), if well formed.
-inline std::optional<std::int64_t> direct_row_id(const std::string& id) {
-  if (id.size() < 2 || id[0] != 'd')
-    return std::nullopt;
-  std::int64_t row = 0;
-  auto end = id.data() + id.size();
-  auto [last, ec] = std::from_chars(id.data() + 1, end, row);
-  if (ec != std::errc{} || last != end || row <= 0)
-    return std::nullopt;
-  return row;
-}
-
 // -- writes ----------------------------------------------------------------------
 
 inline caf::expected<bool> user_exists(delivery_queries& q, const std::string& user_id) {
@@ -131,7 +120,7 @@ inline caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_que
   if (auto err
       = q.insert_direct.bind(msg.to_user, msg.from_user, msg.from_name, msg.body, msg.ts).run())
     return err;
-  msg.id = "d" + std::to_string(conn.last_insert_rowid());
+  msg.id = direct_message_id(conn.last_insert_rowid());
   return msg;
 }
 
@@ -139,10 +128,12 @@ inline caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_que
 /// of other users' directs are ignored.
 inline caf::error delete_directs(delivery_queries& q, const std::string& user_id,
                                  const id_list& ids) {
-  for (auto& id : ids)
-    if (auto row = direct_row_id(id))
-      if (auto err = q.delete_direct.bind(*row, user_id).run())
+  for (auto& id : ids) {
+    auto parsed = parse_message_id(id);
+    if (parsed && parsed->kind == message_kind::direct)
+      if (auto err = q.delete_direct.bind(parsed->row, user_id).run())
         return err;
+  }
   return caf::none;
 }
 
@@ -189,8 +180,9 @@ load_backlog(delivery_queries& q, const room_cursor& cursor, std::int64_t backlo
       result.truncated = true; // one more is owed than fits
       break;
     }
-    result.messages.push_back(chat_message{"m" + st.text_at(0), seq, cursor.room, st.text_at(2),
-                                           st.text_at(3), st.text_at(4), st.int64_at(5)});
+    result.messages.push_back(chat_message{room_message_id(st.int64_at(0)), seq, cursor.room,
+                                           st.text_at(2), st.text_at(3), st.text_at(4),
+                                           st.int64_at(5)});
   }
   if (st.error())
     return st.error();
@@ -213,8 +205,9 @@ inline caf::expected<replay_batch> load_replay(delivery_queries& q, const std::s
     auto& st = q.select_directs.bind(user_id);
     reset_guard guard{st};
     while (st.next())
-      result.directs.push_back(direct_message{"d" + st.text_at(0), user_id, st.text_at(1),
-                                              st.text_at(2), st.text_at(3), st.int64_at(4)});
+      result.directs.push_back(direct_message{direct_message_id(st.int64_at(0)), user_id,
+                                              st.text_at(1), st.text_at(2), st.text_at(3),
+                                              st.int64_at(4)});
     if (st.error())
       return st.error();
   }

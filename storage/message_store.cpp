@@ -8,6 +8,7 @@
 // after a commit's replies are out, not inside the commit. The statements
 // themselves live in store_queries.hpp and delivery_queries.hpp.
 #include "storage/message_store.hpp"
+#include "protocol/atoms.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -26,9 +27,9 @@
 #include <caf/spawn_options.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/chat_error.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "protocol/chat_error.hpp"
 #include "storage/store_queries.hpp"
 
 namespace chat {

@@ -76,7 +76,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
-#include "actors/atoms.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 

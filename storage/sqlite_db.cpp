@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "actors/chat_error.hpp"
+#include "protocol/chat_error.hpp"
 
 namespace chat {
 

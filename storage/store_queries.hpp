@@ -18,8 +18,10 @@
 #include <caf/expected.hpp>
 #include <sqlite3.h>
 
-#include "actors/atoms.hpp"
-#include "actors/chat_error.hpp"
+#include "common/clock.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/message_id.hpp"
+#include "protocol/messages.hpp"
 #include "storage/delivery_queries.hpp"
 #include "storage/sqlite_db.hpp"
 
@@ -119,11 +121,6 @@ inline caf::error open_store(store_db& db, const std::string& path, bool synchro
   return open_delivery(db.conn, db.d);
 }
 
-inline std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // -- writes --------------------------------------------------------------------
 
 /// Runs `fn` inside a savepoint, so a request made of several statements
@@ -218,7 +215,7 @@ inline caf::expected<chat_message> insert_message(store_db& db, chat_message msg
       = db.q.insert_message.bind(msg.room, msg.seq, msg.user_id, msg.name, msg.body, msg.ts).run())
     return err;
   last->second = msg.seq;
-  msg.id = "m" + std::to_string(db.conn.last_insert_rowid());
+  msg.id = room_message_id(db.conn.last_insert_rowid());
   return msg;
 }
 
@@ -290,8 +287,9 @@ inline caf::expected<history_page> load_history(store_db& db, const std::string&
   auto& st = db.q.select_history.bind(room, page_size + 1, page * page_size);
   reset_guard guard{st};
   while (st.next())
-    result.messages.push_back(chat_message{"m" + st.text_at(0), st.int64_at(1), room, st.text_at(2),
-                                           st.text_at(3), st.text_at(4), st.int64_at(5)});
+    result.messages.push_back(chat_message{room_message_id(st.int64_at(0)), st.int64_at(1), room,
+                                           st.text_at(2), st.text_at(3), st.text_at(4),
+                                           st.int64_at(5)});
   if (st.error())
     return st.error();
   if (static_cast<std::int64_t>(result.messages.size()) > page_size) {

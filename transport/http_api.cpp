@@ -5,10 +5,12 @@
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/atoms.hpp"
-#include "actors/frames.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/frames.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 
@@ -84,7 +86,7 @@ void post_register(server_context& ctx, const http_request& req, const std::stri
   if (!c)
     return done(error_response(req, http::status::bad_request,
                                "body must be a JSON object with string name and password"));
-  if (auto wait = ctx.logins->registration(peer, now_ms()); wait > 0) {
+  if (auto wait = ctx.logins->registration(peer, steady_ms()); wait > 0) {
     log_warn("registration from " + peer + " refused: over logins_per_minute_per_ip");
     return done(too_many(req, wait, "registrations from this address"));
   }
@@ -103,7 +105,7 @@ void post_login(server_context& ctx, const http_request& req, const std::string&
   if (!c)
     return done(error_response(req, http::status::bad_request,
                                "body must be a JSON object with string name and password"));
-  if (auto wait = ctx.logins->login(c->name, peer, now_ms()); wait > 0) {
+  if (auto wait = ctx.logins->login(c->name, peer, steady_ms()); wait > 0) {
     log_warn("login as '" + c->name + "' from " + peer + " refused: too many attempts");
     return done(too_many(req, wait, "login attempts"));
   }
@@ -145,10 +147,10 @@ void get_info(server_context& ctx, const http_request& req, const responder& don
 // Whether a token is still good, and for how long: a client asks this when
 // its socket is refused, to tell an expired session from a server that is down.
 void get_me(server_context& ctx, const http_request& req, const responder& done) {
-  ask<session_info>(
+  ask<token_grant>(
     ctx, ctx.registry, req, done,
-    [](const http_request& head, session_info& s) {
-      auto left_ms = s.expires_at_ms - now_ms();
+    [](const http_request& head, token_grant& s) {
+      auto left_ms = s.expires_at_ms - unix_ms();
       return json_response(head, http::status::ok,
                            json{{"user_id", s.who.user_id},
                                 {"name", s.who.name},
@@ -177,11 +179,11 @@ void get_history(server_context& ctx, const http_request& req, const responder& 
     auto failed = [=](const caf::error& err) { done(error_of(head, err)); };
     self->request(registry, timeout, auth_atom::value, token)
       .then(
-        [=](const session_info& session) {
+        [=](const token_grant& grant) {
           self->request(directory, timeout, room_atom::value, room, false, join_options{})
             .then(
               [=](const caf::actor& room_actor) {
-                self->request(room_actor, timeout, history_atom::value, session.who.user_id, page)
+                self->request(room_actor, timeout, history_atom::value, grant.who.user_id, page)
                   .then(
                     [=](const history_page& hp) {
                       done(json_response(head, http::status::ok, history_json(hp)));
@@ -264,13 +266,13 @@ bool handle_api(server_context& ctx, const http_request& req, const std::string&
 }
 
 void authorize_upgrade(server_context& ctx, const http_request& req,
-                       const std::function<void(session_info)>& ok, const responder& refused) {
+                       const std::function<void(token_grant)>& ok, const responder& refused) {
   auto token = query_param(req.target(), "token").value_or("");
   auto timeout = ctx.actor_cfg.request_timeout;
   auto registry = ctx.registry;
   ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
     self->request(registry, timeout, auth_atom::value, token)
-      .then([=](const session_info& session) { ok(session); },
+      .then([=](const token_grant& grant) { ok(grant); },
             [=](const caf::error& err) { refused(error_of(head, err)); });
   });
 }

@@ -6,7 +6,7 @@
 
 #include <functional>
 
-#include "actors/atoms.hpp"
+#include "protocol/messages.hpp"
 
 #include "transport/http_util.hpp"
 #include "transport/server_context.hpp"
@@ -24,6 +24,6 @@ bool handle_api(server_context& ctx, const http_request& req, const std::string&
 /// Checks the token of a WebSocket upgrade (GET /ws?token=T): `done` gets the
 /// session on success, or the 401 response.
 void authorize_upgrade(server_context& ctx, const http_request& req,
-                       const std::function<void(session_info)>& ok, const responder& refused);
+                       const std::function<void(token_grant)>& ok, const responder& refused);
 
 } // namespace chat

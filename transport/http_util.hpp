@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "actors/chat_error.hpp"
+#include "protocol/chat_error.hpp"
 #include "transport/net.hpp"
 
 namespace chat {

@@ -10,7 +10,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "actors/rate_limiter.hpp"
+#include "common/token_bucket.hpp"
 
 namespace chat {
 

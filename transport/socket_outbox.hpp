@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/atoms.hpp"
+#include "protocol/messages.hpp"
 #include "transport/net.hpp"
 
 namespace chat {

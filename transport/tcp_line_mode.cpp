@@ -2,12 +2,13 @@
 // out, and the acks for what was shown. Everything here runs on the
 // session's strand (a /dm names its recipient as "@name", which the
 // connection actor resolves).
+#include "protocol/atoms.hpp"
 #include "transport/tcp_session.hpp"
 
 #include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/frames.hpp"
+#include "protocol/frames.hpp"
 #include "transport/line_format.hpp"
 
 namespace chat {

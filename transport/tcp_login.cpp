@@ -5,6 +5,8 @@
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "protocol/atoms.hpp"
+
 namespace chat {
 
 namespace {
@@ -80,7 +82,7 @@ std::optional<greeting> parse_greeting(const std::string& line) {
 
 // Checks `g` from a bridge actor: login then auth with the new token, or
 // auth alone. Exactly one of `ok` / `refused` runs, on a CAF thread.
-void authorize(server_context& ctx, greeting g, std::function<void(session_info)> ok,
+void authorize(server_context& ctx, greeting g, std::function<void(token_grant)> ok,
                std::function<void(caf::error)> refused) {
   auto timeout = ctx.actor_cfg.request_timeout;
   auto registry = ctx.registry;
@@ -88,7 +90,7 @@ void authorize(server_context& ctx, greeting g, std::function<void(session_info)
                  refused = std::move(refused)](caf::event_based_actor* self) {
     auto check = [=](const std::string& token) {
       self->request(registry, timeout, auth_atom::value, token)
-        .then([=](session_info& s) { ok(std::move(s)); },
+        .then([=](token_grant& s) { ok(std::move(s)); },
               [=](caf::error& err) { refused(std::move(err)); });
     };
     if (!g.login)

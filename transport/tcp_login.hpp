@@ -9,7 +9,7 @@
 
 #include <caf/error.hpp>
 
-#include "actors/atoms.hpp"
+#include "protocol/messages.hpp"
 #include "transport/server_context.hpp"
 
 namespace chat {
@@ -36,7 +36,7 @@ std::optional<greeting> parse_greeting(const std::string& line);
 
 /// Checks `g`: login then auth with the new token, or auth alone. Exactly
 /// one of `ok` / `refused` runs, on a CAF thread.
-void authorize(server_context& ctx, greeting g, std::function<void(session_info)> ok,
+void authorize(server_context& ctx, greeting g, std::function<void(token_grant)> ok,
                std::function<void(caf::error)> refused);
 
 } // namespace chat

@@ -1,5 +1,7 @@
 #include "transport/tcp_session.hpp"
 
+#include "common/clock.hpp"
+#include "protocol/atoms.hpp"
 #include "transport/tcp_login.hpp"
 
 #include <iterator>
@@ -8,11 +10,11 @@
 #include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/chat_error.hpp"
 #include "actors/connection.hpp"
-#include "actors/frames.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/frames.hpp"
 #include "transport/io_pool.hpp"
 
 namespace chat {
@@ -34,7 +36,7 @@ tcp_session::~tcp_session() {
     m.tcp_closed.add();
     m.tcp_live.add(-1);
     auto live = ctx_->limits->live() - 1; // place_ is given back right after this
-    log_info("disconnect conn=" + id_ + " user=" + session_.who.name
+    log_info("disconnect conn=" + id_ + " user=" + grant_.who.name
              + " transport=tcp live=" + std::to_string(live));
   }
 }
@@ -152,7 +154,7 @@ void tcp_session::on_greeting(const std::string& line) {
     beast::error_code ec;
     auto peer = socket_.remote_endpoint(ec);
     auto address = ec ? std::string("?") : peer.address().to_string();
-    if (auto wait = ctx_->logins->login(g->name, address, now_ms()); wait > 0) {
+    if (auto wait = ctx_->logins->login(g->name, address, steady_ms()); wait > 0) {
       log_warn("TCP login as '" + g->name + "' from " + address + " refused: too many attempts");
       return refuse("too many login attempts, retry in " + std::to_string(wait) + " ms",
                     chat_errc::rate_limited);
@@ -164,7 +166,7 @@ void tcp_session::on_greeting(const std::string& line) {
   auto self = shared_from_this();
   authorize(
     *ctx_, std::move(*g),
-    [self](session_info s) {
+    [self](token_grant s) {
       net::post(self->socket_.get_executor(),
                 [self, s = std::move(s)]() mutable { self->on_authorized(std::move(s)); });
     },
@@ -176,7 +178,7 @@ void tcp_session::on_greeting(const std::string& line) {
     });
 }
 
-void tcp_session::on_authorized(session_info session) {
+void tcp_session::on_authorized(token_grant grant) {
   if (closing_ || finished_)
     return; // the login deadline passed meanwhile
   timer_.cancel();
@@ -188,15 +190,15 @@ void tcp_session::on_authorized(session_info session) {
   }
   phase_ = phase::open;
   connected_ = true;
-  session_ = std::move(session);
+  grant_ = std::move(grant);
   auto& m = metrics::get();
   m.tcp_accepted.add();
   m.tcp_live.add(1);
   auto live = ctx_->limits->live();
-  log_info("connect conn=" + id_ + " user=" + session_.who.name
+  log_info("connect conn=" + id_ + " user=" + grant_.who.name
            + " transport=tcp live=" + std::to_string(live));
   conn_ = spawn_connection(ctx_->sys,
-                           connection_params{id_, session_, shared_from_this(), ctx_->directory,
+                           connection_params{id_, grant_, shared_from_this(), ctx_->directory,
                                              ctx_->registry, ctx_->storage, ctx_->actor_cfg});
   if (line_mode_) // as if the client had sent it after its login
     to_actor({{"action", "join"}, {"target", room_}});
@@ -252,7 +254,7 @@ void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
   if (counted && counted_ + added > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory hostage; what it missed is
     // replayed on reconnect. The frames being written stay alive.
-    log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
+    log_warn("closing slow consumer conn=" + id_ + " user=" + grant_.who.name
              + " transport=tcp: write queue full");
     queue_.clear();
     counted_ = 0;

@@ -23,15 +23,16 @@
 #include <caf/actor.hpp>
 #include <nlohmann/json_fwd.hpp>
 
-#include "actors/chat_error.hpp"
-#include "actors/connection_sink.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/session.hpp"
 #include "transport/net.hpp"
 #include "transport/server_context.hpp"
 #include "transport/socket_outbox.hpp"
 
 namespace chat {
 
-class tcp_session : public connection_sink,
+class tcp_session : public session,
                     public socket_outbox::target,
                     public std::enable_shared_from_this<tcp_session> {
 public:
@@ -50,7 +51,7 @@ public:
   /// Starts reading the first (login or auth) line.
   void run();
 
-  // connection_sink: callable from any thread.
+  // session: callable from any thread.
   void send(frame_ptr frame) override;
   void send_batch(frame_batch frames, bool counted) override;
   void close(std::uint16_t code, std::string reason) override;
@@ -67,7 +68,7 @@ private:
   void take_lines(); // hands every complete line in in_ on
   void on_line(std::string line);
   void on_greeting(const std::string& line);
-  void on_authorized(session_info session);
+  void on_authorized(token_grant grant);
   void refuse(const std::string& message, chat_errc code = chat_errc::unauthorized);
   void reply_error(chat_errc code, const std::string& message);
   // Line mode (tcp_line_mode.cpp).
@@ -110,7 +111,7 @@ private:
   bool connected_ = false; // authorized: holds one of max_connections
 
   std::shared_ptr<server_context> ctx_;
-  session_info session_;
+  token_grant grant_;
   std::string id_;
   caf::actor conn_;
   connection_limits::slot address_slot_;

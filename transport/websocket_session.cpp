@@ -5,17 +5,18 @@
 #include "actors/connection.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "protocol/atoms.hpp"
 #include "transport/io_pool.hpp"
 
 namespace chat {
 
 websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
-                                     session_info session, connection_limits::slot address_slot,
+                                     token_grant grant, connection_limits::slot address_slot,
                                      connection_limits::slot place)
   : ws_(std::move(socket)),
     outbox_(ctx->pool->outbox_of(ws_.get_executor())),
     ctx_(std::move(ctx)),
-    session_(std::move(session)),
+    grant_(std::move(grant)),
     address_slot_(std::move(address_slot)),
     place_(std::move(place)) {
   id_ = "c" + std::to_string(ctx_->next_connection_id++);
@@ -27,7 +28,7 @@ websocket_session::~websocket_session() {
     m.ws_closed.add();
     m.ws_live.add(-1);
     auto live = ctx_->limits->live() - 1; // place_ is given back right after this
-    log_info("disconnect conn=" + id_ + " user=" + session_.who.name
+    log_info("disconnect conn=" + id_ + " user=" + grant_.who.name
              + " live=" + std::to_string(live));
   }
 }
@@ -57,9 +58,9 @@ void websocket_session::on_accept(beast::error_code ec) {
   m.ws_accepted.add();
   m.ws_live.add(1);
   auto live = ctx_->limits->live();
-  log_info("connect conn=" + id_ + " user=" + session_.who.name + " live=" + std::to_string(live));
+  log_info("connect conn=" + id_ + " user=" + grant_.who.name + " live=" + std::to_string(live));
   conn_ = spawn_connection(ctx_->sys,
-                           connection_params{id_, session_, shared_from_this(), ctx_->directory,
+                           connection_params{id_, grant_, shared_from_this(), ctx_->directory,
                                              ctx_->registry, ctx_->storage, ctx_->actor_cfg});
   do_read();
 }
@@ -107,7 +108,7 @@ void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool count
   if (counted && counted_ + n > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory (or a room) hostage. What it
     // missed stays in its mailbox and is replayed on reconnect.
-    log_warn("closing slow consumer conn=" + id_ + " user=" + session_.who.name
+    log_warn("closing slow consumer conn=" + id_ + " user=" + grant_.who.name
              + ": write queue full");
     queue_.clear(); // frames already encoded are copies: nothing is in flight here
     counted_ = 0;

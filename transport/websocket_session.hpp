@@ -11,7 +11,7 @@
 
 #include <caf/actor.hpp>
 
-#include "actors/connection_sink.hpp"
+#include "protocol/session.hpp"
 #include "transport/coalescing_stream.hpp"
 #include "transport/net.hpp"
 #include "transport/server_context.hpp"
@@ -19,20 +19,20 @@
 
 namespace chat {
 
-class websocket_session : public connection_sink,
+class websocket_session : public session,
                           public socket_outbox::target,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   /// `address_slot` and `place` (one of max_connections) are held for as
   /// long as the socket lives.
-  websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx, session_info session,
+  websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx, token_grant grant,
                     connection_limits::slot address_slot, connection_limits::slot place);
   ~websocket_session() override;
 
   /// Completes the upgrade `req` and starts reading.
   void run(const http_request& req);
 
-  // connection_sink: callable from any thread.
+  // session: callable from any thread.
   void send(frame_ptr frame) override;
   void send_batch(frame_batch frames, bool counted) override;
   void close(std::uint16_t code, std::string reason) override;
@@ -55,7 +55,7 @@ private:
   beast::flat_buffer buffer_;
   // Frames not yet encoded into the coalescing layer (it is full). A
   // replay's frames are not counted against write_queue_max (see
-  // connection_sink::send_batch).
+  // session::send_batch).
   struct queued {
     frame_ptr frame;
     bool counted;
@@ -68,7 +68,7 @@ private:
   bool accepted_ = false;
   std::optional<websocket::close_reason> close_reason_;
   std::shared_ptr<server_context> ctx_;
-  session_info session_;
+  token_grant grant_;
   std::string id_;
   caf::actor conn_;
   connection_limits::slot address_slot_;

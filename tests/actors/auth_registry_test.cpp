@@ -9,8 +9,9 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/chat_error.hpp"
 #include "fake_storage.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
 
 using namespace std::chrono_literals;
 
@@ -58,7 +59,7 @@ struct fixture {
   }
 
   auto check(const std::string& token) {
-    return ask<chat::session_info>(chat::auth_atom::value, token);
+    return ask<chat::token_grant>(chat::auth_atom::value, token);
   }
 };
 

@@ -1,4 +1,4 @@
-// Unit tests of the connection actor, with a fake socket (connection_sink)
+// Unit tests of the connection actor, with a fake socket (session)
 // and the real directory, rooms and user actors over a fake storage.
 #include "actors/connection.hpp"
 
@@ -8,17 +8,19 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/auth_registry.hpp"
-#include "actors/chat_error.hpp"
 #include "actors/directory.hpp"
-#include "fake_sink.hpp"
+#include "common/clock.hpp"
+#include "fake_session.hpp"
 #include "fake_storage.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
 
-using chat::test::fake_sink;
+using chat::test::fake_session;
 
 struct connection_fixture {
   caf::actor_system_config cfg;
@@ -35,15 +37,15 @@ struct connection_fixture {
   });
   std::vector<caf::actor> conns;
 
-  std::shared_ptr<fake_sink> connect(const std::string& user_id, const std::string& name,
-                                     std::int64_t expires_at_ms = chat::now_ms() + 60000) {
-    auto sink = std::make_shared<fake_sink>();
-    chat::session_info session{{user_id, name}, "digest-" + user_id, expires_at_ms};
+  std::shared_ptr<fake_session> connect(const std::string& user_id, const std::string& name,
+                                        std::int64_t expires_at_ms = chat::unix_ms() + 60000) {
+    auto session = std::make_shared<fake_session>();
+    chat::token_grant grant{{user_id, name}, "digest-" + user_id, expires_at_ms};
     chat::actor_settings settings;
     settings.max_frame_bytes = 256;
-    conns.push_back(chat::spawn_connection(sys, {"c" + std::to_string(conns.size() + 1), session,
-                                                 sink, directory, registry, storage, settings}));
-    return sink;
+    conns.push_back(chat::spawn_connection(sys, {"c" + std::to_string(conns.size() + 1), grant,
+                                                 session, directory, registry, storage, settings}));
+    return session;
   }
 
   void say(std::size_t conn, const json& frame) {
@@ -66,8 +68,8 @@ struct connection_fixture {
 TEST_SUITE("connection") {
 
 TEST_CASE_FIXTURE(connection_fixture, "the first frame is welcome with the user's channel") {
-  auto sink = connect("u1", "alice");
-  auto welcome = sink->next();
+  auto session = connect("u1", "alice");
+  auto welcome = session->next();
   CHECK(welcome
         == json{{"type", "welcome"},
                 {"connection_id", "c1"},
@@ -155,7 +157,7 @@ TEST_CASE_FIXTURE(connection_fixture, "bad frames get error frames and the conne
 }
 
 TEST_CASE_FIXTURE(connection_fixture, "an expired token ends the connection with unauthorized") {
-  auto a = connect("u1", "alice", chat::now_ms() - 1);
+  auto a = connect("u1", "alice", chat::unix_ms() - 1);
   a->next(); // welcome
   say(0, {{"action", "ping"}});
   CHECK(a->next_of("error")["code"] == "unauthorized");

@@ -7,10 +7,11 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/chat_error.hpp"
-#include "actors/frames.hpp"
-#include "fake_sink.hpp"
+#include "fake_session.hpp"
 #include "fake_storage.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/frames.hpp"
 
 using namespace std::chrono_literals;
 
@@ -38,14 +39,14 @@ struct directory_fixture {
   // and waits until its user actor is online: `replayed` comes after every
   // room it belongs to was told.
   caf::actor connect(const chat::identity& who,
-                     const std::shared_ptr<chat::test::fake_sink>& sink) {
+                     const std::shared_ptr<chat::test::fake_session>& session) {
     auto conn = sys.spawn(
       [](caf::event_based_actor*) -> caf::behavior { return {[](chat::close_atom) {}}; });
     spawned.push_back(conn);
     caf::actor user;
-    self->request(directory, 5s, chat::user_atom::value, who, conn, chat::sink_ptr{sink})
+    self->request(directory, 5s, chat::user_atom::value, who, conn, chat::session_ptr{session})
       .receive([&](caf::actor& u) { user = u; }, [](caf::error&) { FAIL("user lookup"); });
-    CHECK_FALSE(sink->next_of("replayed").is_null());
+    CHECK_FALSE(session->next_of("replayed").is_null());
     return user;
   }
 
@@ -143,13 +144,13 @@ TEST_CASE_FIXTURE(directory_fixture,
   };
   auto c1 = make_conn();
   auto c2 = make_conn();
-  auto s1 = std::make_shared<chat::test::fake_sink>();
-  auto s2 = std::make_shared<chat::test::fake_sink>();
+  auto s1 = std::make_shared<chat::test::fake_session>();
+  auto s2 = std::make_shared<chat::test::fake_session>();
   caf::actor u1;
   caf::actor u2;
-  self->request(directory, 5s, chat::user_atom::value, alice, c1, chat::sink_ptr{s1})
+  self->request(directory, 5s, chat::user_atom::value, alice, c1, chat::session_ptr{s1})
     .receive([&](caf::actor& u) { u1 = u; }, [](caf::error&) { FAIL("user lookup"); });
-  self->request(directory, 5s, chat::user_atom::value, alice, c2, chat::sink_ptr{s2})
+  self->request(directory, 5s, chat::user_atom::value, alice, c2, chat::session_ptr{s2})
     .receive([&](caf::actor& u) { u2 = u; }, [](caf::error&) { FAIL("user lookup"); });
   REQUIRE(u1 == u2);
   CHECK(s1->next_of("replayed")["count"] == 0);
@@ -171,8 +172,8 @@ TEST_CASE_FIXTURE(directory_fixture,
 TEST_CASE_FIXTURE(directory_fixture,
                   "a login does not load the user's idle rooms; one loaded later lists it online") {
   chat::identity zed{"u9", "zed"};
-  auto sink = std::make_shared<chat::test::fake_sink>();
-  connect(zed, sink);
+  auto session = std::make_shared<chat::test::fake_session>();
+  connect(zed, session);
   CHECK(loads->empty()); // "stored" is zed's, but nobody used it
   auto [stored, err] = room("stored", false);
   REQUIRE_FALSE(err);
@@ -184,8 +185,8 @@ TEST_CASE_FIXTURE(directory_fixture, "a login tells the user's running rooms") {
   auto [stored, err] = room("stored", false);
   REQUIRE_FALSE(err);
   CHECK_FALSE(listed_online(stored, "u9"));
-  auto sink = std::make_shared<chat::test::fake_sink>();
-  connect(chat::identity{"u9", "zed"}, sink);
+  auto session = std::make_shared<chat::test::fake_session>();
+  connect(chat::identity{"u9", "zed"}, session);
   CHECK(listed_online(stored, "u9"));
   CHECK(loads->size() == 1); // loaded once, by room() above
 }

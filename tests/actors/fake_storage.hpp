@@ -14,7 +14,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "actors/atoms.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat::test {
 

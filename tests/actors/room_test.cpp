@@ -9,8 +9,9 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/chat_error.hpp"
 #include "fake_storage.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;

@@ -10,8 +10,9 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/frames.hpp"
-#include "fake_sink.hpp"
+#include "fake_session.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/frames.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -80,11 +81,12 @@ struct user_fixture {
   struct conn {
     explicit conn(caf::actor_system& sys) : actor{sys} {}
     caf::scoped_actor actor;
-    std::shared_ptr<chat::test::fake_sink> sink = std::make_shared<chat::test::fake_sink>();
+    std::shared_ptr<chat::test::fake_session> session
+      = std::make_shared<chat::test::fake_session>();
   };
 
   void attach(conn& c) {
-    probe->send(user, chat::attach_atom::value, caf::actor{c.actor}, chat::sink_ptr{c.sink});
+    probe->send(user, chat::attach_atom::value, caf::actor{c.actor}, chat::session_ptr{c.session});
   }
 };
 
@@ -96,7 +98,7 @@ TEST_CASE_FIXTURE(user_fixture,
                   "a new connection gets directs, then the room backlog, then replayed") {
   conn c{sys};
   attach(c);
-  auto got = c.sink->take(6);
+  auto got = c.session->take(6);
   REQUIRE(got.size() == 6);
   CHECK(got[0]["type"] == "direct");
   CHECK(got[0]["id"] == "d1");
@@ -108,7 +110,7 @@ TEST_CASE_FIXTURE(user_fixture,
   CHECK(got[4]["seq"] == 9);
   CHECK(got[5] == json{{"type", "replayed"}, {"count", 4}});
   // One batch, not counted against the socket's write queue limit.
-  CHECK(c.sink->uncounted_batches() == 1);
+  CHECK(c.session->uncounted_batches() == 1);
   // The truncation moved the cursor: what was cut is history now.
   probe->receive(
     [](chat::cursor_atom, const std::string& r, std::int64_t seq) {
@@ -130,12 +132,12 @@ TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it
                                  "devroom",
                                  seq,
                                  {}}));
-  auto got = c.sink->take(7);
+  auto got = c.session->take(7);
   REQUIRE(got.size() == 7);
   CHECK(got[5]["type"] == "replayed");
   CHECK(got[6]["seq"] == 10);
   CHECK_FALSE(got[6].contains("replay"));
-  CHECK(c.sink->take(1, 1s).empty()); // seq 9 was not sent twice
+  CHECK(c.session->take(1, 1s).empty()); // seq 9 was not sent twice
   // Storage reads see uncommitted writes, so a replayed message's live copy
   // can come after the replay is out: still not sent twice.
   for (std::int64_t seq : {9, 11})
@@ -146,7 +148,7 @@ TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it
                                  "devroom",
                                  seq,
                                  {}}));
-  auto late = c.sink->take(2);
+  auto late = c.session->take(2);
   REQUIRE(late.size() == 1);
   CHECK(late[0]["seq"] == 11);
 }
@@ -156,7 +158,7 @@ TEST_CASE_FIXTURE(
   "a room batch reaches a connection minus its own join and what its replay carried") {
   conn c{sys};
   attach(c);
-  c.sink->take(6); // the replay
+  c.session->take(6); // the replay
   auto presence = [](const char* user_id, const char* name) {
     auto frame = chat::make_frame(chat::presence_frame("devroom", "join", {user_id, name}));
     return std::make_shared<const chat::delivery>(chat::delivery{frame, {}, "devroom", 0, user_id});
@@ -174,12 +176,12 @@ TEST_CASE_FIXTURE(
     user, chat::deliver_atom::value,
     std::make_shared<const std::vector<chat::delivery_ptr>>(std::vector<chat::delivery_ptr>{
       presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)}));
-  auto got = c.sink->take(2);
+  auto got = c.session->take(2);
   REQUIRE(got.size() == 2);
   CHECK(got[0]["type"] == "presence");
   CHECK(got[0]["user"]["name"] == "bob");
   CHECK(got[1]["seq"] == 10);
-  CHECK(c.sink->take(1, 1s).empty());
+  CHECK(c.session->take(1, 1s).empty());
 }
 
 TEST_CASE_FIXTURE(user_fixture,
@@ -188,8 +190,8 @@ TEST_CASE_FIXTURE(user_fixture,
   conn c2{sys};
   attach(c1);
   attach(c2);
-  c1.sink->take(6);
-  c2.sink->take(6);
+  c1.session->take(6);
+  c2.session->take(6);
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
                  caf::after(5s) >> [] {});
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
@@ -197,8 +199,8 @@ TEST_CASE_FIXTURE(user_fixture,
   probe->send(user, chat::deliver_atom::value,
               std::make_shared<const chat::delivery>(chat::delivery{
                 chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
-  CHECK(c1.sink->take(1).at(0)["id"] == "m10");
-  CHECK(c2.sink->take(1).at(0)["id"] == "m10");
+  CHECK(c1.session->take(1).at(0)["id"] == "m10");
+  CHECK(c2.session->take(1).at(0)["id"] == "m10");
   probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9", "m10", "d1"});
   bool cursor_seen = false;
   bool directs_seen = false;
@@ -220,24 +222,24 @@ TEST_CASE_FIXTURE(user_fixture,
   attach(c2);
   auto joined = chat::make_frame(R"({"type":"joined","room":"devroom"})");
   probe->send(user, chat::deliver_atom::value, caf::actor_cast<caf::actor_addr>(c2.actor), joined);
-  c1.sink->take(6);
-  auto replay = c2.sink->take(7);
+  c1.session->take(6);
+  auto replay = c2.session->take(7);
   REQUIRE(replay.size() == 7);
   CHECK(replay[5]["type"] == "replayed");
   CHECK(replay[6]["type"] == "joined");
-  CHECK(c1.sink->take(1, 1s).empty());
+  CHECK(c1.session->take(1, 1s).empty());
 }
 
 TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor write") {
   conn c{sys};
   attach(c);
-  REQUIRE(c.sink->take(6).size() == 6); // the replay: m8 and m9 in flight
+  REQUIRE(c.session->take(6).size() == 6); // the replay: m8 and m9 in flight
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
                  caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
   probe->send(user, chat::deliver_atom::value,
               std::make_shared<const chat::delivery>(chat::delivery{
                 chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
-  REQUIRE(c.sink->take(1).size() == 1);
+  REQUIRE(c.session->take(1).size() == 1);
   // Three ack frames, as a client acking every message at once would send.
   for (const char* id : {"m8", "m9", "m10"})
     probe->send(user, chat::ack_atom::value, chat::id_list{id});

@@ -1,5 +1,5 @@
-// Fuzzes the client frame decoder: chat::parse_request (actors/frames.cpp and
-// its DOM-less ack reader, actors/ack_frame.cpp), as
+// Fuzzes the client frame decoder: chat::parse_request (protocol/request.cpp and
+// its DOM-less ack reader, protocol/ack_frame.cpp), as
 // the connection actor runs it on every WebSocket text frame and JSON-mode TCP
 // line up to max_frame_bytes, plus the room/user name checks and the server
 // frames built from what it returns.
@@ -14,13 +14,15 @@
 //   into message_frame, parses back to the same body, and line mode
 //   (format_frame) shows it as a single line;
 // - an ack read without the DOM has the ids and the ref the DOM reads.
-#include "actors/frames.hpp"
+#include "protocol/frames.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "protocol/names.hpp"
+#include "protocol/request.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "transport/line_format.hpp"
 
@@ -70,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              "action is the frame's string action");
   check_names(req->target);
   if (req->ack_ids) {
-    // Read without the DOM (actors/ack_frame): it must agree with the DOM.
+    // Read without the DOM (protocol/ack_frame): it must agree with the DOM.
     FUZZ_CHECK(req->action == "ack", "a plain ack is an ack");
     const auto& ids = doc["body"]["ids"];
     FUZZ_CHECK(ids.is_array() && ids.size() == req->ack_ids->size(), "ack ids are the frame's");

@@ -14,13 +14,14 @@
 // - the frame a command sends to the connection actor, serialized as
 //   tcp_session::to_actor does (invalid UTF-8 replaced), is accepted by
 //   parse_request with the intended action, and `say` keeps the current room.
+#include "protocol/request.hpp"
 #include "transport/line_format.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "actors/frames.hpp"
+#include "protocol/frames.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "transport/tcp_login.hpp"
 

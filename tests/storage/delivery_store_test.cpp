@@ -1,6 +1,7 @@
 // Tests of at-least-once delivery in the storage actor: members' room
 // cursors, direct messages and their acks, the replay read, restarts and a
 // burst of directs. Each test gets its own database file (store_fixture.hpp).
+#include "protocol/atoms.hpp"
 #include "storage/message_store.hpp"
 
 #include <chrono>
@@ -13,7 +14,7 @@
 #include <caf/send.hpp>
 #include <doctest/doctest.h>
 
-#include "actors/chat_error.hpp"
+#include "protocol/chat_error.hpp"
 #include "store_fixture.hpp"
 
 using namespace chat;

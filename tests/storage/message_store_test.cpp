@@ -3,6 +3,7 @@
 // Each test gets its own database file in a fresh temporary folder (see
 // store_fixture.hpp). Delivery (directs, cursors, replay) is tested in
 // delivery_store_test.cpp.
+#include "protocol/atoms.hpp"
 #include "storage/message_store.hpp"
 
 #include <chrono>
@@ -22,8 +23,8 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
-#include "actors/chat_error.hpp"
 #include "common/metrics.hpp"
+#include "protocol/chat_error.hpp"
 #include "store_fixture.hpp"
 
 using namespace chat;

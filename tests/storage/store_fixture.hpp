@@ -19,8 +19,9 @@
 #include <caf/send.hpp>
 #include <doctest/doctest.h>
 
-#include "actors/atoms.hpp"
-#include "actors/chat_error.hpp"
+#include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
+#include "protocol/messages.hpp"
 #include "storage/message_store.hpp"
 
 namespace chat::test {

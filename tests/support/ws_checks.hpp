@@ -25,7 +25,7 @@ struct ws_fixture {
   ws_client open(const account& acc) { return open_session(server.port(), acc.token); }
 };
 
-inline std::int64_t now_ms() {
+inline std::int64_t unix_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
@@ -41,7 +41,7 @@ inline void check_stored_message(const nlohmann::json& msg, const std::string& r
   CHECK(msg["id"].is_string());
   CHECK(msg["seq"].is_number_integer());
   REQUIRE(msg["ts"].is_number_integer());
-  CHECK(std::abs(msg["ts"].get<std::int64_t>() - now_ms()) < 60000);
+  CHECK(std::abs(msg["ts"].get<std::int64_t>() - unix_ms()) < 60000);
 }
 
 /// Sends `frame` and checks that its reply (matched by ref) is an error

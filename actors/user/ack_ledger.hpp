@@ -19,16 +19,16 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 
-class mailbox {
+class ack_ledger {
 public:
-  mailbox() = default;
+  ack_ledger() = default;
   // In-flight entries point into rooms_: a copy would point into the original.
-  mailbox(const mailbox&) = delete;
-  mailbox& operator=(const mailbox&) = delete;
+  ack_ledger(const ack_ledger&) = delete;
+  ack_ledger& operator=(const ack_ledger&) = delete;
 
   /// What an ack changed: cursors to persist and directs to delete.
   struct ack_result {

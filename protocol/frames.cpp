@@ -1,24 +1,15 @@
-#include "actors/frames.hpp"
+#include "protocol/frames.hpp"
 
-#include <algorithm>
+#include <nlohmann/json.hpp>
 
-#include "actors/ack_frame.hpp"
+#include "protocol/json_text.hpp"
+#include "protocol/names.hpp"
 
 namespace chat {
 
 namespace {
 
 using json = nlohmann::json;
-
-bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
-         || c == '.' || c == '-';
-}
-
-bool valid_name(std::string_view name, std::size_t max_len) {
-  return !name.empty() && name.size() <= max_len
-         && std::all_of(name.begin(), name.end(), name_char);
-}
 
 // Starts a frame: `{"type":"<type>"` plus `,"ref":<ref>` when there is one.
 // Callers append their fields and the closing brace.
@@ -117,76 +108,6 @@ void append_messages(std::string& out, const history_page& page) {
 }
 
 } // namespace
-
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xf];
-          out += hex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
-caf::expected<client_request> parse_request(std::string_view text, std::string& ref_out) {
-  if (auto ack = read_plain_ack(text)) {
-    client_request req;
-    req.action = "ack";
-    req.ref = std::move(ack->ref);
-    ref_out = req.ref;
-    req.ack_ids = std::move(ack->ids);
-    return req;
-  }
-  auto doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return make_error(chat_errc::bad_request, "frame is not a JSON object");
-  client_request req;
-  if (auto ref = doc.find("ref"); ref != doc.end() && !ref->is_null()) {
-    req.ref = ref->dump();
-    ref_out = req.ref;
-  }
-  auto action = doc.find("action");
-  if (action == doc.end() || !action->is_string())
-    return make_error(chat_errc::bad_request, "\"action\" must be a string");
-  req.action = action->get<std::string>();
-  if (auto target = doc.find("target"); target != doc.end() && !target->is_null()) {
-    if (!target->is_string())
-      return make_error(chat_errc::bad_request, "\"target\" must be a string");
-    req.target = target->get<std::string>();
-  }
-  if (auto body = doc.find("body"); body != doc.end() && !body->is_null())
-    req.body = std::move(*body);
-  return req;
-}
-
-bool valid_user_name(std::string_view name) {
-  return valid_name(name, 32);
-}
-
-bool valid_room_name(std::string_view name) {
-  if (!name.empty() && name.front() == '@')
-    return valid_user_name(name.substr(1));
-  return valid_name(name, 64);
-}
-
-std::string channel_of(const std::string& name) {
-  return "@" + name;
-}
 
 frame_ptr make_frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));

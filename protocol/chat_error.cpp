@@ -1,4 +1,4 @@
-#include "actors/chat_error.hpp"
+#include "protocol/chat_error.hpp"
 
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>

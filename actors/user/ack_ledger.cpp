@@ -1,11 +1,12 @@
-#include "actors/mailbox.hpp"
+#include "actors/user/ack_ledger.hpp"
 
 #include <algorithm>
-#include <charconv>
+
+#include "protocol/message_id.hpp"
 
 namespace chat {
 
-void mailbox::load(const cursor_list& cursors) {
+void ack_ledger::load(const cursor_list& cursors) {
   for (const auto& c : cursors) {
     auto& entry = rooms_[c.room];
     entry.acked_seq = c.acked_seq;
@@ -13,12 +14,12 @@ void mailbox::load(const cursor_list& cursors) {
   }
 }
 
-void mailbox::joined(const std::string& room, std::int64_t last_seq) {
+void ack_ledger::joined(const std::string& room, std::int64_t last_seq) {
   if (rooms_.count(room) == 0)
     rooms_[room].acked_seq = last_seq;
 }
 
-void mailbox::left(const std::string& room) {
+void ack_ledger::left(const std::string& room) {
   auto entry = rooms_.find(room);
   if (entry == rooms_.end())
     return;
@@ -31,24 +32,24 @@ void mailbox::left(const std::string& room) {
   release_if_idle();
 }
 
-bool mailbox::member_of(const std::string& room) const {
+bool ack_ledger::member_of(const std::string& room) const {
   return rooms_.count(room) > 0;
 }
 
-bool mailbox::owed(const std::string& room, std::int64_t seq) const {
+bool ack_ledger::owed(const std::string& room, std::int64_t seq) const {
   auto it = rooms_.find(room);
   return it != rooms_.end() && owes(it->second, seq);
 }
 
-bool mailbox::owes(const cursor& c, std::int64_t seq) {
+bool ack_ledger::owes(const cursor& c, std::int64_t seq) {
   return seq > c.acked_seq && c.acked_above.count(seq) == 0;
 }
 
-room_cursor mailbox::to_record(const std::string& room, const cursor& c) {
+room_cursor ack_ledger::to_record(const std::string& room, const cursor& c) {
   return {room, c.acked_seq, {c.acked_above.begin(), c.acked_above.end()}};
 }
 
-cursor_list mailbox::cursors() const {
+cursor_list ack_ledger::cursors() const {
   cursor_list out;
   out.reserve(rooms_.size());
   for (const auto& [room, c] : rooms_)
@@ -56,26 +57,22 @@ cursor_list mailbox::cursors() const {
   return out;
 }
 
-std::optional<room_cursor> mailbox::cursor_of(const std::string& room) const {
+std::optional<room_cursor> ack_ledger::cursor_of(const std::string& room) const {
   auto it = rooms_.find(room);
   if (it == rooms_.end())
     return std::nullopt;
   return to_record(room, it->second);
 }
 
-std::optional<std::int64_t> mailbox::key_of(const std::string& id) {
-  if (id.size() < 2 || (id.front() != 'm' && id.front() != 'd'))
+std::optional<std::int64_t> ack_ledger::key_of(const std::string& id) {
+  auto parsed = parse_message_id(id);
+  if (!parsed)
     return std::nullopt;
-  std::int64_t n = 0;
-  const char* end = id.data() + id.size();
-  auto [ptr, ec] = std::from_chars(id.data() + 1, end, n);
-  if (ec != std::errc{} || ptr != end || n <= 0)
-    return std::nullopt;
-  return id.front() == 'm' ? n : -n;
+  return parsed->kind == message_kind::room ? parsed->row : -parsed->row;
 }
 
-bool mailbox::track(const std::string& id, const std::string& room, std::int64_t seq,
-                    std::int64_t deadline_ms) {
+bool ack_ledger::track(const std::string& id, const std::string& room, std::int64_t seq,
+                       std::int64_t deadline_ms) {
   room_entry entry = nullptr;
   if (!room.empty()) {
     auto it = rooms_.find(room);
@@ -90,7 +87,7 @@ bool mailbox::track(const std::string& id, const std::string& room, std::int64_t
   return true;
 }
 
-mailbox::ack_result mailbox::ack(const id_list& ids) {
+ack_ledger::ack_result ack_ledger::ack(const id_list& ids) {
   ack_result out;
   std::vector<room_entry> touched; // an ack frame rarely spans many rooms
   for (const auto& id : ids) {
@@ -127,7 +124,7 @@ mailbox::ack_result mailbox::ack(const id_list& ids) {
   return out;
 }
 
-room_cursor mailbox::skip_before(const std::string& room, std::int64_t from_seq) {
+room_cursor ack_ledger::skip_before(const std::string& room, std::int64_t from_seq) {
   auto& c = rooms_[room];
   if (from_seq - 1 > c.acked_seq) {
     c.acked_seq = from_seq - 1;
@@ -136,7 +133,7 @@ room_cursor mailbox::skip_before(const std::string& room, std::int64_t from_seq)
   return to_record(room, c);
 }
 
-bool mailbox::expire(std::int64_t now_ms) {
+bool ack_ledger::expire(std::int64_t now_ms) {
   if (in_flight_) {
     auto& entries = in_flight_->entries;
     for (auto it = entries.begin(); it != entries.end();)
@@ -146,13 +143,13 @@ bool mailbox::expire(std::int64_t now_ms) {
   return in_flight() == 0;
 }
 
-std::pmr::unordered_map<std::int64_t, mailbox::pending>& mailbox::in_flight_entries() {
+std::pmr::unordered_map<std::int64_t, ack_ledger::pending>& ack_ledger::in_flight_entries() {
   if (!in_flight_)
     in_flight_ = std::make_unique<in_flight_set>();
   return in_flight_->entries;
 }
 
-std::optional<mailbox::pending> mailbox::take_in_flight(std::int64_t key) {
+std::optional<ack_ledger::pending> ack_ledger::take_in_flight(std::int64_t key) {
   if (!in_flight_)
     return std::nullopt;
   auto& entries = in_flight_->entries;
@@ -164,12 +161,12 @@ std::optional<mailbox::pending> mailbox::take_in_flight(std::int64_t key) {
   return p;
 }
 
-void mailbox::release_if_idle() {
+void ack_ledger::release_if_idle() {
   if (in_flight_ && in_flight_->entries.empty())
     in_flight_.reset();
 }
 
-std::int64_t mailbox::latest_deadline() const {
+std::int64_t ack_ledger::latest_deadline() const {
   std::int64_t latest = 0;
   if (in_flight_)
     for (const auto& [id, p] : in_flight_->entries)

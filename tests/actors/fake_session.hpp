@@ -1,4 +1,4 @@
-// A stand-in for a socket (connection_sink) in actor tests: it records what
+// A stand-in for a socket (session) in actor tests: it records what
 // connection and user actors write, and lets a test wait for it.
 #pragma once
 
@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/connection_sink.hpp"
+#include "protocol/session.hpp"
 
 namespace chat::test {
 
-class fake_sink : public connection_sink {
+class fake_session : public session {
 public:
   void send(frame_ptr frame) override {
     std::lock_guard<std::mutex> guard{mtx_};

@@ -1,11 +1,11 @@
-#include "actors/ack_frame.hpp"
+#include "protocol/ack_frame.hpp"
 
 #include <cstdint>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
-#include "actors/frames.hpp"
+#include "protocol/json_text.hpp"
 
 namespace chat {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "actors/atoms.hpp"
+#include "protocol/messages.hpp"
 
 namespace chat {
 

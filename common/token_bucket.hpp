@@ -1,7 +1,8 @@
 // A token bucket: `rate` tokens per second refill it up to `burst`; a request
 // costing `cost` tokens passes if that many are there. Used per connection
 // for frames and per name / per address for logins. Time comes in from the
-// caller (milliseconds, any monotonic origin) so tests need no clock.
+// caller (milliseconds of steady_ms(), common/clock.hpp) so tests need no
+// clock.
 #pragma once
 
 #include <algorithm>

@@ -1,7 +1,7 @@
-// Message vocabulary shared by every actor: atoms (CAF 0.17: at most 10
-// characters) and the plain structs that travel in messages. Everything here
-// stays inside one process, so the structs are allowed as unsafe (unserialized)
-// message types instead of getting `inspect` overloads.
+// The plain structs that travel in messages between transport, actors and
+// storage (the atoms that tag them are in protocol/atoms.hpp). Everything
+// here stays inside one process, so the structs are allowed as unsafe
+// (unserialized) message types instead of getting `inspect` overloads.
 #pragma once
 
 #include <cstdint>
@@ -11,60 +11,19 @@
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/atom.hpp>
 
 namespace chat {
-
-// -- atoms -------------------------------------------------------------------
-
-using ack_atom = caf::atom_constant<caf::atom("ack")>;
-using append_atom = caf::atom_constant<caf::atom("append")>;
-using attach_atom = caf::atom_constant<caf::atom("attach")>;
-using auth_atom = caf::atom_constant<caf::atom("auth")>;
-using close_atom = caf::atom_constant<caf::atom("close")>;
-using create_atom = caf::atom_constant<caf::atom("create")>;
-using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
-using direct_atom = caf::atom_constant<caf::atom("direct")>;
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
-using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using frame_atom = caf::atom_constant<caf::atom("frame")>;
-using hashed_atom = caf::atom_constant<caf::atom("hashed")>;
-using health_atom = caf::atom_constant<caf::atom("health")>;
-using history_atom = caf::atom_constant<caf::atom("history")>;
-using idle_atom = caf::atom_constant<caf::atom("idle")>;
-using join_atom = caf::atom_constant<caf::atom("join")>;
-using leave_atom = caf::atom_constant<caf::atom("leave")>;
-using load_atom = caf::atom_constant<caf::atom("load")>;
-using login_atom = caf::atom_constant<caf::atom("login")>;
-using logout_atom = caf::atom_constant<caf::atom("logout")>;
-using member_atom = caf::atom_constant<caf::atom("member")>;
-using post_atom = caf::atom_constant<caf::atom("post")>;
-using register_atom = caf::atom_constant<caf::atom("register")>;
-using replay_atom = caf::atom_constant<caf::atom("replay")>;
-using room_atom = caf::atom_constant<caf::atom("room")>;
-using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
-using start_atom = caf::atom_constant<caf::atom("start")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using token_atom = caf::atom_constant<caf::atom("token")>;
-using user_atom = caf::atom_constant<caf::atom("user")>;
-using users_atom = caf::atom_constant<caf::atom("users")>;
-using verified_atom = caf::atom_constant<caf::atom("verified")>;
-using watch_atom = caf::atom_constant<caf::atom("watch")>;
-using who_atom = caf::atom_constant<caf::atom("who")>;
-
-// -- message payloads --------------------------------------------------------
 
 /// An immutable, already serialized frame. A broadcast builds one and every
 /// recipient shares the same bytes.
 using frame_ptr = std::shared_ptr<const std::string>;
 
-class connection_sink;
+class session;
 
-/// A connection's socket as actors see it (actors/connection_sink.hpp). The
-/// user actor writes deliveries to it directly: one actor hop less per
+/// A connection's transport session as actors see it (protocol/session.hpp).
+/// The user actor writes deliveries to it directly: one actor hop less per
 /// delivered frame than going through the connection actor.
-using sink_ptr = std::shared_ptr<connection_sink>;
+using session_ptr = std::shared_ptr<session>;
 
 /// A frame that must be acked: a room message or a direct, with what the
 /// user actor needs to track it. Built once per message and shared by every
@@ -201,8 +160,9 @@ struct login_result {
   std::int64_t expires_in = 0; // seconds
 };
 
-/// The answer to a token check: who it is and until when the token holds.
-struct session_info {
+/// What a valid token grants (the answer to a token check): who it is, the
+/// token's digest, and until when it holds.
+struct token_grant {
   identity who;
   std::string token_hash;
   std::int64_t expires_at_ms = 0;
@@ -219,7 +179,7 @@ using id_list = std::vector<std::string>;
 } // namespace chat
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::session_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::frame_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::delivery_batch)
@@ -235,7 +195,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::replay_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::cursor_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::member_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::login_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::session_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_grant)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_list)

@@ -1,8 +1,12 @@
-// Unit tests of the wire codec (actors/frames): request parsing, name rules
+// Unit tests of the wire codec (protocol/): request parsing, name rules
 // and the exact shape of server frames.
-#include "actors/frames.hpp"
+#include "protocol/frames.hpp"
 
-#include "actors/ack_frame.hpp"
+#include "protocol/json_text.hpp"
+
+#include "protocol/ack_frame.hpp"
+#include "protocol/names.hpp"
+#include "protocol/request.hpp"
 
 #include <doctest/doctest.h>
 

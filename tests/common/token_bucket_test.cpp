@@ -1,6 +1,6 @@
 // The token bucket behind the per-connection frame budget and the login
 // limiter: burst, refill, retry hints, and giving tokens back.
-#include "actors/rate_limiter.hpp"
+#include "common/token_bucket.hpp"
 
 #include <doctest/doctest.h>
 
