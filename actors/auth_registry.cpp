@@ -5,8 +5,7 @@
 #include <iterator>
 #include <unordered_map>
 
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "common/clock.hpp"
 #include "protocol/atoms.hpp"
@@ -26,19 +25,25 @@ struct token_entry {
 // How often expired tokens are swept (and their sockets closed).
 constexpr std::chrono::seconds expiry_sweep{1};
 
+/// The registry's interface plus the hash pool's answers and its sweep timer.
+using registry_impl
+  = registry_actor::extend<caf::reacts_to<hashed_atom, std::uint64_t, std::string>,
+                           caf::reacts_to<verified_atom, std::uint64_t, bool>,
+                           caf::reacts_to<sweep_atom>>;
+
 // A register or login waiting for the hash pool.
 struct pending_job {
-  caf::response_promise rp;
-  user_record user; // register: the new account; login: the account
+  caf::response_promise rp; // typed as the request's answer where it is made
+  user_record user;         // register: the new account; login: the account
 };
 
 struct registry_state {
-  caf::actor storage;
+  storage_actor storage;
   std::shared_ptr<auth::hash_pool> pool;
   auth_settings settings;
-  std::unordered_map<std::string, user_record> users;        // by name
-  std::unordered_map<std::string, token_entry> tokens;       // by token digest
-  std::unordered_multimap<std::string, caf::actor> watchers; // by digest
+  std::unordered_map<std::string, user_record> users;              // by name
+  std::unordered_map<std::string, token_entry> tokens;             // by token digest
+  std::unordered_multimap<std::string, connection_actor> watchers; // by digest
   // The digest each watcher watches, so a closing connection is found
   // without scanning every watcher (thousands may close at once).
   std::unordered_map<caf::actor_id, std::string> watched_digest;
@@ -51,38 +56,39 @@ struct registry_state {
   }
 };
 
-using registry_actor = caf::stateful_actor<registry_state>;
+using registry_pointer = registry_impl::stateful_pointer<registry_state>;
 
 // Queues `work` (run on a pool thread) for the request behind `rp`; its
 // result comes back to this actor as (DoneAtom, job id, result). False when
 // the pool is saturated.
 template <class DoneAtom, class Work>
-bool submit(registry_actor* self, caf::response_promise& rp, user_record user, Work work) {
+bool submit(registry_pointer self, caf::response_promise& rp, user_record user, Work work) {
   auto& st = self->state;
   auto id = st.next_job++;
-  caf::actor me = self;
+  registry_impl me = self;
   if (!st.pool->submit([me, id, work] { caf::anon_send(me, DoneAtom::value, id, work()); }))
     return false;
   st.jobs.emplace(id, pending_job{rp, std::move(user)});
   return true;
 }
 
-caf::response_promise fail(caf::response_promise& rp, chat_errc code, std::string text) {
-  rp.deliver(make_error(code, std::move(text)));
-  return rp;
+template <class T>
+caf::typed_response_promise<T> fail(caf::typed_response_promise<T>& rp, chat_errc code,
+                                    std::string text) {
+  return rp.deliver(make_error(code, std::move(text)));
 }
 
 // Takes the pending job `id` out of the state.
-pending_job take_job(registry_actor* self, std::uint64_t id) {
+pending_job take_job(registry_pointer self, std::uint64_t id) {
   auto it = self->state.jobs.find(id);
   auto job = std::move(it->second);
   self->state.jobs.erase(it);
   return job;
 }
 
-caf::behavior registry(registry_actor* self, caf::actor storage,
-                       std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
-                       user_list users, token_list tokens) {
+registry_impl::behavior_type registry(registry_pointer self, storage_actor storage,
+                                      std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
+                                      user_list users, token_list tokens) {
   auto& st = self->state;
   st.storage = std::move(storage);
   st.pool = std::move(pool);
@@ -95,7 +101,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
   for (auto& t : tokens)
     if (auto it = names.find(t.user_id); it != names.end())
       st.tokens.emplace(t.token_hash, token_entry{{t.user_id, it->second}, t.expires_at_ms});
-  self->delayed_send(self, expiry_sweep, tick_atom::value);
+  self->delayed_send(self, expiry_sweep, sweep_atom::value);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;
     auto found = st.watched_digest.find(dm.source.id());
@@ -113,7 +119,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     [self](register_atom, const std::string& name, const std::string& password,
            const std::string& server_password) {
       auto& st = self->state;
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<identity>();
       if (!st.server_password_ok(server_password))
         return fail(rp, chat_errc::unauthorized, "wrong server password");
       if (!valid_user_name(name))
@@ -161,7 +167,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     [self](login_atom, const std::string& name, const std::string& password,
            const std::string& server_password) {
       auto& st = self->state;
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<login_result>();
       if (!st.server_password_ok(server_password))
         return fail(rp, chat_errc::unauthorized, "wrong server password");
       auto it = st.users.find(name);
@@ -209,7 +215,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     },
     [self](logout_atom, const std::string& token) {
       auto& st = self->state;
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<bool>();
       auto digest = auth::token_digest(token);
       auto it = st.tokens.find(digest);
       if (it == st.tokens.end() || it->second.expires_at_ms <= unix_ms())
@@ -217,10 +223,12 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
       st.tokens.erase(it);
       auto [first, last] = st.watchers.equal_range(digest);
       for (auto w = first; w != last; ++w)
-        self->send(w->second, logout_atom::value);
+        self->send(w->second, revoked_atom::value);
       st.watchers.erase(digest);
       // Answer once the token is gone from disk too: a restart must not revive it.
-      self->request(st.storage, st.settings.request_timeout, logout_atom::value, digest)
+      self
+        ->request(st.storage, st.settings.request_timeout, delete_atom::value, token_atom::value,
+                  digest)
         .then([rp](bool) mutable { rp.deliver(true); },
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
@@ -235,7 +243,7 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
     },
     // Once per expiry_sweep: expired tokens are dropped and the connections
     // that use them told (each closes with 1008), so idle sockets end on time.
-    [self](tick_atom) {
+    [self](sweep_atom) {
       auto& st = self->state;
       auto now = unix_ms();
       for (auto it = st.tokens.begin(); it != st.tokens.end();)
@@ -248,21 +256,21 @@ caf::behavior registry(registry_actor* self, caf::actor storage,
         self->send(it->second, expire_atom::value);
         it = st.watchers.erase(it);
       }
-      self->delayed_send(self, expiry_sweep, tick_atom::value);
+      self->delayed_send(self, expiry_sweep, sweep_atom::value);
     },
-    [self](watch_atom, const std::string& digest, const caf::actor& conn) {
-      self->state.watchers.emplace(digest, conn);
-      self->state.watched_digest.emplace(conn.id(), digest);
-      self->monitor(conn);
+    [self](watch_atom, const std::string& digest, const connection_actor& connection) {
+      self->state.watchers.emplace(digest, connection);
+      self->state.watched_digest.emplace(connection.id(), digest);
+      self->monitor(connection);
     },
   };
 }
 
 } // namespace
 
-caf::actor spawn_auth_registry(caf::actor_system& sys, caf::actor storage,
-                               std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
-                               user_list users, token_list tokens) {
+registry_actor spawn_auth_registry(caf::actor_system& sys, storage_actor storage,
+                                   std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
+                                   user_list users, token_list tokens) {
   return sys.spawn(registry, std::move(storage), std::move(pool), std::move(settings),
                    std::move(users), std::move(tokens));
 }

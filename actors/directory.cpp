@@ -1,19 +1,18 @@
+// The directory actor (actors/directory.hpp). A room is loaded once however
+// many ask for it meanwhile (the first asker starts the load, the others
+// wait with it); a user actor is spawned by the user's first connection and
+// retired when it reports itself idle with no connect on its way.
 #include "actors/directory.hpp"
 
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include <caf/event_based_actor.hpp>
-#include <caf/response_promise.hpp>
-#include <caf/send.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/room.hpp"
 #include "actors/user.hpp"
-#include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
-#include "protocol/messages.hpp"
 
 namespace chat {
 
@@ -21,28 +20,28 @@ namespace {
 
 // A request for a room that is being loaded from storage.
 struct room_waiter {
-  caf::typed_response_promise<caf::actor> rp;
+  caf::typed_response_promise<room_actor> rp;
   bool create;
   join_options opts;
 };
 
 struct user_entry {
-  caf::actor actor;
-  std::uint64_t attaches = 0; // attaches forwarded to `actor` so far
+  user_actor actor;
+  std::uint64_t connects = 0; // connects forwarded to `actor` so far
 };
 
 struct directory_state {
-  caf::actor storage;
+  storage_actor storage;
   actor_settings settings;
-  std::unordered_map<std::string, caf::actor> rooms;
+  std::unordered_map<std::string, room_actor> rooms;
   std::unordered_map<std::string, std::vector<room_waiter>> loading;
   std::unordered_map<std::string, user_entry> users;
   static inline const char* name = "directory";
 };
 
-using directory_actor = caf::stateful_actor<directory_state>;
+using directory_pointer = directory_actor::stateful_pointer<directory_state>;
 
-void finish_load(directory_actor* self, const std::string& name, caf::expected<caf::actor> room) {
+void finish_load(directory_pointer self, const std::string& name, caf::expected<room_actor> room) {
   auto& st = self->state;
   auto waiters = std::move(st.loading[name]);
   st.loading.erase(name);
@@ -57,25 +56,25 @@ void finish_load(directory_actor* self, const std::string& name, caf::expected<c
 }
 
 // Spawns a loaded room and tells it which of its members are online: their
-// user actors did not attach to it at login, since it was not running then
-// (see the attach handler below). Sent before any waiter hears of the room,
-// so the attaches come before anything the waiters send it.
-void spawn_loaded(directory_actor* self, room_record rec) {
+// user actors did not tell it at login, since it was not running then (see
+// the online handler below). Sent before any waiter hears of the room, so
+// these come before anything the waiters send it.
+void spawn_loaded(directory_pointer self, room_record rec) {
   auto name = rec.name;
   auto& st = self->state;
-  std::vector<std::pair<std::string, caf::actor>> online;
+  std::vector<std::pair<std::string, user_actor>> online;
   for (const auto& m : rec.members)
     if (auto it = st.users.find(m.user_id); it != st.users.end())
       online.emplace_back(m.user_id, it->second.actor);
   auto room = spawn_room(self->system(), std::move(rec), st.storage, st.settings);
   for (auto& [user_id, user] : online)
-    caf::anon_send(room, attach_atom::value, user_id, user); // its `true` goes nowhere
+    caf::anon_send(room, online_atom::value, user_id, user); // its `true` goes nowhere
   finish_load(self, name, room);
 }
 
 // No stored room by that name: create it if any waiter asked to, with the
 // options of the first such waiter (the creator).
-void create_or_fail(directory_actor* self, const std::string& name) {
+void create_or_fail(directory_pointer self, const std::string& name) {
   auto& st = self->state;
   const room_waiter* creator = nullptr;
   for (const auto& w : st.loading[name])
@@ -97,74 +96,77 @@ void create_or_fail(directory_actor* self, const std::string& name) {
           [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
 }
 
-caf::behavior directory(directory_actor* self, caf::actor storage, actor_settings settings) {
+caf::typed_response_promise<room_actor> find_room(directory_pointer self, const std::string& name,
+                                                  bool create, join_options& opts) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<room_actor>();
+  if (auto it = st.rooms.find(name); it != st.rooms.end())
+    return rp.deliver(it->second);
+  auto& waiters = st.loading[name];
+  waiters.push_back({rp, create, std::move(opts)});
+  if (waiters.size() == 1) // the first asker starts the load
+    self->request(st.storage, st.settings.request_timeout, load_atom::value, room_atom::value, name)
+      .then(
+        [self, name](std::optional<room_record>& rec) {
+          if (rec)
+            spawn_loaded(self, std::move(*rec));
+          else
+            create_or_fail(self, name);
+        },
+        [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+  return rp;
+}
+
+directory_actor::behavior_type directory(directory_pointer self, storage_actor storage,
+                                         actor_settings settings) {
   self->state.storage = std::move(storage);
   self->state.settings = settings;
   return {
-    [self](room_atom, const std::string& name, bool create,
-           join_options& opts) -> caf::result<caf::actor> {
-      auto& st = self->state;
-      if (auto it = st.rooms.find(name); it != st.rooms.end())
-        return it->second;
-      auto rp = self->make_response_promise<caf::actor>();
-      auto& waiters = st.loading[name];
-      waiters.push_back({rp, create, std::move(opts)});
-      if (waiters.size() == 1) // the first asker starts the load
-        self
-          ->request(st.storage, st.settings.request_timeout, load_atom::value, room_atom::value,
-                    name)
-          .then(
-            [self, name](std::optional<room_record>& rec) {
-              if (rec)
-                spawn_loaded(self, std::move(*rec));
-              else
-                create_or_fail(self, name);
-            },
-            [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
-      return rp;
+    [self](room_atom, const std::string& name, bool create, join_options& opts) {
+      return find_room(self, name, create, opts);
     },
     // A user actor coming online, for one of its rooms: a running room is
     // told (its answer goes to the user); one that is not running (or is
     // loading) is not loaded for it: nothing can be posted there before it
     // is, and spawn_loaded tells it then. So a login does not load every
     // idle room of the user (one room actor per user's channel alone).
-    [self](attach_atom, const std::string& room, const std::string& user_id,
-           const caf::actor& user) -> caf::result<bool> {
+    [self](online_atom, const std::string& room, const std::string& user_id,
+           const user_actor& user) -> caf::typed_response_promise<bool> {
       auto& rooms = self->state.rooms;
+      auto rp = self->make_response_promise<bool>();
       auto it = rooms.find(room);
       if (it == rooms.end())
-        return false;
-      auto rp = self->make_response_promise();
-      rp.delegate(it->second, attach_atom::value, user_id, user);
-      return rp;
+        return rp.deliver(false);
+      return rp.delegate(it->second, online_atom::value, user_id, user);
     },
-    [self](user_atom, identity& who, const caf::actor& conn, const session_ptr& session) {
+    [self](connect_atom, identity& who, const connection_actor& connection,
+           const session_ptr& session) {
       auto& st = self->state;
       auto& entry = st.users[who.user_id];
       if (!entry.actor)
         entry.actor = spawn_user(self->system(), who, self, st.storage, st.settings);
-      ++entry.attaches;
-      self->send(entry.actor, attach_atom::value, conn, session);
+      ++entry.connects;
+      self->send(entry.actor, connect_atom::value, connection, session);
       return entry.actor;
     },
-    [self](idle_atom, const std::string& user_id, std::uint64_t attaches) {
+    [self](idle_atom, const std::string& user_id, std::uint64_t connects) {
       auto& users = self->state.users;
       auto it = users.find(user_id);
-      // Equal counts: no attach is in flight, so the user really is idle.
-      if (it != users.end() && it->second.attaches == attaches) {
+      // Equal counts: no connect is on its way, so the user really is idle.
+      if (it != users.end() && it->second.connects == connects) {
         self->send(it->second.actor, close_atom::value);
         users.erase(it);
       }
     },
     [self](direct_atom, const std::string& to_user, const delivery_ptr& d) {
-      // Offline recipients find it in their mailbox (storage) on connect.
+      // Offline recipients find it in storage on connect.
       auto it = self->state.users.find(to_user);
       if (it != self->state.users.end())
-        self->send(it->second.actor, deliver_atom::value, d);
+        self->send(it->second.actor, deliver_atom::value,
+                   delivery_batch{std::make_shared<const std::vector<delivery_ptr>>(1, d)});
     },
     [self](rooms_atom, const std::string& user_id) {
-      auto& st = self->state;
-      return self->delegate(st.storage, rooms_atom::value, user_id);
+      return self->delegate(self->state.storage, rooms_atom::value, user_id);
     },
     [self](close_atom) {
       for (auto& [id, entry] : self->state.users)
@@ -178,7 +180,8 @@ caf::behavior directory(directory_actor* self, caf::actor storage, actor_setting
 
 } // namespace
 
-caf::actor spawn_directory(caf::actor_system& sys, caf::actor storage, actor_settings settings) {
+directory_actor spawn_directory(caf::actor_system& sys, storage_actor storage,
+                                actor_settings settings) {
   return sys.spawn(directory, std::move(storage), settings);
 }
 

@@ -17,6 +17,7 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "protocol/atoms.hpp"
+#include "protocol/chat_error.hpp"
 #include "storage/message_store.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
@@ -31,7 +32,7 @@ using namespace std::chrono_literals;
 // Asks storage for what the registry starts with; blocking is fine here,
 // before anything serves.
 template <class T, class... Ts>
-caf::expected<T> load(caf::actor_system& sys, const caf::actor& storage, Ts... xs) {
+caf::expected<T> load(caf::actor_system& sys, const storage_actor& storage, Ts... xs) {
   caf::scoped_actor self{sys};
   caf::expected<T> result{T{}};
   self->request(storage, 30s, xs...)
@@ -41,7 +42,8 @@ caf::expected<T> load(caf::actor_system& sys, const caf::actor& storage, Ts... x
 }
 
 // Waits (blocking: only at shutdown) until `who` has terminated.
-void await_exit(caf::actor_system& sys, const caf::actor& who) {
+template <class Handle>
+void await_exit(caf::actor_system& sys, const Handle& who) {
   caf::scoped_actor self{sys};
   self->monitor(who);
   caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
@@ -77,6 +79,7 @@ int run_server(const server_config& cfg) {
   // close their sockets while the actor system shuts down.
   io_pool io{cfg.io_threads};
   caf::actor_system_config caf_cfg;
+  add_chat_error_category(caf_cfg);
   caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.actor_threads));
   caf::actor_system sys{caf_cfg};
 

@@ -1,5 +1,6 @@
 #include "protocol/chat_error.hpp"
 
+#include <caf/actor_system_config.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
@@ -8,7 +9,11 @@ namespace chat {
 
 namespace {
 
-constexpr auto category = caf::atom("chat");
+std::string context_text(const caf::message& ctx) {
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return {};
+}
 
 } // namespace
 
@@ -28,31 +33,48 @@ const char* to_code(chat_errc code) {
     case chat_errc::timeout: return "timeout";
     case chat_errc::unknown_user: return "unknown_user";
     case chat_errc::rate_limited: return "rate_limited";
+    case chat_errc::internal: return "internal";
   }
   return "internal";
 }
 
 chat_errc to_chat_errc(const caf::error& err) {
-  if (err.category() == category)
+  if (err.category() == chat_error_category)
     return static_cast<chat_errc>(err.code());
   if (err == caf::sec::request_timeout)
     return chat_errc::timeout;
-  return chat_errc::storage;
+  return chat_errc::internal;
 }
 
 std::string error_text(const caf::error& err) {
-  const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-    return ctx.get_as<std::string>(0);
-  return to_code(to_chat_errc(err));
+  if (err.category() == chat_error_category) {
+    auto text = context_text(err.context());
+    return text.empty() ? to_code(static_cast<chat_errc>(err.code())) : text;
+  }
+  if (err == caf::sec::request_timeout)
+    return "timeout";
+  if (err.category() == caf::atom("system"))
+    return "internal error: " + caf::to_string(static_cast<caf::sec>(err.code()));
+  return "internal error: " + caf::to_string(err);
 }
 
 caf::error make_error(chat_errc code) {
-  return caf::error{static_cast<std::uint8_t>(code), category};
+  return caf::error{static_cast<std::uint8_t>(code), chat_error_category};
 }
 
 caf::error make_error(chat_errc code, std::string text) {
-  return caf::error{static_cast<std::uint8_t>(code), category, caf::make_message(std::move(text))};
+  return caf::error{static_cast<std::uint8_t>(code), chat_error_category,
+                    caf::make_message(std::move(text))};
+}
+
+void add_chat_error_category(caf::actor_system_config& cfg) {
+  cfg.add_error_category(chat_error_category,
+                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           auto text = context_text(ctx);
+                           std::string out = "chat_errc::";
+                           out += to_code(static_cast<chat_errc>(code));
+                           return text.empty() ? out : out + " (" + text + ")";
+                         });
 }
 
 } // namespace chat

@@ -31,9 +31,9 @@ http_response error_of(const http_request& head, const caf::error& err) {
 
 // Asks `dest` from a bridge actor; `on_ok` (run on a CAF thread) turns the
 // reply into a response, errors become {"error"} responses.
-template <class Reply, class OnOk, class... Ts>
-void ask(server_context& ctx, const caf::actor& dest, const http_request& req,
-         const responder& done, OnOk on_ok, Ts... xs) {
+template <class Reply, class Handle, class OnOk, class... Ts>
+void ask(server_context& ctx, const Handle& dest, const http_request& req, const responder& done,
+         OnOk on_ok, Ts... xs) {
   auto timeout = ctx.actor_cfg.request_timeout;
   ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
     self->request(dest, timeout, xs...)
@@ -182,8 +182,8 @@ void get_history(server_context& ctx, const http_request& req, const responder& 
         [=](const token_grant& grant) {
           self->request(directory, timeout, room_atom::value, room, false, join_options{})
             .then(
-              [=](const caf::actor& room_actor) {
-                self->request(room_actor, timeout, history_atom::value, grant.who.user_id, page)
+              [=](const room_actor& room) {
+                self->request(room, timeout, history_atom::value, grant.who.user_id, page)
                   .then(
                     [=](const history_page& hp) {
                       done(json_response(head, http::status::ok, history_json(hp)));
@@ -221,7 +221,7 @@ void get_metrics(server_context&, const http_request& req, const responder& done
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
   res.body() = metrics::render([](int code) -> const char* {
-    if (code < 1 || code > static_cast<int>(chat_errc::rate_limited))
+    if (code < 1 || code > static_cast<int>(last_chat_errc))
       return nullptr;
     return to_code(static_cast<chat_errc>(code));
   });

@@ -9,10 +9,11 @@
 #include <cstdint>
 #include <string>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/settings.hpp"
+#include "protocol/storage_api.hpp"
 #include "transport/connection_limits.hpp"
 #include "transport/login_limiter.hpp"
 
@@ -36,8 +37,8 @@ struct transport_settings {
 };
 
 struct server_context {
-  server_context(caf::actor_system& sys, caf::actor registry, caf::actor directory,
-                 caf::actor storage, actor_settings actor_cfg, transport_settings cfg)
+  server_context(caf::actor_system& sys, registry_actor registry, directory_actor directory,
+                 storage_actor storage, actor_settings actor_cfg, transport_settings cfg)
     : sys(sys),
       registry(std::move(registry)),
       directory(std::move(directory)),
@@ -50,9 +51,9 @@ struct server_context {
                                              this->cfg.logins_per_minute_per_ip)) {}
 
   caf::actor_system& sys;
-  caf::actor registry;
-  caf::actor directory;
-  caf::actor storage;
+  registry_actor registry;
+  directory_actor directory;
+  storage_actor storage;
   actor_settings actor_cfg;
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections

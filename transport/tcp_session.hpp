@@ -113,7 +113,7 @@ private:
   std::shared_ptr<server_context> ctx_;
   token_grant grant_;
   std::string id_;
-  caf::actor conn_;
+  connection_actor conn_;
   connection_limits::slot address_slot_;
   connection_limits::slot place_;
 

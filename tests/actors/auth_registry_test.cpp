@@ -20,9 +20,9 @@ namespace {
 struct fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor storage = chat::test::spawn_fake_storage(sys);
+  chat::storage_actor storage = chat::test::spawn_fake_storage(sys);
   std::shared_ptr<chat::auth::hash_pool> pool;
-  caf::actor registry;
+  chat::registry_actor registry;
   caf::scoped_actor self{sys};
 
   explicit fixture(std::int64_t ttl_s = 3600, std::string server_password = {},
@@ -153,7 +153,7 @@ TEST_CASE_FIXTURE(short_lived_tokens, "watchers of a token are told when it expi
   REQUIRE_FALSE(err);
   caf::scoped_actor watcher{sys};
   self->send(registry, chat::watch_atom::value, chat::auth::token_digest(res.token),
-             caf::actor{watcher});
+             caf::actor_cast<chat::connection_actor>(watcher));
   auto start = std::chrono::steady_clock::now();
   bool told = false;
   watcher->receive([&](chat::expire_atom) { told = true; }, caf::after(5s) >> [] {});
@@ -169,11 +169,11 @@ TEST_CASE_FIXTURE(fixture, "logout kills the token and closes its watchers") {
   REQUIRE_FALSE(err);
   caf::scoped_actor watcher{sys};
   self->send(registry, chat::watch_atom::value, chat::auth::token_digest(res.token),
-             caf::actor{watcher});
+             caf::actor_cast<chat::connection_actor>(watcher));
   auto [ok, e1] = ask<bool>(chat::logout_atom::value, res.token);
   CHECK_FALSE(e1);
   bool told = false;
-  watcher->receive([&](chat::logout_atom) { told = true; }, caf::after(5s) >> [] {});
+  watcher->receive([&](chat::revoked_atom) { told = true; }, caf::after(5s) >> [] {});
   CHECK(told);
   CHECK(check(res.token).second == chat::chat_errc::unauthorized);
   CHECK(ask<bool>(chat::logout_atom::value, res.token).second == chat::chat_errc::unauthorized);

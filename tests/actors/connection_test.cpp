@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/auth_registry.hpp"
@@ -25,17 +26,18 @@ using chat::test::fake_session;
 struct connection_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor storage = chat::test::spawn_fake_storage(sys);
-  caf::actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
-  caf::actor registry = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](chat::watch_atom, const std::string&, const caf::actor&) {},
-            [](chat::user_atom, const std::string& name) -> caf::result<chat::identity> {
-              if (name == "bob")
-                return chat::identity{"u2", "bob"};
-              return chat::make_error(chat::chat_errc::unknown_user, "no such user");
-            }};
-  });
-  std::vector<caf::actor> conns;
+  caf::scoped_actor probe{sys}; // sees storage's cursor writes and direct acks
+  chat::storage_actor storage = chat::test::spawn_fake_storage(sys, {{}, {}, {}, probe});
+  chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
+  // The real registry, knowing alice and bob (bob for directs by name) and
+  // the tokens their connections watch (else its sweep would expire them);
+  // no password is ever checked here, so the hash pool stays idle.
+  chat::registry_actor registry = chat::spawn_auth_registry(
+    sys, storage, std::make_shared<chat::auth::hash_pool>(1, 4), chat::auth_settings{},
+    {{"u1", "alice", "not-a-real-hash"}, {"u2", "bob", "not-a-real-hash"}},
+    {{"digest-u1", "u1", chat::unix_ms() + 3600000},
+     {"digest-u2", "u2", chat::unix_ms() + 3600000}});
+  std::vector<chat::connection_actor> conns;
 
   std::shared_ptr<fake_session> connect(const std::string& user_id, const std::string& name,
                                         std::int64_t expires_at_ms = chat::unix_ms() + 60000) {
@@ -118,7 +120,7 @@ TEST_CASE_FIXTURE(connection_fixture,
   // What follows are messages after some seq, every one of them, in order.
   std::int64_t last = 0;
   for (auto f = b->next(1s); !f.is_null(); f = b->next(1s)) {
-    REQUIRE(f["type"] == "message");
+    REQUIRE_MESSAGE(f["type"] == "message", f.dump());
     auto seq = f["seq"].get<std::int64_t>();
     if (last != 0)
       CHECK(seq == last + 1);
@@ -166,9 +168,27 @@ TEST_CASE_FIXTURE(connection_fixture, "an expired token ends the connection with
 
 TEST_CASE_FIXTURE(connection_fixture, "acks are answered once recorded; bad acks are bad_request") {
   auto a = connect("u1", "alice");
-  a->next_of("replayed");
+  auto b = connect("u2", "bob");
+  say(0, {{"action", "join"}, {"target", "devroom"}});
+  a->next_of("joined");
+  say(1, {{"action", "join"}, {"target", "devroom"}});
+  say(1, {{"action", "send"}, {"target", "devroom"}, {"body", {{"n", 1}}}});
+  REQUIRE(a->next_of("message")["id"] == "m1");
   say(0, {{"action", "ack"}, {"body", {{"ids", {"m1", "d2"}}}}, {"ref", "k"}});
   CHECK(a->next() == json{{"type", "acked"}, {"ref", "k"}, {"count", 2}});
+  // The ack was recorded, not only answered: storage gets alice's cursor
+  // past m1 and the direct to delete.
+  bool cursor_written = false;
+  bool direct_deleted = false;
+  for (int i = 0; i < 2; ++i)
+    probe->receive([&](chat::cursor_atom, const std::string& room,
+                       std::int64_t seq) { cursor_written = room == "devroom" && seq == 1; },
+                   [&](chat::ack_atom, const chat::id_list& ids) {
+                     direct_deleted = ids == chat::id_list{"d2"};
+                   },
+                   caf::after(5s) >> [] {});
+  CHECK(cursor_written);
+  CHECK(direct_deleted);
   say(0, {{"action", "ack"}, {"body", {{"ids", "m1"}}}});
   CHECK(a->next()["code"] == "bad_request");
   say(0, {{"action", "ack"}, {"body", {{"ids", {1, 2}}}}});

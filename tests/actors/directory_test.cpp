@@ -12,6 +12,7 @@
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
 #include "protocol/frames.hpp"
+#include "stub_actors.hpp"
 
 using namespace std::chrono_literals;
 
@@ -21,16 +22,16 @@ struct directory_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   chat::test::load_log loads = std::make_shared<std::vector<std::string>>();
-  caf::actor storage = chat::test::spawn_fake_storage(
-    sys, {{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads);
-  caf::actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
+  chat::storage_actor storage = chat::test::spawn_fake_storage(
+    sys, {{{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads});
+  chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::scoped_actor self{sys};
 
-  std::pair<caf::actor, std::optional<chat::chat_errc>> room(const std::string& name, bool create,
-                                                             const chat::join_options& opts = {}) {
-    std::pair<caf::actor, std::optional<chat::chat_errc>> out;
+  std::pair<chat::room_actor, std::optional<chat::chat_errc>>
+  room(const std::string& name, bool create, const chat::join_options& opts = {}) {
+    std::pair<chat::room_actor, std::optional<chat::chat_errc>> out;
     self->request(directory, 5s, chat::room_atom::value, name, create, opts)
-      .receive([&](caf::actor& r) { out.first = r; },
+      .receive([&](chat::room_actor& r) { out.first = r; },
                [&](caf::error& err) { out.second = chat::to_chat_errc(err); });
     return out;
   }
@@ -38,20 +39,27 @@ struct directory_fixture {
   // Connects `who` (an actor standing in for its connection, and a socket)
   // and waits until its user actor is online: `replayed` comes after every
   // room it belongs to was told.
-  caf::actor connect(const chat::identity& who,
-                     const std::shared_ptr<chat::test::fake_session>& session) {
-    auto conn = sys.spawn(
-      [](caf::event_based_actor*) -> caf::behavior { return {[](chat::close_atom) {}}; });
-    spawned.push_back(conn);
-    caf::actor user;
-    self->request(directory, 5s, chat::user_atom::value, who, conn, chat::session_ptr{session})
-      .receive([&](caf::actor& u) { user = u; }, [](caf::error&) { FAIL("user lookup"); });
+  chat::user_actor connect(const chat::identity& who,
+                           const std::shared_ptr<chat::test::fake_session>& session) {
+    auto connection = make_connection();
+    chat::user_actor user;
+    self
+      ->request(directory, 5s, chat::connect_atom::value, who, connection,
+                chat::session_ptr{session})
+      .receive([&](chat::user_actor& u) { user = u; }, [](caf::error&) { FAIL("user lookup"); });
     CHECK_FALSE(session->next_of("replayed").is_null());
     return user;
   }
 
   // Whether `user_id` is listed online in `room`'s `who`.
-  bool listed_online(const caf::actor& room, const std::string& user_id) {
+  // A connection actor for the user actor to monitor.
+  chat::connection_actor make_connection() {
+    auto connection = sys.spawn(chat::test::silent_connection);
+    spawned.push_back(connection);
+    return connection;
+  }
+
+  bool listed_online(const chat::room_actor& room, const std::string& user_id) {
     bool online = false;
     self->request(room, 5s, chat::who_atom::value)
       .receive(
@@ -63,7 +71,7 @@ struct directory_fixture {
     return online;
   }
 
-  std::vector<caf::actor> spawned; // stopped with the fixture
+  std::vector<chat::connection_actor> spawned; // stopped with the fixture
 
   ~directory_fixture() {
     for (auto& a : spawned)
@@ -88,11 +96,11 @@ TEST_CASE_FIXTURE(directory_fixture, "an unknown room is an error unless the cal
   CHECK(again == created);
   // The creator's max_members took effect: a second member is refused.
   caf::scoped_actor a{sys};
-  a->request(created, 5s, chat::join_atom::value, chat::identity{"u1", "a"}, caf::actor{a},
-             std::string{}, std::string{"1"})
+  a->request(created, 5s, chat::join_atom::value, chat::identity{"u1", "a"},
+             caf::actor_cast<chat::user_actor>(a), std::string{}, std::string{"1"})
     .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("first join failed"); });
-  a->request(created, 5s, chat::join_atom::value, chat::identity{"u2", "b"}, caf::actor{a},
-             std::string{}, std::string{"1"})
+  a->request(created, 5s, chat::join_atom::value, chat::identity{"u2", "b"},
+             caf::actor_cast<chat::user_actor>(a), std::string{}, std::string{"1"})
     .receive([](chat::member_list&) { FAIL("second join should be refused"); },
              [](caf::error& err) { CHECK(chat::to_chat_errc(err) == chat::chat_errc::room_full); });
 }
@@ -109,8 +117,8 @@ TEST_CASE_FIXTURE(directory_fixture, "a stored room is loaded with its members a
       },
       [](caf::error&) { FAIL("who failed"); });
   self
-    ->request(stored, 5s, chat::join_atom::value, chat::identity{"u1", "a"}, caf::actor{self},
-              std::string{}, std::string{"1"})
+    ->request(stored, 5s, chat::join_atom::value, chat::identity{"u1", "a"},
+              caf::actor_cast<chat::user_actor>(self), std::string{}, std::string{"1"})
     .receive([](chat::member_list&) {}, [](caf::error&) { FAIL("join failed"); });
   self->request(stored, 5s, chat::post_atom::value, chat::identity{"u1", "a"}, std::string{"{}"})
     .receive([](chat::chat_message& m) { CHECK(m.seq == 6); },
@@ -118,9 +126,11 @@ TEST_CASE_FIXTURE(directory_fixture, "a stored room is loaded with its members a
 }
 
 TEST_CASE_FIXTURE(directory_fixture, "concurrent lookups of one room get the same actor") {
-  std::vector<caf::actor> seen;
+  std::vector<chat::room_actor> seen;
   std::vector<std::unique_ptr<caf::scoped_actor>> askers;
-  std::vector<decltype(self->request(directory, 5s, chat::who_atom::value))> pending;
+  using handle = decltype(self->request(directory, 5s, chat::room_atom::value, std::string{}, true,
+                                        chat::join_options{}));
+  std::vector<handle> pending;
   for (int i = 0; i < 20; ++i) {
     askers.push_back(std::make_unique<caf::scoped_actor>(sys));
     pending.push_back((*askers.back())
@@ -128,7 +138,8 @@ TEST_CASE_FIXTURE(directory_fixture, "concurrent lookups of one room get the sam
                                   chat::join_options{}));
   }
   for (auto& p : pending)
-    p.receive([&](caf::actor& r) { seen.push_back(r); }, [](caf::error&) { FAIL("no answer"); });
+    p.receive([&](chat::room_actor& r) { seen.push_back(r); },
+              [](caf::error&) { FAIL("no answer"); });
   REQUIRE(seen.size() == 20);
   for (const auto& r : seen)
     CHECK(r == seen.front());
@@ -137,32 +148,24 @@ TEST_CASE_FIXTURE(directory_fixture, "concurrent lookups of one room get the sam
 TEST_CASE_FIXTURE(directory_fixture,
                   "a user actor serves all its connections and stops after the last") {
   chat::identity alice{"u1", "alice"};
-  // Two "connections": actors for the user actor to monitor, and sockets.
-  auto make_conn = [&] {
-    return sys.spawn(
-      [](caf::event_based_actor*) -> caf::behavior { return {[](chat::close_atom) {}}; });
-  };
-  auto c1 = make_conn();
-  auto c2 = make_conn();
+  // Two connections, each with its session.
   auto s1 = std::make_shared<chat::test::fake_session>();
   auto s2 = std::make_shared<chat::test::fake_session>();
-  caf::actor u1;
-  caf::actor u2;
-  self->request(directory, 5s, chat::user_atom::value, alice, c1, chat::session_ptr{s1})
-    .receive([&](caf::actor& u) { u1 = u; }, [](caf::error&) { FAIL("user lookup"); });
-  self->request(directory, 5s, chat::user_atom::value, alice, c2, chat::session_ptr{s2})
-    .receive([&](caf::actor& u) { u2 = u; }, [](caf::error&) { FAIL("user lookup"); });
+  auto u1 = connect(alice, s1);
+  auto u2 = connect(alice, s2);
   REQUIRE(u1 == u2);
-  CHECK(s1->next_of("replayed")["count"] == 0);
-  CHECK(s2->next_of("replayed")["count"] == 0);
-  auto frame = chat::make_frame(R"({"type":"x"})");
-  self->send(u1, chat::deliver_atom::value, frame);
-  // Both sockets write the very same bytes.
+  // A direct for alice: both sessions write the very same bytes.
+  auto frame = chat::make_frame(R"({"type":"direct","id":"d5"})");
+  auto direct = std::make_shared<const chat::delivery>(chat::delivery{frame, "d5", {}, 0, {}});
+  self->send(directory, chat::direct_atom::value, alice.user_id, direct);
   CHECK(s1->next_raw() == frame);
   CHECK(s2->next_raw() == frame);
+  // Acked (from either connection), nothing is in flight: once the last
+  // connection ends, the user actor retires.
+  self->send(u1, chat::ack_atom::value, chat::id_list{"d5"});
   self->monitor(u1);
-  caf::anon_send_exit(c1, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(c2, caf::exit_reason::user_shutdown);
+  for (auto& connection : spawned)
+    caf::anon_send_exit(connection, caf::exit_reason::user_shutdown);
   bool down = false;
   self->receive([&](const caf::down_msg& dm) { down = dm.source == u1.address(); },
                 caf::after(5s) >> [] {});

@@ -1,5 +1,7 @@
-// A stand-in for the storage actor in actor unit tests: answers the messages
-// rooms and the directory send, in memory, and records member changes.
+// A stand-in for the storage actor in actor unit tests: the whole storage
+// contract (protocol/storage_api.hpp) in memory, so it cannot drift from the
+// real store. Rooms and their members live in a map; writes a test wants to
+// see (cursor writes, direct acks) are reported to a probe.
 #pragma once
 
 #include <algorithm>
@@ -12,33 +14,91 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "protocol/atoms.hpp"
-#include "protocol/messages.hpp"
+#include "protocol/storage_api.hpp"
 
 namespace chat::test {
 
 /// The names of the rooms loaded so far, in order (shared with the test).
 using load_log = std::shared_ptr<std::vector<std::string>>;
 
-/// `rooms` are the rooms "stored" before the test starts; each room load is
-/// written to `loads`, if given.
-inline caf::actor spawn_fake_storage(caf::actor_system& sys,
-                                     std::map<std::string, room_record> rooms = {},
-                                     const load_log& loads = nullptr) {
-  auto stored = std::make_shared<std::map<std::string, room_record>>(std::move(rooms));
-  return sys.spawn([stored, loads](caf::event_based_actor*) -> caf::behavior {
+struct fake_storage_config {
+  /// The rooms "stored" before the test starts (members and last_seq).
+  std::map<std::string, room_record> rooms;
+  /// Each room load is written here, if given.
+  load_log loads;
+  /// What a replay answers (the same whatever the cursors).
+  replay_batch replay;
+  /// Gets (cursor_atom, room, acked_seq) for every cursor write and
+  /// (ack_atom, id_list) for every direct ack, if given.
+  caf::actor probe;
+};
+
+inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_config cfg = {}) {
+  auto st = std::make_shared<fake_storage_config>(std::move(cfg));
+  return sys.spawn([st](storage_actor::pointer) -> storage_actor::behavior_type {
     return {
+      [](load_atom, users_atom) { return user_list{}; },
+      [](load_atom, token_atom, std::int64_t) { return token_list{}; },
+      [st](load_atom, room_atom, const std::string& name) {
+        if (st->loads)
+          st->loads->push_back(name);
+        std::optional<room_record> out;
+        if (auto it = st->rooms.find(name); it != st->rooms.end())
+          out = it->second;
+        return out;
+      },
+      [st](load_atom, cursor_atom, const std::string& user_id) {
+        cursor_list out;
+        for (const auto& [name, rec] : st->rooms)
+          for (const auto& m : rec.members)
+            if (m.user_id == user_id)
+              out.push_back({name, rec.last_seq, {}});
+        return out;
+      },
+      [](history_atom, const std::string& room, std::int64_t page, std::int64_t) {
+        return history_page{room, page, {}, false};
+      },
+      [st](rooms_atom, const std::string& user_id) {
+        room_list out;
+        for (const auto& [name, rec] : st->rooms) {
+          auto mine = std::any_of(rec.members.begin(), rec.members.end(),
+                                  [&](const auto& m) { return m.user_id == user_id; });
+          out.push_back(
+            {name, static_cast<std::int64_t>(rec.members.size()), rec.is_private, mine});
+        }
+        return out;
+      },
+      [st](replay_atom, const std::string&, const cursor_list&, std::int64_t) {
+        return st->replay;
+      },
+      [](health_atom) { return true; },
+      [st](create_atom, user_atom, const user_record&, room_record channel) {
+        st->rooms[channel.name] = std::move(channel);
+        return true;
+      },
+      [](create_atom, token_atom, const token_record&) { return true; },
+      [](delete_atom, token_atom, const std::string&) { return true; },
+      [st](create_atom, room_atom, const room_record& rec) {
+        st->rooms[rec.name] = rec;
+        return true;
+      },
       // Numbers each room's messages from its stored last seq, as storage
       // does; the id is "m" + seq, unique enough within one room.
-      [stored](append_atom, chat_message msg) {
-        msg.seq = ++(*stored)[msg.room].last_seq;
+      [st](append_atom, chat_message msg) {
+        msg.seq = ++st->rooms[msg.room].last_seq;
         msg.id = "m" + std::to_string(msg.seq);
         return msg;
       },
-      [stored](member_atom, const std::string& room, const std::string& user, bool joined) {
-        auto& members = (*stored)[room].members;
+      [](append_atom, direct_message msg) {
+        msg.id = "d1";
+        return msg;
+      },
+      [st](member_atom, const std::string& room, const std::string& user, bool joined) {
+        auto& members = st->rooms[room].members;
         if (joined)
           members.push_back({user, user});
         else
@@ -48,54 +108,14 @@ inline caf::actor spawn_fake_storage(caf::actor_system& sys,
               break;
             }
       },
-      [](history_atom, const std::string& room, std::int64_t page, std::int64_t) {
-        return history_page{room, page, {}, false};
+      [st](cursor_atom, const std::string&, const std::string& room, std::int64_t seq,
+           const std::vector<std::int64_t>&) {
+        if (st->probe)
+          caf::anon_send(st->probe, cursor_atom::value, room, seq);
       },
-      [stored, loads](load_atom, room_atom, const std::string& name) {
-        if (loads)
-          loads->push_back(name);
-        std::optional<room_record> out;
-        if (auto it = stored->find(name); it != stored->end())
-          out = it->second;
-        return out;
-      },
-      [stored](create_atom, room_atom, const room_record& rec) {
-        (*stored)[rec.name] = rec;
-        return true;
-      },
-      [stored](user_atom, rooms_atom, const std::string& user_id) {
-        cursor_list out;
-        for (const auto& [name, rec] : *stored)
-          for (const auto& m : rec.members)
-            if (m.user_id == user_id)
-              out.push_back({name, rec.last_seq, {}});
-        return out;
-      },
-      [](replay_atom, const std::string&, const cursor_list&, std::int64_t) {
-        return replay_batch{};
-      },
-      [](cursor_atom, const std::string&, const std::string&, std::int64_t,
-         const std::vector<std::int64_t>&) {},
-      [](ack_atom, const std::string&, const id_list&) {},
-      [](append_atom, direct_message msg) {
-        msg.id = "d1";
-        return msg;
-      },
-      [stored](create_atom, user_atom, const user_record&, room_record channel) {
-        (*stored)[channel.name] = std::move(channel);
-        return true;
-      },
-      [](create_atom, token_atom, const token_record&) { return true; },
-      [](logout_atom, const std::string&) { return true; },
-      [stored](rooms_atom, const std::string& user_id) {
-        room_list out;
-        for (const auto& [name, rec] : *stored) {
-          auto mine = std::any_of(rec.members.begin(), rec.members.end(),
-                                  [&](const auto& m) { return m.user_id == user_id; });
-          out.push_back(
-            {name, static_cast<std::int64_t>(rec.members.size()), rec.is_private, mine});
-        }
-        return out;
+      [st](ack_atom, const std::string&, const id_list& ids) {
+        if (st->probe)
+          caf::anon_send(st->probe, ack_atom::value, ids);
       },
     };
   });

@@ -1,6 +1,6 @@
 // Unit tests of the room actor: membership rules, presence, fan-out of one
-// shared frame, and history access. Storage is a fake; members' user actors
-// are scoped actors that collect what the room delivers.
+// shared frame, and history access. Storage is the fake; members' user
+// actors are scoped actors that collect what the room delivers.
 #include "actors/room.hpp"
 
 #include <doctest/doctest.h>
@@ -12,6 +12,7 @@
 #include "fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
+#include "stub_actors.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -21,11 +22,11 @@ namespace {
 struct room_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::actor storage = chat::test::spawn_fake_storage(sys);
-  std::vector<caf::actor> spawned; // stopped with the room_fixture
+  chat::storage_actor storage = chat::test::spawn_fake_storage(sys);
+  std::vector<chat::room_actor> spawned; // stopped with the room_fixture
 
-  caf::actor make_room(std::uint32_t max_members = 10, std::string key = {},
-                       bool is_private = false) {
+  chat::room_actor make_room(std::uint32_t max_members = 10, std::string key = {},
+                             bool is_private = false) {
     chat::room_record rec{"devroom", is_private, std::move(key), max_members, 0, {}};
     spawned.push_back(chat::spawn_room(sys, rec, storage, chat::actor_settings{}));
     return spawned.back();
@@ -33,8 +34,8 @@ struct room_fixture {
 
   // Sends `xs` and returns the reply, or the chat error code it failed with.
   template <class T, class... Ts>
-  std::pair<T, std::optional<chat::chat_errc>> ask(caf::scoped_actor& self, const caf::actor& dest,
-                                                   Ts... xs) {
+  std::pair<T, std::optional<chat::chat_errc>> ask(caf::scoped_actor& self,
+                                                   const chat::room_actor& dest, Ts... xs) {
     std::pair<T, std::optional<chat::chat_errc>> out;
     self->request(dest, 5s, xs...)
       .receive([&](T& x) { out.first = std::move(x); },
@@ -45,8 +46,8 @@ struct room_fixture {
   // A connection's join as `user` (standing in for its user actor): the
   // room answers the asker and sends `joined` through `user`.
   std::pair<chat::member_list, std::optional<chat::chat_errc>>
-  join(caf::scoped_actor& self, const caf::actor& room, const chat::identity& who,
-       const caf::actor& user, const std::string& key) {
+  join(caf::scoped_actor& self, const chat::room_actor& room, const chat::identity& who,
+       const chat::user_actor& user, const std::string& key) {
     return ask<chat::member_list>(self, room, chat::join_atom::value, who, user, key,
                                   std::string{"7"}); // a ref is JSON text
   }
@@ -75,6 +76,12 @@ struct room_fixture {
   }
 };
 
+// A scoped actor standing in for a user actor: it receives what the room
+// sends one (the test reads it with receive()).
+chat::user_actor as_user(caf::scoped_actor& self) {
+  return caf::actor_cast<chat::user_actor>(self);
+}
+
 chat::identity alice{"u1", "alice"};
 chat::identity bob{"u2", "bob"};
 
@@ -86,22 +93,22 @@ TEST_CASE_FIXTURE(room_fixture, "joining lists the members and tells the others"
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  auto [members, err] = join(a, room, alice, caf::actor{a}, std::string{});
+  auto [members, err] = join(a, room, alice, as_user(a), std::string{});
   REQUIRE_FALSE(err);
   REQUIRE(members.size() == 1);
   CHECK(members[0].online);
   // `joined` goes to the joining connection (the asker) through its user
   // actor, so that it is in line with the room's deliveries.
   a->receive(
-    [&](chat::deliver_atom, const caf::actor_addr& conn, const chat::frame_ptr& frame) {
-      CHECK(conn == a->address());
+    [&](chat::relay_atom, const caf::actor_addr& connection, const chat::frame_ptr& frame) {
+      CHECK(connection == a->address());
       auto joined = json::parse(*frame);
       CHECK(joined["type"] == "joined");
       CHECK(joined["ref"] == 7);
       CHECK(joined["room"] == "devroom");
     },
     caf::after(5s) >> [] { FAIL("no joined frame"); });
-  auto [members2, err2] = join(b, room, bob, caf::actor{b}, std::string{});
+  auto [members2, err2] = join(b, room, bob, as_user(b), std::string{});
   REQUIRE_FALSE(err2);
   CHECK(members2.size() == 2);
   auto presence = next_frame(a, alice);
@@ -113,14 +120,14 @@ TEST_CASE_FIXTURE(room_fixture, "joining lists the members and tells the others"
 TEST_CASE_FIXTURE(room_fixture, "a keyed room needs its key and a full room refuses") {
   auto room = make_room(1, "s3cret");
   caf::scoped_actor a{sys};
-  auto [m1, wrong] = join(a, room, alice, caf::actor{a}, std::string{"nope"});
+  auto [m1, wrong] = join(a, room, alice, as_user(a), std::string{"nope"});
   CHECK(wrong == chat::chat_errc::forbidden);
-  auto [m2, ok] = join(a, room, alice, caf::actor{a}, std::string{"s3cret"});
+  auto [m2, ok] = join(a, room, alice, as_user(a), std::string{"s3cret"});
   CHECK_FALSE(ok);
-  auto [m3, full] = join(a, room, bob, caf::actor{a}, std::string{"s3cret"});
+  auto [m3, full] = join(a, room, bob, as_user(a), std::string{"s3cret"});
   CHECK(full == chat::chat_errc::room_full);
   // A member joining again is not a new member: no room_full, no key check.
-  auto [m4, again] = join(a, room, alice, caf::actor{a}, std::string{});
+  auto [m4, again] = join(a, room, alice, as_user(a), std::string{});
   CHECK_FALSE(again);
 }
 
@@ -128,8 +135,8 @@ TEST_CASE_FIXTURE(room_fixture, "a post is numbered, stored and shared as one fr
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  join(a, room, alice, caf::actor{a}, std::string{});
-  join(b, room, bob, caf::actor{b}, std::string{});
+  join(a, room, alice, as_user(a), std::string{});
+  join(b, room, bob, as_user(b), std::string{});
   next_frame(a, alice); // bob's presence
   b->receive(
     [](chat::deliver_atom, const chat::delivery_batch& own) { // skipped by bob's user
@@ -197,8 +204,8 @@ TEST_CASE_FIXTURE(room_fixture, "leaving tells the others and goes to storage") 
   auto room = make_room();
   caf::scoped_actor a{sys};
   caf::scoped_actor b{sys};
-  join(a, room, alice, caf::actor{a}, std::string{});
-  join(b, room, bob, caf::actor{b}, std::string{});
+  join(a, room, alice, as_user(a), std::string{});
+  join(b, room, bob, as_user(b), std::string{});
   next_frame(a, alice);
   auto [ok, err] = ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
   CHECK_FALSE(err);
@@ -212,11 +219,7 @@ TEST_CASE_FIXTURE(room_fixture, "leaving tells the others and goes to storage") 
 TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops") {
   auto room = make_room();
   caf::scoped_actor a{sys};
-  auto user = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](chat::deliver_atom, const chat::delivery_batch&) {},
-            [](chat::deliver_atom, const caf::actor_addr&, const chat::frame_ptr&) {},
-            [](chat::member_atom, const std::string&, std::int64_t) {}};
-  });
+  chat::user_actor user = sys.spawn(chat::test::silent_user);
   join(a, room, bob, user, std::string{});
   auto [before, e1] = ask<chat::member_list>(a, room, chat::who_atom::value);
   REQUIRE(before.size() == 1);
@@ -231,9 +234,9 @@ TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops"
       std::this_thread::sleep_for(10ms);
   }
   CHECK(offline);
-  // Coming back online through attach (what a new user actor does).
-  auto [attached, e4] = ask<bool>(a, room, chat::attach_atom::value, bob.user_id, caf::actor{a});
-  CHECK(attached);
+  // Coming back online (what a new user actor does, through the directory).
+  auto [online, e4] = ask<bool>(a, room, chat::online_atom::value, bob.user_id, as_user(a));
+  CHECK(online);
   auto [after, e3] = ask<chat::member_list>(a, room, chat::who_atom::value);
   REQUIRE(after.size() == 1);
   CHECK(after[0].online);
@@ -242,14 +245,14 @@ TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops"
 TEST_CASE_FIXTURE(room_fixture, "a joining member's user actor learns the seq it starts after") {
   auto room = make_room();
   caf::scoped_actor a{sys};
-  join(a, room, alice, caf::actor{a}, std::string{});
+  join(a, room, alice, as_user(a), std::string{});
   ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
   ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
   caf::scoped_actor b{sys};
-  join(b, room, bob, caf::actor{b}, std::string{});
+  join(b, room, bob, as_user(b), std::string{});
   std::int64_t start = -1;
   b->receive(
-    [&](chat::member_atom, const std::string& r, std::int64_t last_seq) {
+    [&](chat::joined_atom, const std::string& r, std::int64_t last_seq) {
       CHECK(r == "devroom");
       start = last_seq;
     },
@@ -257,7 +260,7 @@ TEST_CASE_FIXTURE(room_fixture, "a joining member's user actor learns the seq it
   CHECK(start == 2);
   ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
   bool told = false;
-  b->receive([&](chat::leave_atom, const std::string& r) { told = r == "devroom"; },
+  b->receive([&](chat::left_atom, const std::string& r) { told = r == "devroom"; },
              caf::after(5s) >> [] {});
   CHECK(told);
 }
@@ -268,7 +271,7 @@ TEST_CASE_FIXTURE(room_fixture, "a private room's history is for members only") 
   auto [page, err]
     = ask<chat::history_page>(a, room, chat::history_atom::value, alice.user_id, std::int64_t{0});
   CHECK(err == chat::chat_errc::forbidden);
-  join(a, room, alice, caf::actor{a}, std::string{});
+  join(a, room, alice, as_user(a), std::string{});
   auto [page2, err2]
     = ask<chat::history_page>(a, room, chat::history_atom::value, alice.user_id, std::int64_t{2});
   CHECK_FALSE(err2);

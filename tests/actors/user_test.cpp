@@ -1,4 +1,4 @@
-// Unit tests of the user actor as a mailbox: the replay a new connection
+// Unit tests of the user actor: the replay a new connection
 // gets (order, truncation, the end marker), live traffic held back during
 // it without duplicates, multi-device fan-out, and acks reaching storage.
 #include "actors/user.hpp"
@@ -6,11 +6,12 @@
 #include <doctest/doctest.h>
 
 #include <caf/actor_system_config.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/directory.hpp"
 #include "fake_session.hpp"
+#include "fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/frames.hpp"
 
@@ -23,58 +24,57 @@ chat::chat_message msg(std::int64_t seq) {
   return {"m" + std::to_string(seq), seq, "devroom", "u2", "bob", R"({"n":1})", 1};
 }
 
+chat::delivery_ptr message(std::int64_t seq) {
+  return std::make_shared<const chat::delivery>(
+    chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
+                   "m" + std::to_string(seq),
+                   "devroom",
+                   seq,
+                   {}});
+}
+
+template <class... Ds>
+chat::delivery_batch batch_of(Ds... ds) {
+  return std::make_shared<const std::vector<chat::delivery_ptr>>(
+    std::vector<chat::delivery_ptr>{std::move(ds)...});
+}
+
 // Storage that owes the user two directs and a truncated room backlog, and
 // reports cursor updates and direct acks to `probe`.
-caf::behavior owing_storage(caf::event_based_actor*, const caf::actor& probe) {
-  return {
-    [](chat::user_atom, chat::rooms_atom, const std::string&) {
-      return chat::cursor_list{{"devroom", 3, {}}};
-    },
-    [](chat::replay_atom, const std::string&, const chat::cursor_list& cursors, std::int64_t) {
-      chat::replay_batch batch;
-      batch.directs.push_back({"d1", "u1", "u2", "bob", R"({"t":"a"})", 1});
-      batch.directs.push_back({"d2", "u1", "u2", "bob", R"({"t":"b"})", 2});
-      REQUIRE(cursors.size() == 1);
-      batch.rooms.push_back({"devroom", true, 8, {msg(8), msg(9)}});
-      return batch;
-    },
-    [probe](chat::cursor_atom, const std::string&, const std::string& room, std::int64_t seq,
-            const std::vector<std::int64_t>&) {
-      caf::anon_send(probe, chat::cursor_atom::value, room, seq);
-    },
-    [probe](chat::ack_atom, const std::string&, const chat::id_list& ids) {
-      caf::anon_send(probe, chat::ack_atom::value, ids);
-    },
-  };
+chat::test::fake_storage_config owing(const caf::actor& probe) {
+  chat::test::fake_storage_config cfg;
+  chat::room_record devroom;
+  devroom.name = "devroom";
+  devroom.last_seq = 3;
+  devroom.members.push_back({"u1", "alice"});
+  cfg.rooms.emplace("devroom", devroom);
+  cfg.replay.directs.push_back({"d1", "u1", "u2", "bob", R"({"t":"a"})", 1});
+  cfg.replay.directs.push_back({"d2", "u1", "u2", "bob", R"({"t":"b"})", 2});
+  cfg.replay.rooms.push_back({"devroom", true, 8, {msg(8), msg(9)}});
+  cfg.probe = probe;
+  return cfg;
 }
 
-// A directory that answers room lookups with one fake room.
-caf::behavior one_room_directory(caf::event_based_actor*, const caf::actor& room) {
-  return {
-    [room](chat::room_atom, const std::string&, bool, const chat::join_options&) { return room; },
-    [](chat::idle_atom, const std::string&, std::uint64_t) {},
-  };
+chat::actor_settings settings() {
+  chat::actor_settings s;
+  s.ack_timeout = 60s;
+  return s;
 }
 
+// The real directory (no room of the user is running, so going online asks
+// none) over the fake storage; the test talks to the user actor directly.
 struct user_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor probe{sys};
-  caf::actor storage = sys.spawn(owing_storage, caf::actor{probe});
-  caf::actor room = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](chat::attach_atom, const std::string&, const caf::actor&) { return true; }};
-  });
-  caf::actor directory = sys.spawn(one_room_directory, room);
-  caf::actor user = chat::spawn_user(sys, {"u1", "alice"}, directory, storage, [] {
-    chat::actor_settings s;
-    s.ack_timeout = 60s;
-    return s;
-  }());
+  chat::storage_actor storage = chat::test::spawn_fake_storage(sys, owing(caf::actor{probe}));
+  chat::directory_actor directory = chat::spawn_directory(sys, storage, settings());
+  chat::user_actor user = chat::spawn_user(sys, {"u1", "alice"}, directory, storage, settings());
 
   ~user_fixture() {
     caf::anon_send(user, chat::close_atom::value);
-    for (auto& a : {storage, room, directory})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send(directory, chat::close_atom::value);
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
   }
 
   // A "connection": an actor for the user to monitor, and its socket.
@@ -85,8 +85,9 @@ struct user_fixture {
       = std::make_shared<chat::test::fake_session>();
   };
 
-  void attach(conn& c) {
-    probe->send(user, chat::attach_atom::value, caf::actor{c.actor}, chat::session_ptr{c.session});
+  void connect(conn& c) {
+    probe->send(user, chat::connect_atom::value, caf::actor_cast<chat::connection_actor>(c.actor),
+                chat::session_ptr{c.session});
   }
 };
 
@@ -97,7 +98,7 @@ TEST_SUITE("user") {
 TEST_CASE_FIXTURE(user_fixture,
                   "a new connection gets directs, then the room backlog, then replayed") {
   conn c{sys};
-  attach(c);
+  connect(c);
   auto got = c.session->take(6);
   REQUIRE(got.size() == 6);
   CHECK(got[0]["type"] == "direct");
@@ -122,16 +123,10 @@ TEST_CASE_FIXTURE(user_fixture,
 
 TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it already carried") {
   conn c{sys};
-  attach(c);
+  connect(c);
   // Live deliveries racing the replay: seq 9 duplicates it, seq 10 is new.
   for (std::int64_t seq : {9, 10})
-    probe->send(user, chat::deliver_atom::value,
-                std::make_shared<const chat::delivery>(
-                  chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
-                                 "m" + std::to_string(seq),
-                                 "devroom",
-                                 seq,
-                                 {}}));
+    probe->send(user, chat::deliver_atom::value, batch_of(message(seq)));
   auto got = c.session->take(7);
   REQUIRE(got.size() == 7);
   CHECK(got[5]["type"] == "replayed");
@@ -141,13 +136,7 @@ TEST_CASE_FIXTURE(user_fixture, "live traffic follows the replay without what it
   // Storage reads see uncommitted writes, so a replayed message's live copy
   // can come after the replay is out: still not sent twice.
   for (std::int64_t seq : {9, 11})
-    probe->send(user, chat::deliver_atom::value,
-                std::make_shared<const chat::delivery>(
-                  chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
-                                 "m" + std::to_string(seq),
-                                 "devroom",
-                                 seq,
-                                 {}}));
+    probe->send(user, chat::deliver_atom::value, batch_of(message(seq)));
   auto late = c.session->take(2);
   REQUIRE(late.size() == 1);
   CHECK(late[0]["seq"] == 11);
@@ -157,25 +146,15 @@ TEST_CASE_FIXTURE(
   user_fixture,
   "a room batch reaches a connection minus its own join and what its replay carried") {
   conn c{sys};
-  attach(c);
+  connect(c);
   c.session->take(6); // the replay
   auto presence = [](const char* user_id, const char* name) {
     auto frame = chat::make_frame(chat::presence_frame("devroom", "join", {user_id, name}));
     return std::make_shared<const chat::delivery>(chat::delivery{frame, {}, "devroom", 0, user_id});
   };
-  auto message = [](std::int64_t seq) {
-    return std::make_shared<const chat::delivery>(
-      chat::delivery{chat::make_frame(chat::message_frame(msg(seq))),
-                     "m" + std::to_string(seq),
-                     "devroom",
-                     seq,
-                     {}});
-  };
   // Seq 9 was replayed (the cursor is owed 8 and 9); seq 10 is new.
-  probe->send(
-    user, chat::deliver_atom::value,
-    std::make_shared<const std::vector<chat::delivery_ptr>>(std::vector<chat::delivery_ptr>{
-      presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)}));
+  probe->send(user, chat::deliver_atom::value,
+              batch_of(presence("u1", "alice"), presence("u2", "bob"), message(9), message(10)));
   auto got = c.session->take(2);
   REQUIRE(got.size() == 2);
   CHECK(got[0]["type"] == "presence");
@@ -188,17 +167,15 @@ TEST_CASE_FIXTURE(user_fixture,
                   "every connection gets live traffic; an ack on one reaches storage") {
   conn c1{sys};
   conn c2{sys};
-  attach(c1);
-  attach(c2);
+  connect(c1);
+  connect(c2);
   c1.session->take(6);
   c2.session->take(6);
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
                  caf::after(5s) >> [] {});
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t) {},
                  caf::after(5s) >> [] {});
-  probe->send(user, chat::deliver_atom::value,
-              std::make_shared<const chat::delivery>(chat::delivery{
-                chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
+  probe->send(user, chat::deliver_atom::value, batch_of(message(10)));
   CHECK(c1.session->take(1).at(0)["id"] == "m10");
   CHECK(c2.session->take(1).at(0)["id"] == "m10");
   probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9", "m10", "d1"});
@@ -217,11 +194,11 @@ TEST_CASE_FIXTURE(user_fixture,
                   "a frame for one connection reaches that one only, and after its replay") {
   conn c1{sys};
   conn c2{sys};
-  attach(c1);
+  connect(c1);
   // Sent to c2 before its replay is out: held back, then after `replayed`.
-  attach(c2);
+  connect(c2);
   auto joined = chat::make_frame(R"({"type":"joined","room":"devroom"})");
-  probe->send(user, chat::deliver_atom::value, caf::actor_cast<caf::actor_addr>(c2.actor), joined);
+  probe->send(user, chat::relay_atom::value, caf::actor_cast<caf::actor_addr>(c2.actor), joined);
   c1.session->take(6);
   auto replay = c2.session->take(7);
   REQUIRE(replay.size() == 7);
@@ -232,13 +209,11 @@ TEST_CASE_FIXTURE(user_fixture,
 
 TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor write") {
   conn c{sys};
-  attach(c);
+  connect(c);
   REQUIRE(c.session->take(6).size() == 6); // the replay: m8 and m9 in flight
   probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
                  caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
-  probe->send(user, chat::deliver_atom::value,
-              std::make_shared<const chat::delivery>(chat::delivery{
-                chat::make_frame(chat::message_frame(msg(10))), "m10", "devroom", 10, {}}));
+  probe->send(user, chat::deliver_atom::value, batch_of(message(10)));
   REQUIRE(c.session->take(1).size() == 1);
   // Three ack frames, as a client acking every message at once would send.
   for (const char* id : {"m8", "m9", "m10"})

@@ -125,8 +125,8 @@ TEST_CASE_FIXTURE(fixture, "tokens are stored, expired ones skipped and logout r
   CHECK(tokens[0].user_id == "u1");
   CHECK(tokens[0].expires_at_ms == 2000);
   CHECK(tokens[1].token_hash == "t-other");
-  CHECK(ask<bool>(logout_atom::value, std::string{"t-live"}));
-  CHECK_FALSE(ask<bool>(logout_atom::value, std::string{"t-unknown"}));
+  CHECK(ask<bool>(delete_atom::value, token_atom::value, std::string{"t-live"}));
+  CHECK_FALSE(ask<bool>(delete_atom::value, token_atom::value, std::string{"t-unknown"}));
   tokens = ask<token_list>(load_atom::value, token_atom::value, std::int64_t{1500});
   REQUIRE(tokens.size() == 1);
   CHECK(tokens[0].token_hash == "t-other");

@@ -81,7 +81,7 @@ struct fixture {
   std::optional<caf::actor_system_config> cfg;
   std::optional<caf::actor_system> sys;
   std::optional<caf::scoped_actor> self;
-  caf::actor store;
+  chat::storage_actor store;
 
   fixture() {
     // The db folder does not exist yet: opening the store has to create it.
@@ -105,7 +105,7 @@ struct fixture {
   void stop() {
     if (store)
       caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
-    store = caf::actor{};
+    store = nullptr;
     self.reset();
     sys.reset();
     cfg.reset();
@@ -169,7 +169,7 @@ struct fixture {
   }
 
   cursor_list cursors(const std::string& user_id) {
-    return ask<cursor_list>(user_atom::value, rooms_atom::value, user_id);
+    return ask<cursor_list>(load_atom::value, cursor_atom::value, user_id);
   }
 
   /// The rooms the user belongs to, by name.

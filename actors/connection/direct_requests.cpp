@@ -1,0 +1,92 @@
+// The connection actor's direct messages and acks (actors/connection/
+// connection_state.hpp). A direct (wire action "dm") is stored first,
+// confirmed to the sender, then routed through the directory to the
+// recipient's user actor if it is online; an ack goes to this user's actor.
+#include "actors/connection/connection_state.hpp"
+
+#include "common/clock.hpp"
+#include "protocol/frames.hpp"
+
+namespace chat::connection_detail {
+
+namespace {
+
+// Stores a direct to `to_user` (an id), confirms it, then routes it.
+void store_direct(connection_pointer self, std::string to_user, std::string body,
+                  const std::string& ref) {
+  auto& st = self->state;
+  direct_message msg{{},
+                     std::move(to_user),
+                     st.params.grant.who.user_id,
+                     st.params.grant.who.name,
+                     std::move(body),
+                     unix_ms()};
+  self->request(st.params.storage, caf::infinite, append_atom::value, std::move(msg))
+    .then(
+      [self, ref](const direct_message& stored) {
+        auto& st = self->state;
+        st.send(direct_sent_frame(ref, stored));
+        auto d = std::make_shared<const delivery>(
+          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0, {}});
+        self->send(st.params.directory, direct_atom::value, stored.to_user, d);
+      },
+      [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
+} // namespace
+
+// {"action":"dm","target":"<user_id>" or "@<name>","body":{...}}.
+void on_dm(connection_pointer self, client_request& req) {
+  auto& st = self->state;
+  if (req.target.empty() || req.target.size() > 64) {
+    st.send_error(chat_errc::bad_request, "target must be a user id or @name", req.ref);
+    return;
+  }
+  if (!req.body.is_object()) {
+    st.send_error(chat_errc::bad_request, "body must be a JSON object", req.ref);
+    return;
+  }
+  if (req.target.front() != '@') {
+    store_direct(self, req.target, req.body.dump(), req.ref);
+    return;
+  }
+  // By name: the registry knows names. Later frames wait (await) so that
+  // directs keep the order they were sent in.
+  self
+    ->request(st.params.registry, st.params.settings.request_timeout, user_atom::value,
+              req.target.substr(1))
+    .await([self, body = req.body.dump(),
+            ref = req.ref](const identity& who) { store_direct(self, who.user_id, body, ref); },
+           [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
+}
+
+// {"action":"ack","body":{"ids":[...]}}: "acked" goes out once the ack is in
+// the user actor's mailbox. That is enough for a client that reconnects
+// after "acked": whatever its new connection makes the user actor do is
+// queued behind the ack. No request, so no reply message and no timeout
+// entry in CAF's clock for the busiest frame clients send.
+void on_ack(connection_pointer self, client_request& req) {
+  auto& st = self->state;
+  id_list ids;
+  if (req.ack_ids) {
+    ids = std::move(*req.ack_ids);
+  } else {
+    const auto* arr = req.body.is_object() && req.body.contains("ids") ? &req.body["ids"] : nullptr;
+    if (arr == nullptr || !arr->is_array()) {
+      st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
+      return;
+    }
+    for (const auto& id : *arr) {
+      if (!id.is_string()) {
+        st.send_error(chat_errc::bad_request, "body.ids must be an array of ids", req.ref);
+        return;
+      }
+      ids.push_back(id.get<std::string>());
+    }
+  }
+  auto count = ids.size();
+  self->send(st.user, ack_atom::value, std::move(ids));
+  st.send(acked_frame(req.ref, count));
+}
+
+} // namespace chat::connection_detail

@@ -1,0 +1,85 @@
+// What a new connection of the user is owed (actors/user/user_state.hpp):
+// once the user is online, storage is asked for everything unacked
+// (directs, then each room's backlog after its cursor); the connection gets
+// that as one batch, then the live frames held back meanwhile, minus what
+// the replay already carried.
+#include "actors/user/user_state.hpp"
+
+#include "common/clock.hpp"
+#include "protocol/frames.hpp"
+#include "protocol/session.hpp"
+
+namespace chat::user_detail {
+
+namespace {
+
+// Sends `c` what the user has not acked, then the live frames held back.
+void finish_replay(user_pointer self, user_connection& c, replay_batch& batch) {
+  auto& st = self->state;
+  auto deadline = steady_ms() + st.settings.ack_timeout.count();
+  frame_batch replay; // sent as one unit: it may exceed the write queue limit
+  std::size_t count = 0;
+  for (const auto& d : batch.directs) {
+    replay.push_back(make_frame(direct_frame(d, true)));
+    st.ledger.track(d.id, {}, 0, deadline);
+    c.replayed_directs.insert(d.id);
+    ++count;
+  }
+  for (const auto& backlog : batch.rooms) {
+    if (!st.ledger.member_of(backlog.room))
+      continue; // left meanwhile
+    if (backlog.truncated) {
+      replay.push_back(make_frame(truncated_frame(backlog.room, backlog.from_seq)));
+      persist(self, {{st.ledger.skip_before(backlog.room, backlog.from_seq)}, {}});
+    }
+    for (const auto& m : backlog.messages) {
+      replay.push_back(make_frame(message_frame(m, true)));
+      st.ledger.track(m.id, m.room, m.seq, deadline);
+      c.replayed_up_to[m.room] = m.seq;
+      ++count;
+    }
+  }
+  replay.push_back(make_frame(replayed_frame(count)));
+  metrics::get().replayed.add(count);
+  st.report_unacked();
+  c.session->send_batch(std::move(replay), false);
+  frame_batch held;
+  held.reserve(c.held.size());
+  for (auto& h : c.held) {
+    if (auto* f = std::get_if<frame_ptr>(&h)) {
+      held.push_back(std::move(*f));
+      continue;
+    }
+    const auto& d = std::get<delivery_ptr>(h);
+    if (!c.covered(*d)) // else the replay carried it already
+      held.push_back(d->frame);
+  }
+  c.held.clear();
+  if (!held.empty())
+    c.session->send_batch(std::move(held), true);
+  c.replaying = false;
+}
+
+void finish_replay(user_pointer self, const caf::actor_addr& addr, replay_batch& batch) {
+  if (auto* c = self->state.find(addr))
+    finish_replay(self, *c, batch);
+  // else the connection went away meanwhile
+}
+
+} // namespace
+
+void start_replay(user_pointer self, const connection_actor& connection) {
+  auto& st = self->state;
+  auto addr = connection.address();
+  self
+    ->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
+              st.ledger.cursors(), st.settings.backlog_max)
+    .then([self, addr](replay_batch& batch) { finish_replay(self, addr, batch); },
+          [self, addr](const caf::error&) {
+            // Storage trouble: go live; the next connect replays again.
+            replay_batch none;
+            finish_replay(self, addr, none);
+          });
+}
+
+} // namespace chat::user_detail

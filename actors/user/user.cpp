@@ -1,0 +1,133 @@
+// The user actor's handlers and start-up (actors/user.hpp; its state and the
+// phases it goes through: actors/user/user_state.hpp).
+#include "actors/user.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/user/user_state.hpp"
+#include "common/metrics.hpp"
+
+namespace chat {
+
+using namespace user_detail;
+
+namespace {
+
+// Every running room knows the user is online: replays may start (none can
+// miss a message now: what is not in the replay will arrive live).
+void now_online(user_pointer self) {
+  for (auto& rp : self->state.online_waiters)
+    rp.deliver(true);
+  self->state.online_waiters.clear();
+  for (auto& c : self->state.connections)
+    if (c.replaying)
+      start_replay(self, c.actor);
+}
+
+void room_told(user_pointer self) {
+  if (--self->state.rooms_pending == 0)
+    now_online(self);
+}
+
+// Tells the rooms the user belongs to that it is online, through the
+// directory, which tells only the rooms that are running (the others learn
+// it when they load).
+void go_online(user_pointer self, const cursor_list& cursors) {
+  auto& st = self->state;
+  st.ledger.load(cursors);
+  st.rooms_pending = cursors.size() + 1; // +1: this function's own share
+  for (const auto& c : cursors)
+    self
+      ->request(st.directory, st.settings.request_timeout, online_atom::value, c.room,
+                st.who.user_id, user_actor{self})
+      .then([self](bool) { room_told(self); }, [self](const caf::error&) { room_told(self); });
+  room_told(self);
+}
+
+user_impl::behavior_type user(user_pointer self, identity who, directory_actor directory,
+                              storage_actor storage, actor_settings settings) {
+  auto& st = self->state;
+  st.who = std::move(who);
+  st.directory = std::move(directory);
+  st.storage = std::move(storage);
+  st.settings = settings;
+  st.rooms_pending = 1; // until the cursors are loaded
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& connections = self->state.connections;
+    for (auto it = connections.begin(); it != connections.end(); ++it)
+      if (it->actor.address() == dm.source) {
+        connections.erase(it);
+        break;
+      }
+    check_idle(self);
+  });
+  self
+    ->request(st.storage, settings.request_timeout, load_atom::value, cursor_atom::value,
+              st.who.user_id)
+    .await([self](const cursor_list& cursors) { go_online(self, cursors); },
+           [self](const caf::error&) { go_online(self, {}); });
+  return {
+    [self](connect_atom, const connection_actor& connection, const session_ptr& session) {
+      auto& st = self->state;
+      ++st.connects;
+      st.connections.emplace_back();
+      st.connections.back().actor = connection;
+      st.connections.back().session = session;
+      self->monitor(connection);
+      if (st.online())
+        start_replay(self, connection);
+    },
+    [self](deliver_atom, const delivery_batch& ds) { deliver(self, *ds); },
+    [self](relay_atom, const caf::actor_addr& connection, frame_ptr& frame) {
+      if (auto* c = self->state.find(connection))
+        c->send_or_hold(std::move(frame));
+      // else that connection is gone
+    },
+    [self](joined_atom, const std::string& room, std::int64_t last_seq) {
+      self->state.ledger.joined(room, last_seq);
+    },
+    [self](left_atom, const std::string& room) {
+      self->state.ledger.left(room);
+      self->state.report_unacked();
+    },
+    [self](ack_atom, const id_list& ids) {
+      metrics::get().acks.add(ids.size());
+      persist(self, self->state.ledger.ack(ids));
+    },
+    // Answered once every running room knows the user is online, so a
+    // connection that waits for it sees itself online in `who` from its
+    // first frame.
+    [self](start_atom) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<bool>();
+      if (st.online())
+        rp.deliver(true);
+      else
+        st.online_waiters.push_back(rp);
+      return rp;
+    },
+    [self](close_atom) {
+      write_cursors(self);
+      for (const auto& c : self->state.connections)
+        self->send(c.actor, close_atom::value);
+      self->quit();
+    },
+    [self](persist_atom) {
+      self->state.persist_armed = false;
+      write_cursors(self);
+    },
+    [self](deadline_atom) {
+      self->state.deadline_armed = false;
+      check_idle(self);
+    },
+  };
+}
+
+} // namespace
+
+user_actor spawn_user(caf::actor_system& sys, identity who, directory_actor directory,
+                      storage_actor storage, actor_settings settings) {
+  return sys.spawn(user, std::move(who), std::move(directory), std::move(storage), settings);
+}
+
+} // namespace chat

@@ -1,0 +1,76 @@
+// The storage actor's contract: what the actors (and the server's start-up)
+// may ask of storage, as a typed interface. The SQLite store
+// (storage/message_store) implements it, and so does the test fake
+// (tests/actors/fake_storage.hpp), so neither can drift from it. It lives
+// here, below both actors/ and storage/, so that neither depends on the
+// other.
+//
+// Reads are answered at once and see writes whose batch has not committed
+// yet. Writes with a reply are answered only after the batch holding them
+// committed: a reply means "durable". Fire-and-forget writes commit with
+// the next batch; a failure is logged. Failures reply with chat_errc
+// `storage` (the request did not happen).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "protocol/atoms.hpp"
+#include "protocol/messages.hpp"
+
+namespace chat {
+
+using storage_actor = caf::typed_actor<
+  // -- reads -------------------------------------------------------------------
+  /// Every account (the registry's start).
+  caf::replies_to<load_atom, users_atom>::with<user_list>,
+  /// The tokens unexpired at the given Unix ms.
+  caf::replies_to<load_atom, token_atom, std::int64_t>::with<token_list>,
+  /// A room with its members and names; last_seq = its highest stored seq.
+  caf::replies_to<load_atom, room_atom, std::string>::with<std::optional<room_record>>,
+  /// One cursor per room the user belongs to, by room name.
+  caf::replies_to<load_atom, cursor_atom, std::string>::with<cursor_list>,
+  /// (room, page, page_size): page 0 = the newest page_size messages,
+  /// oldest first.
+  caf::replies_to<history_atom, std::string, std::int64_t, std::int64_t>::with<history_page>,
+  /// Public rooms plus the private rooms the user belongs to, by name.
+  caf::replies_to<rooms_atom, std::string>::with<room_list>,
+  /// (user_id, cursors, backlog_max): the user's directs in id order, then
+  /// one backlog per cursor owed something (in the cursors' order): the
+  /// room's messages after the cursor, in seq order, cut to the newest
+  /// backlog_max (`truncated`, `from_seq`). backlog_max < 1: bad_request.
+  caf::replies_to<replay_atom, std::string, cursor_list, std::int64_t>::with<replay_batch>,
+  /// true, or error storage with the last failure while writes fail (until
+  /// a batch with writes commits again).
+  caf::replies_to<health_atom>::with<bool>,
+  // -- writes, answered once committed -----------------------------------------
+  /// A user, its channel room and its membership in it, in one batch.
+  /// Name taken: name_taken.
+  caf::replies_to<create_atom, user_atom, user_record, room_record>::with<bool>,
+  caf::replies_to<create_atom, token_atom, token_record>::with<bool>,
+  /// A token by digest (logout).
+  caf::replies_to<delete_atom, token_atom, std::string>::with<bool>,
+  caf::replies_to<create_atom, room_atom, room_record>::with<bool>,
+  /// The message numbered (`seq`: the room's next, the given one ignored)
+  /// and with its id (protocol/message_id).
+  caf::replies_to<append_atom, chat_message>::with<chat_message>,
+  /// The direct with its id. An unknown to_user: unknown_user, at once.
+  caf::replies_to<append_atom, direct_message>::with<direct_message>,
+  // -- writes, fire and forget ---------------------------------------------------
+  /// (room, user_id, joined). A new member's cursor starts at the room's
+  /// highest stored seq; joining again keeps it; leaving drops it.
+  caf::reacts_to<member_atom, std::string, std::string, bool>,
+  /// (user_id, room, acked_seq, acked_above): overwrites the member's cursor
+  /// (acked_above is stored sorted, without duplicates or seqs <=
+  /// acked_seq); nothing for a non-member.
+  caf::reacts_to<cursor_atom, std::string, std::string, std::int64_t, std::vector<std::int64_t>>,
+  /// (user_id, direct ids): deletes those directs addressed to the user;
+  /// malformed ids and other users' directs are ignored.
+  caf::reacts_to<ack_atom, std::string, id_list>>;
+
+} // namespace chat
