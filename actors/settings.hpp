@@ -15,7 +15,9 @@ struct actor_settings {
   std::uint32_t default_max_members = 1000;
   std::size_t max_frame_bytes = 65536;
   std::int64_t history_page_size = 100;
-  /// A delivered message unacked this long stays only in the mailbox.
+  /// A delivered message unacked this long is no longer waited for: it stays
+  /// owed (its cursor, or its row in `directs`) and is replayed on the next
+  /// connect.
   std::chrono::milliseconds ack_timeout{30000};
   /// How long a user actor gathers acks before it writes the cursors they
   /// moved (0: at once). Clients ack in batches many times a second; one

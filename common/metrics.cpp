@@ -169,7 +169,7 @@ std::string render(const char* (*code_name)(int)) {
   w.one("chat_replayed_messages_total", "counter", "Messages sent again on reconnect.",
         m.replayed.value());
   w.one("chat_unacked_messages", "gauge",
-        "Messages delivered to a connection and not acked yet (every user's mailbox).",
+        "Messages delivered to a connection and not acked yet (every user actor's in-flight set).",
         m.unacked.value());
   w.hist("chat_storage_batch_writes", "Writes per storage commit (group commit size).",
          m.storage_batch);

@@ -13,7 +13,7 @@ namespace {
 
 /// How many commit windows without a commit make the store quiet. One is
 /// too few: a burst that a busy room forwards a little late would open with
-/// a batch of its own (20% more commits at 2,000 messages/s and a worse p99:
+/// a batch of its own (more commits and a worse p99 under a steady stream:
 /// bench/profile.md).
 constexpr int quiet_windows = 5;
 
@@ -93,8 +93,8 @@ void store_state::commit() {
 // Run after a commit's replies have gone out, so the rooms fan that batch
 // out while the checkpoint's fsyncs run; only the writes that arrive
 // meanwhile wait for it. (SQLite's auto-checkpoint ran inside the COMMIT,
-// and the batch's own replies waited too: those few slow commits were most
-// of the 1% latency tail, bench/profile.md.)
+// and the batch's own replies waited too: bench/profile.md has what that
+// did to the latency tail.)
 void store_state::checkpoint_if_due() {
   if (wal_frames < checkpoint_frames)
     return;

@@ -194,4 +194,33 @@ TEST_CASE_FIXTURE(directory_fixture, "a login tells the user's running rooms") {
   CHECK(loads->size() == 1); // loaded once, by room() above
 }
 
+TEST_CASE_FIXTURE(directory_fixture,
+                  "an idle report that a reconnect overtook does not retire the user actor") {
+  chat::identity alice{"u1", "alice"};
+  auto s1 = std::make_shared<chat::test::fake_session>();
+  auto s2 = std::make_shared<chat::test::fake_session>();
+  auto user = connect(alice, s1); // the directory has forwarded 1 connect
+  self->monitor(user);
+  // The user actor saw one connect and went idle (its connection closed);
+  // meanwhile a reconnect reached the directory, which forwarded a second
+  // connect. The idle report, sent before that connect arrived, says 1.
+  REQUIRE(connect(alice, s2) == user);
+  self->send(directory, chat::idle_atom::value, alice.user_id, std::uint64_t{1});
+  // Stale: the actor stays and keeps serving the new connection.
+  auto frame = chat::make_frame(R"({"type":"direct","id":"d7"})");
+  self->send(directory, chat::direct_atom::value, alice.user_id,
+             std::make_shared<const chat::delivery>(chat::delivery{frame, "d7", {}, 0, {}}));
+  CHECK(s2->next_raw() == frame);
+  bool retired = false;
+  self->receive([&](const caf::down_msg&) { retired = true; }, caf::after(300ms) >> [] {});
+  CHECK_FALSE(retired);
+  auto s3 = std::make_shared<chat::test::fake_session>();
+  CHECK(connect(alice, s3) == user); // the same actor, not a second one
+  // A report that saw every connect (3) retires it.
+  self->send(directory, chat::idle_atom::value, alice.user_id, std::uint64_t{3});
+  self->receive([&](const caf::down_msg& dm) { retired = dm.source == user.address(); },
+                caf::after(5s) >> [] {});
+  CHECK(retired);
+}
+
 } // TEST_SUITE("directory")
