@@ -1,24 +1,16 @@
-// The SQL side of at-least-once delivery: direct messages (one row per
-// recipient until acked), members' room cursors and the replay read. Like
-// store_queries.hpp (which includes this header and owns the connection),
-// it is header only and included only by storage/message_store.cpp; the
-// functions run statements and nothing else.
+// The SQL side of at-least-once delivery: directs (one row per recipient
+// until acked), members' room cursors and the replay read
+// (delivery_queries.cpp). store_queries.hpp owns the connection; the
+// functions run statements and nothing else. Private to storage/.
 #pragma once
 
-#include <algorithm>
-#include <charconv>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
-#include <system_error>
-#include <utility>
 #include <vector>
 
 #include <caf/expected.hpp>
 
-#include "protocol/chat_error.hpp"
-#include "protocol/message_id.hpp"
 #include "protocol/messages.hpp"
 #include "storage/sqlite_db.hpp"
 
@@ -30,195 +22,39 @@ struct delivery_queries {
   statement update_cursor, select_cursors, select_backlog;
 };
 
-// The members table (with its cursor columns) is in store_schema.
-inline constexpr const char* delivery_schema = R"sql(
-CREATE TABLE IF NOT EXISTS directs(id INTEGER PRIMARY KEY AUTOINCREMENT,
-  to_user TEXT NOT NULL, from_user TEXT NOT NULL, from_name TEXT NOT NULL,
-  body TEXT NOT NULL, ts INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS directs_by_user ON directs(to_user, id);
-)sql";
-
 /// Creates the directs table if missing and prepares the statements (the
 /// members and messages tables must exist already).
-inline caf::error open_delivery(sqlite_db& conn, delivery_queries& q) {
-  if (auto err = conn.exec(delivery_schema))
-    return err;
-  std::pair<statement*, const char*> all[] = {
-    {&q.select_user, "SELECT 1 FROM users WHERE user_id = ?1"},
-    {&q.insert_direct, "INSERT INTO directs(to_user, from_user, from_name,"
-                       " body, ts) VALUES(?1, ?2, ?3, ?4, ?5)"},
-    {&q.delete_direct, "DELETE FROM directs WHERE id = ?1 AND to_user = ?2"},
-    {&q.select_directs, "SELECT id, from_user, from_name, body, ts"
-                        " FROM directs WHERE to_user = ?1 ORDER BY id"},
-    {&q.update_cursor, "UPDATE members SET acked_seq = ?3, acked_above = ?4"
-                       " WHERE room = ?1 AND user_id = ?2"},
-    {&q.select_cursors, "SELECT room, acked_seq, acked_above FROM members"
-                        " WHERE user_id = ?1 ORDER BY room"},
-    // Newest first over UNIQUE(room, seq): reads only the rows it returns.
-    {&q.select_backlog, "SELECT id, seq, user_id, name, body, ts FROM messages"
-                        " WHERE room = ?1 AND seq > ?2 ORDER BY seq DESC"
-                        " LIMIT ?3"},
-  };
-  for (auto& [st, sql] : all)
-    if (auto err = st->prepare(conn, sql))
-      return err;
-  return caf::none;
-}
-
-// -- acked_above as stored: "12,15,20" -----------------------------------------
-
-/// Ascending, without duplicates, all > acked_seq (what the column holds).
-inline std::vector<std::int64_t> normalized(std::vector<std::int64_t> seqs,
-                                            std::int64_t acked_seq) {
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  seqs.erase(seqs.begin(), std::upper_bound(seqs.begin(), seqs.end(), acked_seq));
-  return seqs;
-}
-
-inline std::string format_seqs(const std::vector<std::int64_t>& seqs) {
-  std::string result;
-  for (auto seq : seqs) {
-    if (!result.empty())
-      result += ',';
-    result += std::to_string(seq);
-  }
-  return result;
-}
-
-/// Parses a comma-separated list; pieces that are not numbers are skipped.
-inline std::vector<std::int64_t> parse_seqs(const std::string& text) {
-  std::vector<std::int64_t> result;
-  const char* pos = text.data();
-  const char* end = pos + text.size();
-  while (pos < end) {
-    auto comma = std::find(pos, end, ',');
-    std::int64_t seq = 0;
-    auto [last, ec] = std::from_chars(pos, comma, seq);
-    if (ec == std::errc{} && last == comma)
-      result.push_back(seq);
-    pos = comma == end ? end : comma + 1;
-  }
-  return result;
-}
+caf::error open_delivery(sqlite_db& conn, delivery_queries& q);
 
 // -- writes ----------------------------------------------------------------------
 
-inline caf::expected<bool> user_exists(delivery_queries& q, const std::string& user_id) {
-  auto& st = q.select_user.bind(user_id);
-  reset_guard guard{st};
-  bool found = st.next();
-  if (st.error())
-    return st.error();
-  return found;
-}
+caf::expected<bool> user_exists(delivery_queries& q, const std::string& user_id);
 
 /// The message with its id ("d" + row id) filled in. The caller checks the
 /// recipient first (user_exists).
-inline caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_queries& q,
-                                                   direct_message msg) {
-  if (auto err
-      = q.insert_direct.bind(msg.to_user, msg.from_user, msg.from_name, msg.body, msg.ts).run())
-    return err;
-  msg.id = direct_message_id(conn.last_insert_rowid());
-  return msg;
-}
+caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_queries& q,
+                                            direct_message msg);
 
 /// Deletes the listed directs addressed to `user_id`; malformed ids and ids
 /// of other users' directs are ignored.
-inline caf::error delete_directs(delivery_queries& q, const std::string& user_id,
-                                 const id_list& ids) {
-  for (auto& id : ids) {
-    auto parsed = parse_message_id(id);
-    if (parsed && parsed->kind == message_kind::direct)
-      if (auto err = q.delete_direct.bind(parsed->row, user_id).run())
-        return err;
-  }
-  return caf::none;
-}
+caf::error delete_directs(delivery_queries& q, const std::string& user_id, const id_list& ids);
 
 /// Stores a member's cursor (nothing happens if it is not a member).
-inline caf::error update_cursor(delivery_queries& q, const std::string& user_id,
-                                const std::string& room, std::int64_t acked_seq,
-                                std::vector<std::int64_t> acked_above) {
-  auto above = format_seqs(normalized(std::move(acked_above), acked_seq));
-  return q.update_cursor.bind(room, user_id, acked_seq, above).run();
-}
+caf::error update_cursor(delivery_queries& q, const std::string& user_id, const std::string& room,
+                         std::int64_t acked_seq, std::vector<std::int64_t> acked_above);
 
 // -- reads -------------------------------------------------------------------------
 
-inline caf::expected<cursor_list> load_cursors(delivery_queries& q, const std::string& user_id) {
-  auto& st = q.select_cursors.bind(user_id);
-  reset_guard guard{st};
-  cursor_list result;
-  while (st.next())
-    result.push_back(room_cursor{st.text_at(0), st.int64_at(1), parse_seqs(st.text_at(2))});
-  if (st.error())
-    return st.error();
-  return result;
-}
+caf::expected<cursor_list> load_cursors(delivery_queries& q, const std::string& user_id);
 
 /// What the room owes past `cursor`: the newest `backlog_max` unacked
 /// messages in seq order, or nothing if none is owed.
-inline caf::expected<std::optional<room_backlog>>
-load_backlog(delivery_queries& q, const room_cursor& cursor, std::int64_t backlog_max) {
-  auto above = normalized(cursor.acked_above, cursor.acked_seq);
-  // Every acked_above seq is > acked_seq, so at most above.size() rows read
-  // are skipped: the newest backlog_max + 1 unacked ones lie within `limit`.
-  constexpr auto max = std::numeric_limits<std::int64_t>::max();
-  auto skipped = static_cast<std::int64_t>(above.size());
-  auto limit = backlog_max < max - 1 - skipped ? backlog_max + 1 + skipped : max;
-  room_backlog result;
-  result.room = cursor.room;
-  auto& st = q.select_backlog.bind(cursor.room, cursor.acked_seq, limit);
-  reset_guard guard{st};
-  while (st.next()) {
-    auto seq = st.int64_at(1);
-    if (std::binary_search(above.begin(), above.end(), seq))
-      continue;
-    if (static_cast<std::int64_t>(result.messages.size()) == backlog_max) {
-      result.truncated = true; // one more is owed than fits
-      break;
-    }
-    result.messages.push_back(chat_message{room_message_id(st.int64_at(0)), seq, cursor.room,
-                                           st.text_at(2), st.text_at(3), st.text_at(4),
-                                           st.int64_at(5)});
-  }
-  if (st.error())
-    return st.error();
-  if (result.messages.empty())
-    return std::optional<room_backlog>{};
-  std::reverse(result.messages.begin(), result.messages.end());
-  result.from_seq = result.messages.front().seq;
-  return std::optional<room_backlog>{std::move(result)};
-}
+caf::expected<std::optional<room_backlog>>
+load_backlog(delivery_queries& q, const room_cursor& cursor, std::int64_t backlog_max);
 
 /// Everything unacked for `user_id`: its directs in id order, then one
 /// backlog per cursor that is owed something, in the cursors' order.
-inline caf::expected<replay_batch> load_replay(delivery_queries& q, const std::string& user_id,
-                                               const cursor_list& cursors,
-                                               std::int64_t backlog_max) {
-  if (backlog_max <= 0)
-    return make_error(chat_errc::bad_request, "bad backlog_max");
-  replay_batch result;
-  {
-    auto& st = q.select_directs.bind(user_id);
-    reset_guard guard{st};
-    while (st.next())
-      result.directs.push_back(direct_message{direct_message_id(st.int64_at(0)), user_id,
-                                              st.text_at(1), st.text_at(2), st.text_at(3),
-                                              st.int64_at(4)});
-    if (st.error())
-      return st.error();
-  }
-  for (auto& cursor : cursors) {
-    auto backlog = load_backlog(q, cursor, backlog_max);
-    if (!backlog)
-      return std::move(backlog.error());
-    if (*backlog)
-      result.rooms.push_back(std::move(**backlog));
-  }
-  return result;
-}
+caf::expected<replay_batch> load_replay(delivery_queries& q, const std::string& user_id,
+                                        const cursor_list& cursors, std::int64_t backlog_max);
 
 } // namespace chat
