@@ -60,8 +60,8 @@ std::vector<std::int64_t> parse_seqs(const std::string& text) {
 
 } // namespace
 
-caf::error open_delivery(sqlite_db& conn, delivery_queries& q) {
-  if (auto err = conn.exec(delivery_schema))
+caf::error open_delivery(sqlite_db& sqlite, delivery_queries& q) {
+  if (auto err = sqlite.exec(delivery_schema))
     return err;
   std::pair<statement*, const char*> all[] = {
     {&q.select_user, "SELECT 1 FROM users WHERE user_id = ?1"},
@@ -80,7 +80,7 @@ caf::error open_delivery(sqlite_db& conn, delivery_queries& q) {
                         " LIMIT ?3"},
   };
   for (auto& [st, sql] : all)
-    if (auto err = st->prepare(conn, sql))
+    if (auto err = st->prepare(sqlite, sql))
       return err;
   return caf::none;
 }
@@ -94,12 +94,12 @@ caf::expected<bool> user_exists(delivery_queries& q, const std::string& user_id)
   return found;
 }
 
-caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_queries& q,
+caf::expected<direct_message> insert_direct(sqlite_db& sqlite, delivery_queries& q,
                                             direct_message msg) {
   if (auto err
       = q.insert_direct.bind(msg.to_user, msg.from_user, msg.from_name, msg.body, msg.ts).run())
     return err;
-  msg.id = direct_message_id(conn.last_insert_rowid());
+  msg.id = direct_message_id(sqlite.last_insert_rowid());
   return msg;
 }
 

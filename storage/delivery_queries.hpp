@@ -24,7 +24,7 @@ struct delivery_queries {
 
 /// Creates the directs table if missing and prepares the statements (the
 /// members and messages tables must exist already).
-caf::error open_delivery(sqlite_db& conn, delivery_queries& q);
+caf::error open_delivery(sqlite_db& sqlite, delivery_queries& q);
 
 // -- writes ----------------------------------------------------------------------
 
@@ -32,7 +32,7 @@ caf::expected<bool> user_exists(delivery_queries& q, const std::string& user_id)
 
 /// The message with its id ("d" + row id) filled in. The caller checks the
 /// recipient first (user_exists).
-caf::expected<direct_message> insert_direct(sqlite_db& conn, delivery_queries& q,
+caf::expected<direct_message> insert_direct(sqlite_db& sqlite, delivery_queries& q,
                                             direct_message msg);
 
 /// Deletes the listed directs addressed to `user_id`; malformed ids and ids

@@ -61,7 +61,7 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
   // The database arrives through a shared_ptr (spawn arguments must be
   // copyable), but the state alone owns it so it closes when the actor ends.
   self->state.db = std::make_unique<store_db>(std::move(*db));
-  self->state.db->conn.track_wal(&self->state.wal_frames);
+  self->state.db->sqlite.track_wal(&self->state.wal_frames);
   self->state.opts = std::move(opts);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.commit();
@@ -121,8 +121,8 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
       if (!known || !*known)
         return self->make_response_promise<direct_message>().deliver(
           known ? make_error(chat_errc::unknown_user, "no such user") : std::move(known.error()));
-      return write<direct_message>(self,
-                                   [&](store_db& db) { return insert_direct(db.conn, db.d, msg); });
+      return write<direct_message>(
+        self, [&](store_db& db) { return insert_direct(db.sqlite, db.d, msg); });
     },
     // -- fire and forget: committed with the next batch, failures logged ----
     [self](member_atom, const std::string& room, const std::string& user_id, bool joined) {

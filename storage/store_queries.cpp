@@ -76,7 +76,7 @@ caf::expected<bool> insert_token(store_db& db, const token_record& t) {
 caf::expected<bool> delete_token(store_db& db, const std::string& hash) {
   if (auto err = db.q.delete_token.bind(hash).run())
     return err;
-  return db.conn.changes() > 0;
+  return db.sqlite.changes() > 0;
 }
 
 caf::expected<bool> insert_room(store_db& db, const room_record& room) {
@@ -100,7 +100,7 @@ caf::expected<chat_message> insert_message(store_db& db, chat_message msg) {
       = db.q.insert_message.bind(msg.room, msg.seq, msg.user_id, msg.name, msg.body, msg.ts).run())
     return err;
   last->second = msg.seq;
-  msg.id = room_message_id(db.conn.last_insert_rowid());
+  msg.id = room_message_id(db.sqlite.last_insert_rowid());
   return msg;
 }
 

@@ -32,7 +32,7 @@ struct store_queries {
 /// The connection and its statements (declared in this order so the
 /// statements are finalized before the connection closes).
 struct store_db {
-  sqlite_db conn;
+  sqlite_db sqlite;
   store_queries q;
   delivery_queries d;
   // The highest stored seq of each room written in the open transaction,

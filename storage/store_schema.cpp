@@ -32,9 +32,9 @@ void forget_seqs(store_db& db) {
 
 /// Opens the file, creates missing tables and prepares every statement.
 caf::error open_store(store_db& db, const std::string& path, bool synchronous_full) {
-  if (auto err = db.conn.open(path, synchronous_full))
+  if (auto err = db.sqlite.open(path, synchronous_full))
     return err;
-  if (auto err = db.conn.exec(store_schema))
+  if (auto err = db.sqlite.exec(store_schema))
     return err;
   auto& q = db.q;
   std::pair<statement*, const char*> all[] = {
@@ -76,9 +76,9 @@ caf::error open_store(store_db& db, const std::string& path, bool synchronous_fu
                       " FROM rooms r WHERE r.is_private = 0 OR mine ORDER BY r.name"},
   };
   for (auto& [st, sql] : all)
-    if (auto err = st->prepare(db.conn, sql))
+    if (auto err = st->prepare(db.sqlite, sql))
       return err;
-  return open_delivery(db.conn, db.d);
+  return open_delivery(db.sqlite, db.d);
 }
 
 } // namespace chat

@@ -99,7 +99,7 @@ void store_state::checkpoint_if_due() {
   if (wal_frames < checkpoint_frames)
     return;
   auto started = std::chrono::steady_clock::now();
-  if (auto err = db->conn.checkpoint()) {
+  if (auto err = db->sqlite.checkpoint()) {
     log_warn("message_store: " + error_text(err)); // tried again after the next commit
     return;
   }
@@ -114,8 +114,8 @@ void store_state::failed(const std::string& what) {
 }
 
 void store_state::check_rolled_back() {
-  if (in_transaction && !db->conn.in_transaction())
-    end_batch("transaction rolled back: " + db->conn.last_error());
+  if (in_transaction && !db->sqlite.in_transaction())
+    end_batch("transaction rolled back: " + db->sqlite.last_error());
 }
 
 void store_state::end_batch(const std::string& failure) {
