@@ -19,7 +19,7 @@
 // bounded queue still fills up behind a slow reader. Reads pass straight
 // through. Teardown (the end of a close handshake) waits for the buffer.
 //
-// Threading: used on the session's strand only, like the stream it wraps.
+// Threading: used on the socket's I/O thread only, like the stream it wraps.
 #pragma once
 
 #include <algorithm>

@@ -20,7 +20,8 @@ http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context>
 }
 
 void http_session::run() {
-  // Start on the socket's strand: every handler of this session runs there.
+  // run() is called on the listener's thread: start on the socket's own,
+  // where every handler of this session runs.
   net::dispatch(stream_.get_executor(),
                 beast::bind_front_handler(&http_session::do_read, shared_from_this()));
 }

@@ -1,6 +1,6 @@
 // tcp_session's line mode: typed lines and "/" commands in, readable lines
 // out, and the acks for what was shown. Everything here runs on the
-// session's strand (a /dm names its recipient as "@name", which the
+// socket's I/O thread (a /dm names its recipient as "@name", which the
 // connection actor resolves).
 #include "protocol/atoms.hpp"
 #include "transport/tcp_session.hpp"

@@ -42,7 +42,7 @@ tcp_session::~tcp_session() {
 }
 
 void tcp_session::run() {
-  // The socket was accepted on a strand: start on it.
+  // run() is called on the listener's thread: start on the socket's own.
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     if (!self->address_slot_)
       return self->refuse("too many connections from this address", chat_errc::busy);

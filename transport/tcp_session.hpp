@@ -3,9 +3,10 @@
 // authenticates (through a short-lived bridge actor, never a blocking
 // request); after that the session bridges to its connection actor exactly
 // as websocket_session does: lines go to the actor as frame_atom messages,
-// the actor's frames come back through send(), which only posts to this
-// socket's strand. Owns the socket, its read buffer and a bounded write
-// queue whose waiting frames go out in one gather write. Private to transport/.
+// the actor's frames come back through send(), which only hands them to
+// this socket's I/O thread (its socket_outbox). Owns the socket, its read
+// buffer and a bounded write queue whose waiting frames go out in one gather
+// write. Private to transport/.
 //
 // Line mode (a first line {"name","password","room"}) puts text in between:
 // typed lines and "/" commands become frames (tcp_line_mode.cpp), frames
