@@ -102,9 +102,9 @@ void http_session::upgrade(http_request req) {
     *ctx_, *shared_req,
     [self, shared_req, place](const token_grant& grant) {
       net::post(self->stream_.get_executor(), [self, shared_req, grant, place] {
-        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_, grant,
-                                            std::move(self->address_slot_), std::move(*place))
-          ->run(*shared_req);
+        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_,
+                                            std::move(self->address_slot_))
+          ->run(*shared_req, grant, std::move(*place));
       });
     },
     post_back());
