@@ -1,13 +1,11 @@
+// tcp_session, part one: its start and its reading. Bytes from the socket
+// are cut into lines (line framing, with a cap of max_frame_bytes per
+// line); the first line goes to the login (tcp_session_login.cpp), later
+// ones to the connection actor as frames, or through line mode first
+// (tcp_line_mode.cpp). The actors' frames leave through
+// tcp_session_write.cpp.
 #include "transport/tcp_session.hpp"
 
-#include <iterator>
-
-#include <nlohmann/json.hpp>
-
-#include "common/clock.hpp"
-#include "common/log.hpp"
-#include "common/metrics.hpp"
-#include "protocol/chat_error.hpp"
 #include "protocol/frames.hpp"
 #include "transport/tcp_login.hpp"
 
@@ -117,187 +115,11 @@ void tcp_session::on_line(std::string line) {
   to_connection(std::move(line));
 }
 
-// -- login --------------------------------------------------------------------
-
 void tcp_session::reply_error(chat_errc code, const std::string& message) {
   if (phase_ != phase::open)
     return refuse(greeting_help);
   auto frame = std::make_shared<const std::string>(error_frame(code, message, ""));
   enqueue(&frame, 1, true);
-}
-
-void tcp_session::on_greeting(const std::string& line) {
-  auto g = parse_greeting(line);
-  if (!g)
-    return refuse(greeting_help);
-  if (g->login) {
-    beast::error_code ec;
-    auto peer = socket_.remote_endpoint(ec);
-    auto address = ec ? std::string("?") : peer.address().to_string();
-    if (auto wait = ctx_->logins->login(g->name, address, steady_ms()); wait > 0) {
-      log_warn("TCP login as '" + g->name + "' from " + address + " refused: too many attempts");
-      return refuse("too many login attempts, retry in " + std::to_string(wait) + " ms",
-                    chat_errc::rate_limited);
-    }
-  }
-  phase_ = phase::authorizing;
-  line_mode_ = g->line_mode;
-  room_ = g->room;
-  auto self = shared_as<tcp_session>();
-  authorize(
-    *ctx_, std::move(*g),
-    [self](token_grant grant) {
-      net::post(self->socket_.get_executor(), [self, grant = std::move(grant)]() mutable {
-        self->on_authorized(std::move(grant));
-      });
-    },
-    [self](caf::error err) {
-      net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
-        // Whatever failed (credentials, a timeout), this socket is not in.
-        self->refuse(error_text(err));
-      });
-    });
-}
-
-void tcp_session::on_authorized(token_grant grant) {
-  if (closing_ || finished_)
-    return; // the login deadline passed meanwhile
-  timer_.cancel();
-  auto place = ctx_->limits->take_connection();
-  if (!place || ctx_->shutting_down) {
-    metrics::get().refused_connections.add();
-    return refuse(place ? "shutting down" : "server full: max_connections reached",
-                  chat_errc::busy);
-  }
-  phase_ = phase::open;
-  open(std::move(grant), std::move(place));
-  if (line_mode_) // as if the client had sent it after its login
-    to_actor({{"action", "join"}, {"target", room_}});
-  take_lines(); // pipelined after the login line
-  do_read();
-}
-
-void tcp_session::refuse(const std::string& message, chat_errc code) {
-  if (closing_)
-    return;
-  std::string ack;
-  queue_.push_back(
-    {to_line(std::make_shared<const std::string>(error_frame(code, message, "")), ack), false});
-  if (in_flight_.empty())
-    do_write();
-  start_close();
-}
-
-// -- writing ------------------------------------------------------------------
-
-void tcp_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
-  enqueue(frames, n, counted);
-}
-
-void tcp_session::take_close(std::uint16_t, std::string) {
-  // TCP has no close frame: what is queued goes out, then a FIN.
-  start_close();
-}
-
-void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
-  if (closing_ || n == 0)
-    return;
-  auto before = queue_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    std::string ack;
-    if (auto out = to_line(frames[i], ack)) // line mode shows only some frames
-      queue_.push_back({std::move(out), counted, std::move(ack)});
-  }
-  auto added = queue_.size() - before;
-  if (counted && counted_ + added > ctx_->cfg.write_queue_max) {
-    // A slow consumer must not hold memory hostage. The frames being
-    // written stay alive.
-    warn_slow_consumer();
-    queue_.clear();
-    counted_ = 0;
-    for (auto& q : in_flight_)
-      counted_ += q.counted ? 1 : 0;
-    return start_close();
-  }
-  metrics::get().frames_out.add(added);
-  if (counted)
-    counted_ += added;
-  if (in_flight_.empty() && !queue_.empty())
-    do_write();
-}
-
-void tcp_session::do_write() {
-  // Everything waiting goes out in one gather write: one syscall for many
-  // frames is what keeps loopback throughput up.
-  static const char newline = '\n';
-  in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-  queue_.clear();
-  std::vector<net::const_buffer> buffers;
-  buffers.reserve(2 * in_flight_.size());
-  for (auto& q : in_flight_) {
-    buffers.push_back(net::buffer(*q.frame));
-    buffers.push_back(net::buffer(&newline, 1));
-  }
-  net::async_write(socket_, buffers, // the operation keeps its own copy
-                   beast::bind_front_handler(&tcp_session::on_write, shared_as<tcp_session>()));
-}
-
-void tcp_session::on_write(beast::error_code ec, std::size_t) {
-  if (ec) {
-    fail(ec, "tcp write");
-    in_flight_.clear();
-    queue_.clear();
-    counted_ = 0;
-    closing_ = true;
-    return finish();
-  }
-  for (auto& q : in_flight_)
-    if (q.counted && counted_ > 0)
-      --counted_;
-  ack_written();
-  in_flight_.clear();
-  if (!queue_.empty())
-    return do_write();
-  if (closing_)
-    do_shutdown();
-}
-
-// -- closing ------------------------------------------------------------------
-
-void tcp_session::start_close() {
-  if (closing_ || finished_)
-    return;
-  closing_ = true;
-  do_read();              // drain, and learn when the peer closes its side
-  if (in_flight_.empty()) // else the last write shuts down
-    do_shutdown();
-}
-
-void tcp_session::do_shutdown() {
-  if (shut_down_ || finished_)
-    return;
-  shut_down_ = true;
-  beast::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_send, ec);
-  if (peer_done_ || ec)
-    return finish();
-  // Closing with unread input could reset the connection and lose what we
-  // wrote: wait (briefly) for the peer's FIN instead.
-  timer_.expires_after(linger_timeout);
-  timer_.async_wait([self = shared_as<tcp_session>()](beast::error_code ec) {
-    if (!ec)
-      self->finish();
-  });
-}
-
-void tcp_session::finish() {
-  if (finished_)
-    return;
-  finished_ = true;
-  timer_.cancel();
-  beast::error_code ec;
-  socket_.close(ec);
-  detach();
 }
 
 } // namespace chat

@@ -12,6 +12,10 @@
 // typed lines and "/" commands become frames (tcp_line_mode.cpp), frames
 // become readable lines (line_format), and shown messages are acked once
 // written.
+//
+// The body is split by role: tcp_session.cpp (start, reading, line
+// framing), tcp_session_login.cpp (the first line), tcp_line_mode.cpp,
+// tcp_session_write.cpp (the write queue, gather writes, closing).
 #pragma once
 
 #include <chrono>
@@ -52,20 +56,22 @@ public:
 private:
   enum class phase { greeting, authorizing, open };
 
+  // Reading (tcp_session.cpp).
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void take_lines(); // hands every complete line in in_ on
   void on_line(std::string line);
+  void reply_error(chat_errc code, const std::string& message);
+  // The first line (tcp_session_login.cpp).
   void on_greeting(const std::string& line);
   void on_authorized(token_grant grant);
   void refuse(const std::string& message, chat_errc code = chat_errc::unauthorized);
-  void reply_error(chat_errc code, const std::string& message);
   // Line mode (tcp_line_mode.cpp).
   void on_text_line(const std::string& line);
   void to_actor(const nlohmann::json& frame);
   frame_ptr to_line(const frame_ptr& frame, std::string& ack);
   void ack_written();
-
+  // Writing and closing (tcp_session_write.cpp).
   void enqueue(frame_ptr* frames, std::size_t n, bool counted); // moves from frames
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
