@@ -1,4 +1,4 @@
-// One HTTP connection: reads requests one at a time, answers API calls and
+// One HTTP session: reads requests one at a time, answers API calls and
 // static files, and hands a WebSocket upgrade to a websocket_session once
 // the token checked out. Private to transport/ (it includes Beast).
 #pragma once

@@ -104,8 +104,8 @@ void tcp_session::do_shutdown() {
   socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (peer_done_ || ec)
     return finish();
-  // Closing with unread input could reset the connection and lose what we
-  // wrote: wait (briefly) for the peer's FIN instead.
+  // Closing the socket with unread input could send a reset and lose what
+  // we wrote: wait (briefly) for the peer's FIN instead.
   timer_.expires_after(linger_timeout);
   timer_.async_wait([self = shared_as<tcp_session>()](beast::error_code ec) {
     if (!ec)
