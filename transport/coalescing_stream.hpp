@@ -19,7 +19,7 @@
 // bounded queue still fills up behind a slow reader. Reads pass straight
 // through. Teardown (the end of a close handshake) waits for the buffer.
 //
-// Threading: used on the session's strand only, like the stream it wraps.
+// Threading: used on the socket's I/O thread only, like the stream it wraps.
 #pragma once
 
 #include <algorithm>
@@ -157,7 +157,7 @@ public:
     if (!out.pending.empty())
       write_out(next_, out_);
     else if (out.pending.capacity() > 16 * 1024)
-      std::string().swap(out.pending); // an idle connection keeps no burst buffer
+      std::string().swap(out.pending); // an idle socket keeps no burst buffer
   }
 
   /// Runs `then` (posted, never inline) once there is room again, or the
@@ -198,7 +198,7 @@ private:
     net::async_write(
       next, net::buffer(out->sending), [&next, out](beast::error_code ec, std::size_t) {
         out->writing = false;
-        // A burst's buffer is not kept by an idle connection.
+        // A burst's buffer is not kept by an idle socket.
         if (out->sending.capacity() > 16 * 1024)
           std::string().swap(out->sending);
         else

@@ -145,15 +145,15 @@ void get_info(server_context& ctx, const http_request& req, const responder& don
 }
 
 // Whether a token is still good, and for how long: a client asks this when
-// its socket is refused, to tell an expired session from a server that is down.
+// its socket is refused, to tell an expired token from a server that is down.
 void get_me(server_context& ctx, const http_request& req, const responder& done) {
   ask<token_grant>(
     ctx, ctx.registry, req, done,
-    [](const http_request& head, token_grant& s) {
-      auto left_ms = s.expires_at_ms - unix_ms();
+    [](const http_request& head, token_grant& grant) {
+      auto left_ms = grant.expires_at_ms - unix_ms();
       return json_response(head, http::status::ok,
-                           json{{"user_id", s.who.user_id},
-                                {"name", s.who.name},
+                           json{{"user_id", grant.who.user_id},
+                                {"name", grant.who.name},
                                 {"expires_in", std::max<std::int64_t>(0, left_ms / 1000)}}
                              .dump());
     },

@@ -21,8 +21,8 @@ using responder = std::function<void(http_response)>;
 bool handle_api(server_context& ctx, const http_request& req, const std::string& peer,
                 const responder& done);
 
-/// Checks the token of a WebSocket upgrade (GET /ws?token=T): `done` gets the
-/// session on success, or the 401 response.
+/// Checks the token of a WebSocket upgrade (GET /ws?token=T): `ok` gets the
+/// grant on success, `refused` the 401 response.
 void authorize_upgrade(server_context& ctx, const http_request& req,
                        const std::function<void(token_grant)>& ok, const responder& refused);
 

@@ -20,7 +20,8 @@ http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context>
 }
 
 void http_session::run() {
-  // Start on the socket's strand: every handler of this session runs there.
+  // run() is called on the listener's thread: start on the socket's own,
+  // where every handler of this session runs.
   net::dispatch(stream_.get_executor(),
                 beast::bind_front_handler(&http_session::do_read, shared_from_this()));
 }
@@ -101,9 +102,9 @@ void http_session::upgrade(http_request req) {
     *ctx_, *shared_req,
     [self, shared_req, place](const token_grant& grant) {
       net::post(self->stream_.get_executor(), [self, shared_req, grant, place] {
-        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_, grant,
-                                            std::move(self->address_slot_), std::move(*place))
-          ->run(*shared_req);
+        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_,
+                                            std::move(self->address_slot_))
+          ->run(*shared_req, grant, std::move(*place));
       });
     },
     post_back());

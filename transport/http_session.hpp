@@ -1,4 +1,4 @@
-// One HTTP connection: reads requests one at a time, answers API calls and
+// One HTTP session: reads requests one at a time, answers API calls and
 // static files, and hands a WebSocket upgrade to a websocket_session once
 // the token checked out. Private to transport/ (it includes Beast).
 #pragma once
@@ -26,12 +26,13 @@ private:
   void handle(http_request req);
   void upgrade(http_request req);
 
-  /// Writes `msg` (on this session's strand), then reads the next request
+  /// Writes `msg` (on the socket's I/O thread), then reads the next request
   /// or closes.
   void write(http::message_generator msg);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
 
-  /// A responder that brings a response from any thread back to the strand.
+  /// A responder that brings a response from any thread back to the
+  /// socket's I/O thread.
   std::function<void(http::response<http::string_body>)> post_back();
 
   beast::tcp_stream stream_;

@@ -21,7 +21,7 @@ class listener_impl : public std::enable_shared_from_this<listener_impl> {
 public:
   listener_impl(io_pool& pool, std::shared_ptr<server_context> ctx, listener::kind k)
     : pool_(pool),
-      acceptor_(net::make_strand(pool.first())),
+      acceptor_(pool.first()),
       ctx_(std::move(ctx)),
       kind_(k) {}
 
@@ -48,10 +48,12 @@ public:
     return acceptor_.local_endpoint(ec).port();
   }
 
+  // Each I/O thread runs its own io_context, and a socket stays on the one
+  // it was accepted onto: its handlers never run concurrently, so it needs
+  // no strand.
   void accept() {
     acceptor_.async_accept(
-      net::make_strand(pool_.next()),
-      beast::bind_front_handler(&listener_impl::on_accept, shared_from_this()));
+      pool_.next(), beast::bind_front_handler(&listener_impl::on_accept, shared_from_this()));
   }
 
   void stop() {

@@ -1,6 +1,6 @@
-// Accepts TCP connections and hands each socket to a session: on the HTTP
-// port an http_session (which may upgrade it to a websocket_session), on the
-// raw TCP port a tcp_session (newline-delimited JSON).
+// Accepts sockets and hands each to a session: on the HTTP port an
+// http_session (which may upgrade it to a websocket_session), on the raw TCP
+// port a tcp_session (newline-delimited JSON).
 #pragma once
 
 #include <cstdint>

@@ -58,7 +58,7 @@ struct server_context {
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;
-  io_pool* pool = nullptr;                // the I/O threads (WebSocket sessions need it)
+  io_pool* pool = nullptr;                // the I/O threads (chat sessions find their outbox there)
   std::atomic<bool> shutting_down{false}; // GET /healthz says 503 then
   std::atomic<std::uint64_t> next_connection_id{1};
 };

@@ -2,15 +2,15 @@
 // fan-out costs one Asio post per I/O thread instead of one per socket.
 //
 // Actors hand a session its frames from CAF's threads. Posting each hand-over
-// to the session's strand cost, per delivered frame, a handler allocation
-// (on a CAF thread, freed on the I/O thread), the strand's locking and a
-// type-erased executor copy. Here a hand-over is one push onto this
-// thread's list under a mutex; only the push that finds the list empty posts
-// a drain. The drain runs on the one thread that runs this io_context, the
-// thread all of its sessions' handlers run on, so it calls them directly.
+// to the socket's executor would cost, per delivered frame, a handler
+// allocation (on a CAF thread, freed on the I/O thread) and a type-erased
+// executor copy. Here a hand-over is one push onto this thread's list under
+// a mutex; only the push that finds the list empty posts a drain. The drain
+// runs on the one thread that runs this io_context, the thread all of its
+// sessions' handlers run on, so it calls them directly.
 //
 // Order: a session's frames and its close leave in the order they were
-// pushed (all go through here), as they did through its strand.
+// pushed (all go through here).
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,9 @@
 // tcp_session's line mode: typed lines and "/" commands in, readable lines
 // out, and the acks for what was shown. Everything here runs on the
-// session's strand (a /dm names its recipient as "@name", which the
+// socket's I/O thread (a /dm names its recipient as "@name", which the
 // connection actor resolves).
-#include "protocol/atoms.hpp"
 #include "transport/tcp_session.hpp"
 
-#include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 
 #include "protocol/frames.hpp"
@@ -29,11 +27,10 @@ void tcp_session::on_text_line(const std::string& line) {
 }
 
 void tcp_session::to_actor(const json& frame) {
-  if (conn_ && !closing_)
+  if (connected() && !closing_)
     // Typed text may be any bytes: invalid UTF-8 becomes U+FFFD instead of
     // an exception on the I/O thread.
-    caf::anon_send(conn_, frame_atom::value,
-                   frame.dump(-1, ' ', false, json::error_handler_t::replace));
+    to_connection(frame.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 frame_ptr tcp_session::to_line(const frame_ptr& frame, std::string& ack) {
@@ -56,15 +53,14 @@ frame_ptr tcp_session::to_line(const frame_ptr& frame, std::string& ack) {
 void tcp_session::ack_written() {
   // In line mode a message counts as acked once it is on the wire: the
   // user has no other way to ack. Its "acked" reply is not shown.
-  if (!line_mode_ || !conn_)
+  if (!line_mode_ || !connected())
     return;
   json ids = json::array();
   for (auto& q : in_flight_)
     if (!q.ack.empty())
       ids.push_back(q.ack);
   if (!ids.empty())
-    caf::anon_send(conn_, frame_atom::value,
-                   json{{"action", "ack"}, {"body", {{"ids", std::move(ids)}}}}.dump());
+    to_connection(json{{"action", "ack"}, {"body", {{"ids", std::move(ids)}}}}.dump());
 }
 
 } // namespace chat

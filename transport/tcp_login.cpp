@@ -90,7 +90,7 @@ void authorize(server_context& ctx, greeting g, std::function<void(token_grant)>
                  refused = std::move(refused)](caf::event_based_actor* self) {
     auto check = [=](const std::string& token) {
       self->request(registry, timeout, auth_atom::value, token)
-        .then([=](token_grant& s) { ok(std::move(s)); },
+        .then([=](token_grant& grant) { ok(std::move(grant)); },
               [=](caf::error& err) { refused(std::move(err)); });
     };
     if (!g.login)

@@ -1,4 +1,4 @@
-// The first line of a raw TCP connection: parsing its credentials and
+// The first line of a raw TCP session: parsing its credentials and
 // checking them with the auth registry (from a short-lived bridge actor, so
 // the I/O thread never waits). Private to transport/.
 #pragma once

@@ -1,50 +1,28 @@
+// tcp_session, part one: its start and its reading. Bytes from the socket
+// are cut into lines (line framing, with a cap of max_frame_bytes per
+// line); the first line goes to the login (tcp_session_login.cpp), later
+// ones to the connection actor as frames, or through line mode first
+// (tcp_line_mode.cpp). The actors' frames leave through
+// tcp_session_write.cpp.
 #include "transport/tcp_session.hpp"
 
-#include "common/clock.hpp"
-#include "protocol/atoms.hpp"
-#include "transport/tcp_login.hpp"
-
-#include <iterator>
-
-#include <caf/event_based_actor.hpp>
-#include <caf/send.hpp>
-#include <nlohmann/json.hpp>
-
-#include "actors/connection.hpp"
-#include "common/log.hpp"
-#include "common/metrics.hpp"
-#include "protocol/chat_error.hpp"
 #include "protocol/frames.hpp"
-#include "transport/io_pool.hpp"
+#include "transport/tcp_login.hpp"
 
 namespace chat {
 
 tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
                          connection_limits::slot address_slot)
-  : socket_(std::move(socket)),
-    outbox_(ctx->pool->outbox_of(socket_.get_executor())),
+  : chat_session(transport::tcp, socket.get_executor(), std::move(ctx), std::move(address_slot)),
+    socket_(std::move(socket)),
     timer_(socket_.get_executor()),
-    chunk_(read_chunk),
-    ctx_(std::move(ctx)),
-    address_slot_(std::move(address_slot)) {
-  id_ = "c" + std::to_string(ctx_->next_connection_id++);
-}
-
-tcp_session::~tcp_session() {
-  if (connected_) {
-    auto& m = metrics::get();
-    m.tcp_closed.add();
-    m.tcp_live.add(-1);
-    auto live = ctx_->limits->live() - 1; // place_ is given back right after this
-    log_info("disconnect conn=" + id_ + " user=" + grant_.who.name
-             + " transport=tcp live=" + std::to_string(live));
-  }
+    chunk_(read_chunk) {
 }
 
 void tcp_session::run() {
-  // The socket was accepted on a strand: start on it.
-  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    if (!self->address_slot_)
+  // run() is called on the listener's thread: start on the socket's own.
+  net::dispatch(socket_.get_executor(), [self = shared_as<tcp_session>()] {
+    if (self->over_address_limit())
       return self->refuse("too many connections from this address", chat_errc::busy);
     self->timer_.expires_after(self->ctx_->cfg.handshake_timeout);
     self->timer_.async_wait([self](beast::error_code ec) {
@@ -61,8 +39,8 @@ void tcp_session::do_read() {
   if (reading_ || peer_done_ || finished_)
     return;
   reading_ = true;
-  socket_.async_read_some(net::buffer(chunk_),
-                          beast::bind_front_handler(&tcp_session::on_read, shared_from_this()));
+  socket_.async_read_some(net::buffer(chunk_), beast::bind_front_handler(&tcp_session::on_read,
+                                                                         shared_as<tcp_session>()));
 }
 
 void tcp_session::on_read(beast::error_code ec, std::size_t bytes) {
@@ -82,7 +60,7 @@ void tcp_session::on_read(beast::error_code ec, std::size_t bytes) {
     // get their answers (some wait on a room or storage): the actor stays
     // until the linger timeout, then the socket is flushed and closed.
     timer_.expires_after(linger_timeout);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = shared_as<tcp_session>()](beast::error_code ec) {
       if (!ec)
         self->start_close();
     });
@@ -134,222 +112,14 @@ void tcp_session::on_line(std::string line) {
     return on_greeting(line);
   if (line_mode_)
     return on_text_line(line);
-  caf::anon_send(conn_, frame_atom::value, std::move(line));
+  to_connection(std::move(line));
 }
-
-// -- login --------------------------------------------------------------------
 
 void tcp_session::reply_error(chat_errc code, const std::string& message) {
   if (phase_ != phase::open)
     return refuse(greeting_help);
   auto frame = std::make_shared<const std::string>(error_frame(code, message, ""));
   enqueue(&frame, 1, true);
-}
-
-void tcp_session::on_greeting(const std::string& line) {
-  auto g = parse_greeting(line);
-  if (!g)
-    return refuse(greeting_help);
-  if (g->login) {
-    beast::error_code ec;
-    auto peer = socket_.remote_endpoint(ec);
-    auto address = ec ? std::string("?") : peer.address().to_string();
-    if (auto wait = ctx_->logins->login(g->name, address, steady_ms()); wait > 0) {
-      log_warn("TCP login as '" + g->name + "' from " + address + " refused: too many attempts");
-      return refuse("too many login attempts, retry in " + std::to_string(wait) + " ms",
-                    chat_errc::rate_limited);
-    }
-  }
-  phase_ = phase::authorizing;
-  line_mode_ = g->line_mode;
-  room_ = g->room;
-  auto self = shared_from_this();
-  authorize(
-    *ctx_, std::move(*g),
-    [self](token_grant s) {
-      net::post(self->socket_.get_executor(),
-                [self, s = std::move(s)]() mutable { self->on_authorized(std::move(s)); });
-    },
-    [self](caf::error err) {
-      net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
-        // Whatever failed (credentials, a timeout), this socket is not in.
-        self->refuse(error_text(err));
-      });
-    });
-}
-
-void tcp_session::on_authorized(token_grant grant) {
-  if (closing_ || finished_)
-    return; // the login deadline passed meanwhile
-  timer_.cancel();
-  place_ = ctx_->limits->take_connection();
-  if (!place_ || ctx_->shutting_down) {
-    metrics::get().refused_connections.add();
-    return refuse(place_ ? "shutting down" : "server full: max_connections reached",
-                  chat_errc::busy);
-  }
-  phase_ = phase::open;
-  connected_ = true;
-  grant_ = std::move(grant);
-  auto& m = metrics::get();
-  m.tcp_accepted.add();
-  m.tcp_live.add(1);
-  auto live = ctx_->limits->live();
-  log_info("connect conn=" + id_ + " user=" + grant_.who.name
-           + " transport=tcp live=" + std::to_string(live));
-  conn_ = spawn_connection(ctx_->sys,
-                           connection_params{id_, grant_, shared_from_this(), ctx_->directory,
-                                             ctx_->registry, ctx_->storage, ctx_->actor_cfg});
-  if (line_mode_) // as if the client had sent it after its login
-    to_actor({{"action", "join"}, {"target", room_}});
-  take_lines(); // pipelined after the login line
-  do_read();
-}
-
-void tcp_session::refuse(const std::string& message, chat_errc code) {
-  if (closing_)
-    return;
-  std::string ack;
-  queue_.push_back(
-    {to_line(std::make_shared<const std::string>(error_frame(code, message, "")), ack), false});
-  if (in_flight_.empty())
-    do_write();
-  start_close();
-}
-
-// -- writing ------------------------------------------------------------------
-
-// Through the outbox of this socket's I/O thread, like websocket_session.
-void tcp_session::send(frame_ptr frame) {
-  outbox_.push_frame(shared_from_this(), std::move(frame));
-}
-
-void tcp_session::send_batch(frame_batch frames, bool counted) {
-  outbox_.push_frames(shared_from_this(), std::move(frames), counted);
-}
-
-void tcp_session::close(std::uint16_t code, std::string reason) {
-  outbox_.push_close(shared_from_this(), code, std::move(reason));
-}
-
-void tcp_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
-  enqueue(frames, n, counted);
-}
-
-void tcp_session::take_close(std::uint16_t, std::string) {
-  // TCP has no close frame: what is queued goes out, then a FIN.
-  start_close();
-}
-
-void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
-  if (closing_ || n == 0)
-    return;
-  auto before = queue_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    std::string ack;
-    if (auto out = to_line(frames[i], ack)) // line mode shows only some frames
-      queue_.push_back({std::move(out), counted, std::move(ack)});
-  }
-  auto added = queue_.size() - before;
-  if (counted && counted_ + added > ctx_->cfg.write_queue_max) {
-    // A slow consumer must not hold memory hostage; what it missed is
-    // replayed on reconnect. The frames being written stay alive.
-    log_warn("closing slow consumer conn=" + id_ + " user=" + grant_.who.name
-             + " transport=tcp: write queue full");
-    queue_.clear();
-    counted_ = 0;
-    for (auto& q : in_flight_)
-      counted_ += q.counted ? 1 : 0;
-    return start_close();
-  }
-  metrics::get().frames_out.add(added);
-  if (counted)
-    counted_ += added;
-  if (in_flight_.empty() && !queue_.empty())
-    do_write();
-}
-
-void tcp_session::do_write() {
-  // Everything waiting goes out in one gather write: one syscall for many
-  // frames is what keeps loopback throughput up.
-  static const char newline = '\n';
-  in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-  queue_.clear();
-  std::vector<net::const_buffer> buffers;
-  buffers.reserve(2 * in_flight_.size());
-  for (auto& q : in_flight_) {
-    buffers.push_back(net::buffer(*q.frame));
-    buffers.push_back(net::buffer(&newline, 1));
-  }
-  net::async_write(socket_, buffers, // the operation keeps its own copy
-                   beast::bind_front_handler(&tcp_session::on_write, shared_from_this()));
-}
-
-void tcp_session::on_write(beast::error_code ec, std::size_t) {
-  if (ec) {
-    fail(ec, "tcp write");
-    in_flight_.clear();
-    queue_.clear();
-    counted_ = 0;
-    closing_ = true;
-    return finish();
-  }
-  for (auto& q : in_flight_)
-    if (q.counted && counted_ > 0)
-      --counted_;
-  ack_written();
-  in_flight_.clear();
-  if (!queue_.empty())
-    return do_write();
-  if (closing_)
-    do_shutdown();
-}
-
-// -- closing ------------------------------------------------------------------
-
-void tcp_session::start_close() {
-  if (closing_ || finished_)
-    return;
-  closing_ = true;
-  do_read();              // drain, and learn when the peer closes its side
-  if (in_flight_.empty()) // else the last write shuts down
-    do_shutdown();
-}
-
-void tcp_session::do_shutdown() {
-  if (shut_down_ || finished_)
-    return;
-  shut_down_ = true;
-  beast::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_send, ec);
-  if (peer_done_ || ec)
-    return finish();
-  // Closing with unread input could reset the connection and lose what we
-  // wrote: wait (briefly) for the peer's FIN instead.
-  timer_.expires_after(linger_timeout);
-  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec)
-      self->finish();
-  });
-}
-
-void tcp_session::finish() {
-  if (finished_)
-    return;
-  finished_ = true;
-  timer_.cancel();
-  beast::error_code ec;
-  socket_.close(ec);
-  detach();
-}
-
-void tcp_session::detach() {
-  if (conn_) {
-    caf::anon_send(conn_, close_atom::value);
-    // The actor keeps a reference to this session until it quits; dropping
-    // ours breaks the cycle.
-    conn_ = nullptr;
-  }
 }
 
 } // namespace chat

@@ -1,16 +1,21 @@
-// One raw TCP connection in JSON mode: newline-delimited JSON, one object per
-// line, the WebSocket envelope and frames. The first line logs in or
+// One raw TCP chat session in JSON mode: newline-delimited JSON, one object
+// per line, the WebSocket envelope and frames. The first line logs in or
 // authenticates (through a short-lived bridge actor, never a blocking
-// request); after that the session bridges to its connection actor exactly
-// as websocket_session does: lines go to the actor as frame_atom messages,
-// the actor's frames come back through send(), which only posts to this
-// socket's strand. Owns the socket, its read buffer and a bounded write
-// queue whose waiting frames go out in one gather write. Private to transport/.
+// request); after that the session bridges to its connection actor through
+// the session core (chat_session.hpp) exactly as websocket_session does:
+// lines go to the actor as frames, the actors' frames come back through the
+// socket_outbox of this socket's I/O thread. Owns the socket, its read
+// buffer and a bounded write queue whose waiting frames go out in one gather
+// write. Private to transport/.
 //
 // Line mode (a first line {"name","password","room"}) puts text in between:
 // typed lines and "/" commands become frames (tcp_line_mode.cpp), frames
 // become readable lines (line_format), and shown messages are acked once
 // written.
+//
+// The body is split by role: tcp_session.cpp (start, reading, line
+// framing), tcp_session_login.cpp (the first line), tcp_line_mode.cpp,
+// tcp_session_write.cpp (the write queue, gather writes, closing).
 #pragma once
 
 #include <chrono>
@@ -20,21 +25,15 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <nlohmann/json_fwd.hpp>
 
-#include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
-#include "protocol/session.hpp"
+#include "transport/chat_session.hpp"
 #include "transport/net.hpp"
-#include "transport/server_context.hpp"
-#include "transport/socket_outbox.hpp"
 
 namespace chat {
 
-class tcp_session : public session,
-                    public socket_outbox::target,
-                    public std::enable_shared_from_this<tcp_session> {
+class tcp_session : public chat_session {
 public:
   /// Bytes asked of the socket per read.
   static constexpr std::size_t read_chunk = 16384;
@@ -46,15 +45,9 @@ public:
   /// the session answers with an error line and closes.
   tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
               connection_limits::slot address_slot);
-  ~tcp_session() override;
 
   /// Starts reading the first (login or auth) line.
   void run();
-
-  // session: callable from any thread.
-  void send(frame_ptr frame) override;
-  void send_batch(frame_batch frames, bool counted) override;
-  void close(std::uint16_t code, std::string reason) override;
 
   // socket_outbox::target: on this socket's I/O thread.
   void take_frames(frame_ptr* frames, std::size_t n, bool counted) override;
@@ -63,30 +56,30 @@ public:
 private:
   enum class phase { greeting, authorizing, open };
 
+  // Reading (tcp_session.cpp).
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void take_lines(); // hands every complete line in in_ on
   void on_line(std::string line);
+  void reply_error(chat_errc code, const std::string& message);
+  // The first line (tcp_session_login.cpp).
   void on_greeting(const std::string& line);
   void on_authorized(token_grant grant);
   void refuse(const std::string& message, chat_errc code = chat_errc::unauthorized);
-  void reply_error(chat_errc code, const std::string& message);
   // Line mode (tcp_line_mode.cpp).
   void on_text_line(const std::string& line);
   void to_actor(const nlohmann::json& frame);
   frame_ptr to_line(const frame_ptr& frame, std::string& ack);
   void ack_written();
-
+  // Writing and closing (tcp_session_write.cpp).
   void enqueue(frame_ptr* frames, std::size_t n, bool counted); // moves from frames
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close();
   void do_shutdown(); // everything is written: FIN, then wait for the peer's
   void finish();      // close the socket and detach
-  void detach();      // the socket is done: tell the actor, once
 
   tcp::socket socket_;
-  socket_outbox& outbox_;   // of the thread that runs socket_
   net::steady_timer timer_; // login deadline, then the linger after shutdown
   std::string in_;          // bytes read, not yet a complete line
   std::vector<char> chunk_;
@@ -108,14 +101,6 @@ private:
   bool closing_ = false;    // no more frames accepted
   bool shut_down_ = false;  // our FIN is out
   bool finished_ = false;
-  bool connected_ = false; // authorized: holds one of max_connections
-
-  std::shared_ptr<server_context> ctx_;
-  token_grant grant_;
-  std::string id_;
-  connection_actor conn_;
-  connection_limits::slot address_slot_;
-  connection_limits::slot place_;
 
   bool line_mode_ = false;
   std::string room_;    // line mode: where plain lines go

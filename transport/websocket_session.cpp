@@ -1,41 +1,21 @@
 #include "transport/websocket_session.hpp"
 
-#include <caf/send.hpp>
-
-#include "actors/connection.hpp"
-#include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "protocol/atoms.hpp"
-#include "transport/io_pool.hpp"
 
 namespace chat {
 
 websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
-                                     token_grant grant, connection_limits::slot address_slot,
-                                     connection_limits::slot place)
-  : ws_(std::move(socket)),
-    outbox_(ctx->pool->outbox_of(ws_.get_executor())),
-    ctx_(std::move(ctx)),
-    grant_(std::move(grant)),
-    address_slot_(std::move(address_slot)),
-    place_(std::move(place)) {
-  id_ = "c" + std::to_string(ctx_->next_connection_id++);
-}
-
-websocket_session::~websocket_session() {
-  if (accepted_) {
-    auto& m = metrics::get();
-    m.ws_closed.add();
-    m.ws_live.add(-1);
-    auto live = ctx_->limits->live() - 1; // place_ is given back right after this
-    log_info("disconnect conn=" + id_ + " user=" + grant_.who.name
-             + " live=" + std::to_string(live));
-  }
+                                     connection_limits::slot address_slot)
+  : chat_session(transport::websocket, socket.get_executor(), std::move(ctx),
+                 std::move(address_slot)),
+    ws_(std::move(socket)) {
 }
 
 // Beast builds its handshake response from `req` before async_accept returns,
-// so the request need not outlive this call.
-void websocket_session::run(const http_request& req) {
+// so the request need not outlive this call. The place rides in the handler:
+// a failed handshake gives it back with the session.
+void websocket_session::run(const http_request& req, token_grant grant,
+                            connection_limits::slot place) {
   beast::get_lowest_layer(ws_).expires_never(); // the stream's own timeouts rule now
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.handshake_timeout = ctx_->cfg.handshake_timeout;
@@ -46,28 +26,23 @@ void websocket_session::run(const http_request& req) {
   ws_.read_message_max(4 * ctx_->actor_cfg.max_frame_bytes);
   ws_.set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chat-actors"); }));
-  ws_.async_accept(req,
-                   beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  ws_.async_accept(req, [self = shared_as<websocket_session>(), grant = std::move(grant),
+                         place = std::move(place)](beast::error_code ec) mutable {
+    self->on_accept(ec, std::move(grant), std::move(place));
+  });
 }
 
-void websocket_session::on_accept(beast::error_code ec) {
+void websocket_session::on_accept(beast::error_code ec, token_grant grant,
+                                  connection_limits::slot place) {
   if (ec)
     return fail(ec, "websocket accept");
-  accepted_ = true;
-  auto& m = metrics::get();
-  m.ws_accepted.add();
-  m.ws_live.add(1);
-  auto live = ctx_->limits->live();
-  log_info("connect conn=" + id_ + " user=" + grant_.who.name + " live=" + std::to_string(live));
-  conn_ = spawn_connection(ctx_->sys,
-                           connection_params{id_, grant_, shared_from_this(), ctx_->directory,
-                                             ctx_->registry, ctx_->storage, ctx_->actor_cfg});
+  open(std::move(grant), std::move(place));
   do_read();
 }
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_,
-                 beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                    shared_as<websocket_session>()));
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
@@ -81,21 +56,9 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
                  "binary frames are not supported"});
     return do_read(); // keep reading until the peer answers the close
   }
-  caf::anon_send(conn_, frame_atom::value, beast::buffers_to_string(buffer_.data()));
+  to_connection(beast::buffers_to_string(buffer_.data()));
   buffer_.consume(buffer_.size());
   do_read();
-}
-
-void websocket_session::send(frame_ptr frame) {
-  outbox_.push_frame(shared_from_this(), std::move(frame));
-}
-
-void websocket_session::close(std::uint16_t code, std::string reason) {
-  outbox_.push_close(shared_from_this(), code, std::move(reason));
-}
-
-void websocket_session::send_batch(frame_batch frames, bool counted) {
-  outbox_.push_frames(shared_from_this(), std::move(frames), counted);
 }
 
 void websocket_session::take_close(std::uint16_t code, std::string reason) {
@@ -106,10 +69,8 @@ void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool count
   if (closing_ || n == 0)
     return;
   if (counted && counted_ + n > ctx_->cfg.write_queue_max) {
-    // A slow consumer must not hold memory (or a room) hostage. What it
-    // missed stays in its mailbox and is replayed on reconnect.
-    log_warn("closing slow consumer conn=" + id_ + " user=" + grant_.who.name
-             + ": write queue full");
+    // A slow consumer must not hold memory (or a room) hostage.
+    warn_slow_consumer();
     queue_.clear(); // frames already encoded are copies: nothing is in flight here
     counted_ = 0;
     start_close({websocket::close_code::try_again_later, "write queue overflow"});
@@ -152,7 +113,7 @@ void websocket_session::do_write() {
       break;
     if (!out.has_room()) {
       waiting_ = true;
-      out.when_room([self = shared_from_this()] {
+      out.when_room([self = shared_as<websocket_session>()] {
         self->waiting_ = false;
         self->do_write();
       });
@@ -176,20 +137,11 @@ void websocket_session::do_close() {
   if (close_sent_ || !ws_.is_open())
     return;
   close_sent_ = true;
-  ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code ec) {
+  ws_.async_close(*close_reason_, [self = shared_as<websocket_session>()](beast::error_code ec) {
     if (ec)
       fail(ec, "websocket close");
     self->detach();
   });
-}
-
-void websocket_session::detach() {
-  if (conn_) {
-    caf::anon_send(conn_, close_atom::value);
-    // The actor keeps a reference to this session until it quits; dropping
-    // ours breaks the cycle.
-    conn_ = nullptr;
-  }
 }
 
 } // namespace chat

@@ -12,7 +12,7 @@
 #include "actors/directory.hpp"
 #include "common/clock.hpp"
 #include "fake_session.hpp"
-#include "fake_storage.hpp"
+#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
 

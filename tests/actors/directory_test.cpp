@@ -8,11 +8,11 @@
 #include <caf/scoped_actor.hpp>
 
 #include "fake_session.hpp"
-#include "fake_storage.hpp"
+#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
 #include "protocol/frames.hpp"
-#include "stub_actors.hpp"
+#include "tests/support/stub_actors.hpp"
 
 using namespace std::chrono_literals;
 

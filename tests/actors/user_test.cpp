@@ -11,7 +11,7 @@
 
 #include "actors/directory.hpp"
 #include "fake_session.hpp"
-#include "fake_storage.hpp"
+#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/frames.hpp"
 
