@@ -21,10 +21,10 @@ namespace chat {
 
 struct auth_settings {
   std::string server_password; // empty = none
-  std::int64_t token_ttl_s = 86400;
+  std::int64_t token_ttl_s = defaults::token_ttl_s;
   auth::hash_cost cost;
-  std::uint32_t default_max_members = 1000; // for users' channels
-  std::chrono::milliseconds request_timeout{10000};
+  std::uint32_t default_max_members = defaults::default_max_members; // for users' channels
+  std::chrono::milliseconds request_timeout{defaults::request_timeout_ms};
 };
 
 /// `users` and `tokens` are what storage holds at start-up.

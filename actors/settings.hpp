@@ -7,18 +7,20 @@
 #include <cstdint>
 #include <string>
 
+#include "common/defaults.hpp"
+
 namespace chat {
 
 struct actor_settings {
   /// Every request an actor makes of another gives up after this long.
-  std::chrono::milliseconds request_timeout{10000};
-  std::uint32_t default_max_members = 1000;
-  std::size_t max_frame_bytes = 65536;
+  std::chrono::milliseconds request_timeout{defaults::request_timeout_ms};
+  std::uint32_t default_max_members = defaults::default_max_members;
+  std::size_t max_frame_bytes = defaults::max_frame_bytes;
   std::int64_t history_page_size = 100;
   /// A delivered message unacked this long is no longer waited for: it stays
   /// owed (its cursor, or its row in `directs`) and is replayed on the next
   /// connect.
-  std::chrono::milliseconds ack_timeout{30000};
+  std::chrono::milliseconds ack_timeout{std::chrono::seconds{defaults::ack_timeout_s}};
   /// How long a user actor gathers acks before it writes the cursors they
   /// moved (0: at once). Clients ack in batches many times a second; one
   /// cursor write per room and interval instead of one per ack frame keeps
@@ -26,13 +28,13 @@ struct actor_settings {
   /// of the acks: those messages are replayed (clients dedupe by id).
   std::chrono::milliseconds cursor_flush{250};
   /// Per room, the most messages replayed on reconnect.
-  std::int64_t backlog_max = 1000;
+  std::int64_t backlog_max = defaults::backlog_max;
   /// Each connection's frame budget: a token bucket (see connection.cpp for
   /// what each action costs).
-  double messages_per_second = 50;
-  double burst = 100;
+  double messages_per_second = defaults::messages_per_second;
+  double burst = defaults::burst;
   /// Rejected frames in a row after which a connection is closed (1008).
-  std::int64_t rate_limit_close_after = 100;
+  std::int64_t rate_limit_close_after = defaults::rate_limit_close_after;
 };
 
 } // namespace chat

@@ -7,13 +7,15 @@
 #include <cstdint>
 #include <string>
 
+#include "common/defaults.hpp"
+
 namespace chat::auth {
 
 /// argon2id cost. Defaults are libsodium's INTERACTIVE limits; tests use the
 /// minimum (ops 1, 8 KiB) so that a thousand users register in seconds.
 struct hash_cost {
-  std::uint64_t ops = 2;
-  std::size_t mem_bytes = 64u * 1024u * 1024u;
+  std::uint64_t ops = defaults::hash_ops;
+  std::size_t mem_bytes = defaults::hash_mem_kib * 1024;
 };
 
 /// Initializes libsodium; false if it cannot be used.

@@ -38,51 +38,59 @@ constexpr std::int64_t max_int = std::numeric_limits<int>::max();
 // two. Content plus '\n' must fit in 199 bytes.
 constexpr std::size_t max_line_length = 198;
 
-template <auto Member>
-void set_int(server_config& cfg, std::int64_t value) {
-  using field = std::remove_reference_t<decltype(cfg.*Member)>;
-  cfg.*Member = static_cast<field>(value);
-}
-
 struct int_key {
   const char* section;
   const char* name;
   std::int64_t min;
   std::int64_t max;
   void (*set)(server_config&, std::int64_t);
+  std::int64_t (*get)(const server_config&);
 };
+
+// The int_key of server_config::*Member.
+template <auto Member>
+constexpr int_key int_field(const char* section, const char* name, std::int64_t min,
+                            std::int64_t max) {
+  using field = std::remove_reference_t<decltype(std::declval<server_config&>().*Member)>;
+  return {section,
+          name,
+          min,
+          max,
+          [](server_config& cfg, std::int64_t value) { cfg.*Member = static_cast<field>(value); },
+          [](const server_config& cfg) { return static_cast<std::int64_t>(cfg.*Member); }};
+}
 
 using sc = server_config;
 
 const int_key int_keys[] = {
-  {"server", "http_port", 0, 65535, &set_int<&sc::http_port>},
-  {"server", "tcp_port", 0, 65535, &set_int<&sc::tcp_port>},
-  {"server", "io_threads", 1, 64, &set_int<&sc::io_threads>},
-  {"server", "actor_threads", 1, 64, &set_int<&sc::actor_threads>},
-  {"storage", "commit_window_ms", 0, 1000, &set_int<&sc::commit_window_ms>},
-  {"storage", "batch_max", 1, 100000, &set_int<&sc::batch_max>},
-  {"auth", "token_ttl_s", 1, max_seconds, &set_int<&sc::token_ttl_s>},
-  {"auth", "hash_ops", 1, max_u32, &set_int<&sc::hash_ops>},
-  {"auth", "hash_mem_kib", 8, max_u32, &set_int<&sc::hash_mem_kib>},
-  {"auth", "hash_threads", 1, 64, &set_int<&sc::hash_threads>},
-  {"auth", "hash_queue_max", 1, max_int, &set_int<&sc::hash_queue_max>},
-  {"delivery", "ack_timeout_s", 1, max_seconds, &set_int<&sc::ack_timeout_s>},
-  {"delivery", "backlog_max", 1, no_max, &set_int<&sc::backlog_max>},
-  {"limits", "max_frame_bytes", 64, no_max, &set_int<&sc::max_frame_bytes>},
-  {"limits", "max_body_bytes", 64, no_max, &set_int<&sc::max_body_bytes>},
-  {"limits", "write_queue_max", 1, no_max, &set_int<&sc::write_queue_max>},
-  {"limits", "request_timeout_ms", 1, max_millis, &set_int<&sc::request_timeout_ms>},
-  {"limits", "handshake_timeout_s", 1, max_seconds, &set_int<&sc::handshake_timeout_s>},
-  {"limits", "idle_timeout_s", 1, max_seconds, &set_int<&sc::idle_timeout_s>},
-  {"limits", "http_timeout_s", 1, max_seconds, &set_int<&sc::http_timeout_s>},
-  {"limits", "messages_per_second", 1, no_max, &set_int<&sc::messages_per_second>},
-  {"limits", "burst", 1, no_max, &set_int<&sc::burst>},
-  {"limits", "rate_limit_close_after", 1, no_max, &set_int<&sc::rate_limit_close_after>},
-  {"limits", "max_connections", 1, no_max, &set_int<&sc::max_connections>},
-  {"limits", "max_connections_per_ip", 1, no_max, &set_int<&sc::max_connections_per_ip>},
-  {"limits", "logins_per_minute_per_name", 1, no_max, &set_int<&sc::logins_per_minute_per_name>},
-  {"limits", "logins_per_minute_per_ip", 1, no_max, &set_int<&sc::logins_per_minute_per_ip>},
-  {"limits", "default_max_members", 1, max_u32, &set_int<&sc::default_max_members>},
+  int_field<&sc::http_port>("server", "http_port", 0, 65535),
+  int_field<&sc::tcp_port>("server", "tcp_port", 0, 65535),
+  int_field<&sc::io_threads>("server", "io_threads", 1, 64),
+  int_field<&sc::actor_threads>("server", "actor_threads", 1, 64),
+  int_field<&sc::commit_window_ms>("storage", "commit_window_ms", 0, 1000),
+  int_field<&sc::batch_max>("storage", "batch_max", 1, 100000),
+  int_field<&sc::token_ttl_s>("auth", "token_ttl_s", 1, max_seconds),
+  int_field<&sc::hash_ops>("auth", "hash_ops", 1, max_u32),
+  int_field<&sc::hash_mem_kib>("auth", "hash_mem_kib", 8, max_u32),
+  int_field<&sc::hash_threads>("auth", "hash_threads", 1, 64),
+  int_field<&sc::hash_queue_max>("auth", "hash_queue_max", 1, max_int),
+  int_field<&sc::ack_timeout_s>("delivery", "ack_timeout_s", 1, max_seconds),
+  int_field<&sc::backlog_max>("delivery", "backlog_max", 1, no_max),
+  int_field<&sc::max_frame_bytes>("limits", "max_frame_bytes", 64, no_max),
+  int_field<&sc::max_body_bytes>("limits", "max_body_bytes", 64, no_max),
+  int_field<&sc::write_queue_max>("limits", "write_queue_max", 1, no_max),
+  int_field<&sc::request_timeout_ms>("limits", "request_timeout_ms", 1, max_millis),
+  int_field<&sc::handshake_timeout_s>("limits", "handshake_timeout_s", 1, max_seconds),
+  int_field<&sc::idle_timeout_s>("limits", "idle_timeout_s", 1, max_seconds),
+  int_field<&sc::http_timeout_s>("limits", "http_timeout_s", 1, max_seconds),
+  int_field<&sc::messages_per_second>("limits", "messages_per_second", 1, no_max),
+  int_field<&sc::burst>("limits", "burst", 1, no_max),
+  int_field<&sc::rate_limit_close_after>("limits", "rate_limit_close_after", 1, no_max),
+  int_field<&sc::max_connections>("limits", "max_connections", 1, no_max),
+  int_field<&sc::max_connections_per_ip>("limits", "max_connections_per_ip", 1, no_max),
+  int_field<&sc::logins_per_minute_per_name>("limits", "logins_per_minute_per_name", 1, no_max),
+  int_field<&sc::logins_per_minute_per_ip>("limits", "logins_per_minute_per_ip", 1, no_max),
+  int_field<&sc::default_max_members>("limits", "default_max_members", 1, max_u32),
 };
 
 enum class text_kind { non_empty, any, path, synchronous, log_level };
@@ -179,6 +187,20 @@ void apply_text(parse_state& st, const text_key& key, const std::string& value) 
   }
 }
 
+// The value of a text key in `cfg`, as the file spells it (apply_text's
+// inverse).
+std::string text_value(const server_config& cfg, const text_key& key) {
+  switch (key.kind) {
+    case text_kind::non_empty: return cfg.bind;
+    case text_kind::any: return cfg.server_password;
+    case text_kind::path:
+      return std::strcmp(key.name, "web_root") == 0 ? cfg.web_root : cfg.storage_path;
+    case text_kind::synchronous: return cfg.synchronous_full ? "full" : "normal";
+    case text_kind::log_level: return cfg.log_level;
+  }
+  return {};
+}
+
 int on_entry(void* user, const char* raw_section, const char* raw_name, const char* raw_value) {
   auto& st = *static_cast<parse_state*>(user);
   auto section = trim(raw_section);
@@ -269,6 +291,15 @@ config_result parse_config(const std::string& text, const std::string& base_dir)
   cfg.web_root = resolve(base, cfg.web_root);
   cfg.storage_path = resolve(base, cfg.storage_path);
   return std::move(result);
+}
+
+std::vector<config_entry> config_entries(const server_config& cfg) {
+  std::vector<config_entry> entries;
+  for (const auto& key : int_keys)
+    entries.push_back({key.section, key.name, std::to_string(key.get(cfg))});
+  for (const auto& key : text_keys)
+    entries.push_back({key.section, key.name, text_value(cfg, key)});
+  return entries;
 }
 
 config_result load_config(const std::string& path) {

@@ -1,55 +1,61 @@
 // The server's settings, read from an INI file (config/server.ini documents
-// every key and its default). Parsed with inih so the file is read as people
-// write it: unquoted strings, `;` comments, empty values.
+// every key and its default; the defaults themselves are in
+// common/defaults.hpp). Parsed with inih so the file is read as people write
+// it: unquoted strings, `;` comments, empty values.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/defaults.hpp"
+
 namespace chat {
 
+// Starts from the defaults of common/defaults.hpp; parse_config overwrites
+// what the file sets.
 struct server_config {
   // [server]
-  std::string bind = "127.0.0.1";
-  std::uint16_t http_port = 8080;
-  std::uint16_t tcp_port = 8989;
-  std::string web_root = "web"; // absolute after loading
-  int io_threads = 2;
-  int actor_threads = 2;
+  std::string bind{defaults::bind};
+  std::uint16_t http_port = defaults::http_port;
+  std::uint16_t tcp_port = defaults::tcp_port;
+  std::string web_root{defaults::web_root}; // absolute after loading
+  int io_threads = defaults::io_threads;
+  int actor_threads = defaults::actor_threads;
   // [storage]
-  std::string storage_path = "data/chat.db"; // absolute after loading
-  int commit_window_ms = 2;
-  int batch_max = 1000;
-  bool synchronous_full = false; // synchronous = full (else normal)
+  std::string storage_path{defaults::storage_path}; // absolute after loading
+  int commit_window_ms = defaults::commit_window_ms;
+  int batch_max = defaults::batch_max;
+  bool synchronous_full = defaults::synchronous_full; // synchronous = full (else normal)
   // [auth]
-  std::string server_password;
-  std::int64_t token_ttl_s = 86400;
-  std::uint64_t hash_ops = 2;
-  std::uint64_t hash_mem_kib = 65536;
-  int hash_threads = 2;
-  int hash_queue_max = 256;
+  std::string server_password{defaults::server_password};
+  std::int64_t token_ttl_s = defaults::token_ttl_s;
+  std::uint64_t hash_ops = defaults::hash_ops;
+  std::uint64_t hash_mem_kib = defaults::hash_mem_kib;
+  int hash_threads = defaults::hash_threads;
+  int hash_queue_max = defaults::hash_queue_max;
   // [delivery]
-  std::int64_t ack_timeout_s = 30;
-  std::int64_t backlog_max = 1000;
+  std::int64_t ack_timeout_s = defaults::ack_timeout_s;
+  std::int64_t backlog_max = defaults::backlog_max;
   // [limits]
-  std::size_t max_frame_bytes = 65536;
-  std::size_t max_body_bytes = 65536;
-  std::size_t write_queue_max = 8192;
-  std::int64_t request_timeout_ms = 10000;
-  std::int64_t handshake_timeout_s = 30;
-  std::int64_t idle_timeout_s = 300;
-  std::int64_t http_timeout_s = 30;
-  std::int64_t messages_per_second = 50;
-  std::int64_t burst = 100;
-  std::int64_t rate_limit_close_after = 100;
-  std::int64_t max_connections = 100000;
-  std::int64_t max_connections_per_ip = 1000;
-  std::int64_t logins_per_minute_per_name = 10;
-  std::int64_t logins_per_minute_per_ip = 60;
-  std::uint32_t default_max_members = 1000;
+  std::size_t max_frame_bytes = defaults::max_frame_bytes;
+  std::size_t max_body_bytes = defaults::max_body_bytes;
+  std::size_t write_queue_max = defaults::write_queue_max;
+  std::int64_t request_timeout_ms = defaults::request_timeout_ms;
+  std::int64_t handshake_timeout_s = defaults::handshake_timeout_s;
+  std::int64_t idle_timeout_s = defaults::idle_timeout_s;
+  std::int64_t http_timeout_s = defaults::http_timeout_s;
+  std::int64_t messages_per_second = defaults::messages_per_second;
+  std::int64_t burst = defaults::burst;
+  std::int64_t rate_limit_close_after = defaults::rate_limit_close_after;
+  std::int64_t max_connections = defaults::max_connections;
+  std::int64_t max_connections_per_ip = defaults::max_connections_per_ip;
+  std::int64_t logins_per_minute_per_name = defaults::logins_per_minute_per_name;
+  std::int64_t logins_per_minute_per_ip = defaults::logins_per_minute_per_ip;
+  std::uint32_t default_max_members = defaults::default_max_members;
   // [log]
-  std::string log_level = "info"; // debug, info, warn or error
+  std::string log_level{defaults::log_level}; // debug, info, warn or error
 };
 
 /// The outcome of reading a config file: either `error` is set (the server
@@ -62,11 +68,24 @@ struct config_result {
   bool ok() const { return error.empty(); }
 };
 
-/// Reads `path`. Relative paths inside (web_root, storage path) resolve
-/// against the folder holding the file.
+/// Reads `path`. Relative paths (web_root and storage path, whether the file
+/// sets them or leaves them at their defaults) resolve against the folder
+/// holding the file.
 config_result load_config(const std::string& path);
 
 /// The same, from INI text; relative paths resolve against `base_dir`.
 config_result parse_config(const std::string& text, const std::string& base_dir);
+
+/// A key parse_config reads, with a value spelled as the file would spell it.
+struct config_entry {
+  std::string section;
+  std::string name;
+  std::string value;
+};
+
+/// Every key parse_config knows, with its value in `cfg`.
+/// `config_entries(server_config{})` are the defaults, which
+/// tests/config/documented_defaults_test.cpp checks the documents against.
+std::vector<config_entry> config_entries(const server_config& cfg);
 
 } // namespace chat

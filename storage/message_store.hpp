@@ -18,15 +18,16 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
+#include "common/defaults.hpp"
 #include "protocol/storage_api.hpp"
 
 namespace chat {
 
 struct store_options {
   std::string path; // SQLite file; its folder is created if missing
-  std::chrono::milliseconds commit_window{2};
-  std::size_t batch_max = 1000;
-  bool synchronous_full = false; // PRAGMA synchronous = FULL instead of NORMAL
+  std::chrono::milliseconds commit_window{defaults::commit_window_ms};
+  std::size_t batch_max = defaults::batch_max;
+  bool synchronous_full = defaults::synchronous_full; // PRAGMA synchronous = FULL instead of NORMAL
 };
 
 /// Opens (and creates, if needed) the database, then spawns the storage actor

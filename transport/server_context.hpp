@@ -22,18 +22,20 @@ namespace chat {
 class io_pool;
 
 struct transport_settings {
-  std::string web_root;                       // absolute
-  std::size_t max_body_bytes = 65536;         // HTTP bodies; larger gets 413
-  std::size_t write_queue_max = 8192;         // frames per socket; overflow closes
-  std::chrono::seconds http_timeout{30};      // an HTTP request in, its answer out
-  std::chrono::seconds handshake_timeout{30}; // WebSocket handshake, TCP login line
-  std::chrono::seconds idle_timeout{300};
-  std::int64_t max_connections = 100000;
-  std::int64_t max_connections_per_ip = 1000;
-  double logins_per_minute_per_name = 10;
-  double logins_per_minute_per_ip = 60;
-  bool server_password_required = false; // told to clients by GET /info
-  std::size_t max_frame_bytes = 65536;   // told to clients by GET /info
+  std::string web_root;                                    // absolute
+  std::size_t max_body_bytes = defaults::max_body_bytes;   // HTTP bodies; larger gets 413
+  std::size_t write_queue_max = defaults::write_queue_max; // frames per socket; overflow closes
+  // An HTTP request in, its answer out.
+  std::chrono::seconds http_timeout{defaults::http_timeout_s};
+  // WebSocket handshake, TCP login line.
+  std::chrono::seconds handshake_timeout{defaults::handshake_timeout_s};
+  std::chrono::seconds idle_timeout{defaults::idle_timeout_s};
+  std::int64_t max_connections = defaults::max_connections;
+  std::int64_t max_connections_per_ip = defaults::max_connections_per_ip;
+  double logins_per_minute_per_name = defaults::logins_per_minute_per_name;
+  double logins_per_minute_per_ip = defaults::logins_per_minute_per_ip;
+  bool server_password_required = false;                   // told to clients by GET /info
+  std::size_t max_frame_bytes = defaults::max_frame_bytes; // told to clients by GET /info
 };
 
 struct server_context {
