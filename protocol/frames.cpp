@@ -97,6 +97,16 @@ void append_members(std::string& out, const member_list& members) {
   out += ']';
 }
 
+// {"type":<type>,"ref","room","members":[...]}: `joined` and `members`.
+std::string room_members_frame(const char* type, const std::string& room,
+                               const member_list& members, const std::string& ref) {
+  auto out = open_frame(type, ref);
+  append_field(out, "room", room);
+  append_members(out, members);
+  out += '}';
+  return out;
+}
+
 void append_messages(std::string& out, const history_page& page) {
   out += R"(,"messages":[)";
   for (std::size_t i = 0; i < page.messages.size(); ++i) {
@@ -142,11 +152,7 @@ std::string rate_limited_frame(std::int64_t retry_after_ms, const std::string& r
 
 std::string joined_frame(const std::string& room, const member_list& members,
                          const std::string& ref) {
-  auto out = open_frame("joined", ref);
-  append_field(out, "room", room);
-  append_members(out, members);
-  out += '}';
-  return out;
+  return room_members_frame("joined", room, members, ref);
 }
 
 std::string presence_frame(const std::string& room, const char* event, const identity& who) {
@@ -277,11 +283,7 @@ std::string rooms_frame(const room_list& rooms, const std::string& ref) {
 
 std::string members_frame(const std::string& room, const member_list& members,
                           const std::string& ref) {
-  auto out = open_frame("members", ref);
-  append_field(out, "room", room);
-  append_members(out, members);
-  out += '}';
-  return out;
+  return room_members_frame("members", room, members, ref);
 }
 
 std::string pong_frame(const std::string& ref) {

@@ -25,35 +25,23 @@
 #include "tests/support/stub_actors.hpp"
 #include "transport/io_pool.hpp"
 
+#include "recording.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
 
 // A session without a socket: records what the outbox hands it, and on
 // which thread.
-class probe_session : public chat::chat_session {
+class probe_session : public chat::test::recording<chat::chat_session> {
 public:
   probe_session(transport kind, const chat::net::any_io_executor& ex,
                 std::shared_ptr<chat::server_context> ctx)
-    : chat_session(kind, ex, std::move(ctx), {}) {}
+    : recording(kind, ex, std::move(ctx), {}) {}
 
   using chat_session::detach;
   using chat_session::open;
   using chat_session::to_connection;
-
-  void take_frames(chat::frame_ptr* frames, std::size_t n, bool counted) override {
-    threads.push_back(std::this_thread::get_id());
-    for (std::size_t i = 0; i < n; ++i)
-      got.push_back(*frames[i] + (counted ? "" : " (uncounted)"));
-  }
-
-  void take_close(std::uint16_t code, std::string reason) override {
-    threads.push_back(std::this_thread::get_id());
-    got.push_back("close " + std::to_string(code) + " " + reason);
-  }
-
-  std::vector<std::string> got;
-  std::vector<std::thread::id> threads;
 };
 
 struct fixture {

@@ -4,6 +4,8 @@
 // handler), not one per push.
 #include "transport/socket_outbox.hpp"
 
+#include "recording.hpp"
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,21 +18,7 @@ namespace {
 namespace net = chat::net;
 
 // A session stand-in: records what it was handed, and on which thread.
-class recording_target : public chat::socket_outbox::target {
-public:
-  void take_frames(chat::frame_ptr* frames, std::size_t n, bool counted) override {
-    threads.push_back(std::this_thread::get_id());
-    for (std::size_t i = 0; i < n; ++i)
-      got.push_back(*frames[i] + (counted ? "" : " (uncounted)"));
-  }
-  void take_close(std::uint16_t code, std::string reason) override {
-    threads.push_back(std::this_thread::get_id());
-    got.push_back("close " + std::to_string(code) + " " + reason);
-  }
-
-  std::vector<std::string> got;
-  std::vector<std::thread::id> threads;
-};
+using recording_target = chat::test::recording<chat::socket_outbox::target>;
 
 chat::frame_ptr frame(const std::string& text) {
   return std::make_shared<const std::string>(text);
