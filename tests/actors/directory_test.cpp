@@ -23,7 +23,7 @@ struct directory_fixture {
   caf::actor_system sys{cfg};
   chat::test::load_log loads = std::make_shared<std::vector<std::string>>();
   chat::storage_actor storage = chat::test::spawn_fake_storage(
-    sys, {{{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads});
+    sys, {{{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads, {}, {}});
   chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::scoped_actor self{sys};
 
