@@ -10,13 +10,13 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_checks.hpp"
@@ -128,7 +128,13 @@ TEST_CASE("a room message delivered but not acked within ack_timeout_s is replay
     CHECK(live[0]["id"] == sent[0].id);
     cb.close(); // without an ack
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // Ben's user actor keeps the delivery in flight until its ack deadline
+  // passes, then retires: only then is the replay the one that comes after
+  // ack_timeout_s. Ann's user actor is the one left.
+  CHECK_MESSAGE(
+    poll_until([&] { return metric(server.port(), "chat_actors{kind=\"user\"}") == 1; }),
+    "ben's user actor did not retire after ack_timeout_s: chat_actors{kind=\"user\"} is ",
+    metric(server.port(), "chat_actors{kind=\"user\"}"));
   replay r;
   auto cb = connect_replay(server.port(), ben, r);
   INFO("ben's reconnect: ", r.describe());

@@ -7,12 +7,12 @@
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/tcp_client.hpp"
 #include "tests/support/ws_client.hpp"
@@ -41,16 +41,17 @@ std::map<std::string, double> scrape(std::uint16_t port) {
   return out;
 }
 
-// Waits until `name` reaches `want` (counters bumped on other threads).
+// Waits (up to 5 s) until `name` reaches `want` (counters bumped on other
+// threads); returns the last value seen.
 double await_value(std::uint16_t port, const std::string& name, double want) {
   double got = -1;
-  for (int i = 0; i < 100; ++i) {
-    auto m = scrape(port);
-    got = m.count(name) ? m[name] : -1;
-    if (got == want)
-      break;
-    std::this_thread::sleep_for(20ms);
-  }
+  poll_until(
+    [&] {
+      auto m = scrape(port);
+      got = m.count(name) ? m[name] : -1;
+      return got == want;
+    },
+    5s);
   return got;
 }
 
@@ -146,8 +147,15 @@ TEST_CASE("healthz is 503 while storage cannot write, 200 again once it can") {
   auto frame = make_frame("send", "healthy", {{"text", "stuck"}});
   frame["ref"] = "stuck";
   REQUIRE(a.send(frame));
-  std::this_thread::sleep_for(300ms);
-  auto during = request(port, "GET", "/healthz");
+  // GET /healthz says 200 until the storage actor has tried that write: then
+  // 503, because the write failed on the lock (or, while it waits out the
+  // busy timeout, because the health request times out).
+  http_response during;
+  CHECK_MESSAGE(poll_until([&] {
+                  during = request(port, "GET", "/healthz");
+                  return during.status != 200;
+                }),
+                "GET /healthz still answers 200 while another process holds the write lock");
   CHECK(during.status == 503);
   CHECK(during.json()["status"] == "storage_unavailable");
   auto failed
