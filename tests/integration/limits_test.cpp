@@ -29,7 +29,8 @@ json send_frame(const std::string& room, int i) {
 
 TEST_SUITE("limits") {
 
-TEST_CASE("a flooding connection gets rate_limited with retry_after_ms; others are not slowed") {
+TEST_CASE(
+  "a flooding connection gets rate_limited with retry_after_ms, and others are not slowed") {
   server_process server{{{"limits.messages_per_second", "5"}, {"limits.burst", "10"}}};
   auto ann = make_account(server.port(), "flood_ann");
   auto ben = make_account(server.port(), "flood_ben");
