@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -158,6 +159,39 @@ inline long fd_count(pid_t pid) {
        !ec && it != end; it.increment(ec))
     ++n;
   return ec ? -1 : n;
+}
+
+/// TCP sockets `pid` holds open other than listening ones (its descriptors
+/// that /proc/PID/net/tcp and tcp6 list in any state but LISTEN), or -1.
+inline long connected_sockets(pid_t pid) {
+  auto proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes; // of the descriptors that are sockets
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(proc + "/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code link_ec;
+    auto target = std::filesystem::read_symlink(it->path(), link_ec).string();
+    if (!link_ec && target.rfind("socket:[", 0) == 0)
+      inodes.insert(target.substr(8, target.size() - 9));
+  }
+  if (ec)
+    return -1;
+  long n = 0;
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream in(proc + table);
+    std::string line;
+    std::getline(in, line); // the header
+    while (std::getline(in, line)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      std::istringstream fields(line);
+      std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout
+        >> inode;
+      if (state != "0A" && inodes.count(inode) > 0)
+        ++n;
+    }
+  }
+  return n;
 }
 
 /// CPU time (user + system) `pid` used so far, in seconds, or -1.
