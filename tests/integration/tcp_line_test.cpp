@@ -41,7 +41,7 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
-/// A server with the raw TCP port on (as in tcp_test.cpp).
+/// A server with the raw TCP port on (as in tcp_json_test.cpp).
 struct line_fixture {
   std::unique_ptr<server_process> server;
   std::uint16_t tcp_port = 0;
