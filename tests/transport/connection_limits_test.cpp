@@ -1,14 +1,14 @@
-// connection_limits (max_connections, per-address caps) and login_limiter,
-// without sockets: slots given back on destruction, caps per address, and
-// login attempts limited per name and per address.
+// Unit tests of connection_limits (transport/connection_limits), without
+// sockets: max_connections places given back when a slot is destroyed, and
+// per-address caps counted for each address on its own.
 #include "transport/connection_limits.hpp"
-#include "transport/login_limiter.hpp"
 
+#include <memory>
 #include <vector>
 
 #include <doctest/doctest.h>
 
-TEST_SUITE("transport limits") {
+TEST_SUITE("connection limits") {
 
 TEST_CASE("max_connections: the last place goes once, and comes back with the slot") {
   auto limits = std::make_shared<chat::connection_limits>(2, 100);
@@ -39,20 +39,4 @@ TEST_CASE("per-address caps count each address on its own and forget empty ones"
   CHECK(limits->take_address("10.0.0.1"));
 }
 
-TEST_CASE("logins are limited per name and per address, refusals cost nothing") {
-  chat::login_limiter logins{2, 3}; // per minute: 2 per name, 3 per address
-  CHECK(logins.login("ann", "1.1.1.1", 0) == 0);
-  CHECK(logins.login("ann", "1.1.1.1", 0) == 0);
-  auto wait = logins.login("ann", "1.1.1.1", 0);
-  CHECK(wait == 30000);                          // a new attempt every 30 s
-  CHECK(logins.login("ann", "2.2.2.2", 0) > 0);  // the name is limited anywhere
-  CHECK(logins.login("ben", "1.1.1.1", 0) == 0); // the address's third
-  CHECK(logins.login("cat", "1.1.1.1", 0) > 0);
-  CHECK(logins.registration("1.1.1.1", 0) > 0);
-  CHECK(logins.registration("3.3.3.3", 0) == 0);
-  // A minute later both buckets are full again.
-  CHECK(logins.login("ann", "1.1.1.1", 60000) == 0);
-  CHECK(logins.login("cat", "1.1.1.1", 60000) == 0);
-}
-
-} // TEST_SUITE("transport limits")
+} // TEST_SUITE("connection limits")
