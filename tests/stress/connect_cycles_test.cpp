@@ -21,6 +21,7 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/stress/proc_stats.hpp"
 #include "tests/stress/stress_support.hpp"
 #include "tests/support/poll.hpp"
 #include "tests/support/replay_session.hpp"

@@ -29,6 +29,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/stress/firehose_readers.hpp"
+#include "tests/stress/proc_stats.hpp"
 #include "tests/stress/stress_support.hpp"
 #include "tests/support/poll.hpp"
 #include "tests/support/replay_session.hpp"
