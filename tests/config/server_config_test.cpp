@@ -108,7 +108,7 @@ TEST_CASE("inline comments are dropped and empty values are kept empty") {
   CHECK(res.config.burst == 7);
 }
 
-TEST_CASE("a ; or # inside a value without whitespace before it is kept") {
+TEST_CASE("a semicolon or # inside a value without whitespace before it is kept") {
   auto res = parse("[auth]\nserver_password = s3;cr#t\n");
   REQUIRE(res.ok());
   CHECK(res.config.server_password == "s3;cr#t");
@@ -240,7 +240,7 @@ TEST_CASE_FIXTURE(temp_dir_fixture, "a missing or unreadable file is an error") 
   CHECK(contains(folder.error, "cannot read config file " + dir.string()));
 }
 
-TEST_CASE("synchronous = full sets the flag; other values are errors") {
+TEST_CASE("synchronous = full sets the flag, and other values are errors") {
   auto full = parse("[storage]\nsynchronous = full   ; power-loss safe\n");
   REQUIRE(full.ok());
   CHECK(full.config.synchronous_full);

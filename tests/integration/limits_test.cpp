@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/tcp_client.hpp"
 #include "tests/support/ws_client.hpp"
@@ -28,7 +29,8 @@ json send_frame(const std::string& room, int i) {
 
 TEST_SUITE("limits") {
 
-TEST_CASE("a flooding connection gets rate_limited with retry_after_ms; others are not slowed") {
+TEST_CASE(
+  "a flooding connection gets rate_limited with retry_after_ms, and others are not slowed") {
   server_process server{{{"limits.messages_per_second", "5"}, {"limits.burst", "10"}}};
   auto ann = make_account(server.port(), "flood_ann");
   auto ben = make_account(server.port(), "flood_ben");
@@ -42,6 +44,7 @@ TEST_CASE("a flooding connection gets rate_limited with retry_after_ms; others a
   // Refusals come back at once, confirmations after the commit: collect
   // every reply by its ref, in whatever order.
   int sent = 0, limited = 0;
+  auto retry_at = std::chrono::steady_clock::now(); // what the last refusal advertised
   for (int i = 0; i < 30; ++i) {
     auto frame = send_frame("lobby", i);
     frame["ref"] = i;
@@ -57,6 +60,8 @@ TEST_CASE("a flooding connection gets rate_limited with retry_after_ms; others a
     CHECK((*reply)["code"] == "rate_limited");
     CHECK((*reply)["retry_after_ms"].get<int>() >= 1);
     CHECK((*reply)["retry_after_ms"].get<int>() <= 1000);
+    retry_at = std::chrono::steady_clock::now()
+               + std::chrono::milliseconds((*reply)["retry_after_ms"].get<int>());
     ++limited;
   }
   CHECK(sent >= 9);
@@ -72,8 +77,10 @@ TEST_CASE("a flooding connection gets rate_limited with retry_after_ms; others a
   REQUIRE(mine);
   CHECK(type_of(*mine) == "sent");
   CHECK(std::chrono::steady_clock::now() - start < 1s);
-  // The budget refills: after the advertised wait a send passes again.
-  std::this_thread::sleep_for(300ms);
+  // The budget refills: after the advertised wait a send passes again. The
+  // wait is what is checked here, so this sleeps until the moment the last
+  // refusal named (counted from its arrival), not a guessed time.
+  std::this_thread::sleep_until(retry_at);
   auto again = flood.call(send_frame("lobby", 100));
   REQUIRE(again);
   CHECK(type_of(*again) == "sent");
@@ -109,14 +116,11 @@ TEST_CASE("max_connections: further upgrades get 503 until a place is free") {
   // The accept loop is fine: plain HTTP still answers.
   CHECK(request(server.port(), "GET", "/healthz").status == 200);
   c1.close();
-  bool admitted = false;
-  for (int i = 0; i < 50 && !admitted; ++i) { // the close takes a moment
+  auto admitted = [&] { // the close takes a moment
     ws_client c4;
-    admitted = c4.connect(server.port(), "/ws?token=" + ann.token) == 101;
-    if (!admitted)
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(admitted);
+    return c4.connect(server.port(), "/ws?token=" + ann.token) == 101;
+  };
+  CHECK_MESSAGE(poll_until(admitted, 5s, 50ms), "no upgrade admitted after a place was freed");
 }
 
 TEST_CASE("max_connections counts raw TCP connections too") {
@@ -137,10 +141,25 @@ TEST_CASE("max_connections counts raw TCP connections too") {
 TEST_CASE("max_connections_per_ip: sockets beyond the cap from one address get 503") {
   server_process server{{{"limits.max_connections_per_ip", "3"}}};
   auto ann = make_account(server.port(), "ip_ann");
-  std::this_thread::sleep_for(200ms); // the server sees those HTTP sockets close
-  auto c1 = open_session(server.port(), ann.token);
-  auto c2 = open_session(server.port(), ann.token);
-  auto c3 = open_session(server.port(), ann.token);
+  // make_account's two HTTP sockets count until the server has seen them
+  // close, so an upgrade within the cap may get 503 for a moment: each of
+  // the three is tried until admitted.
+  auto open_admitted = [&] {
+    ws_client ws;
+    bool admitted = poll_until(
+      [&] {
+        ws = ws_client();
+        return ws.connect(server.port(), "/ws?token=" + ann.token) == 101;
+      },
+      5s, 50ms);
+    REQUIRE_MESSAGE(admitted, "an upgrade within max_connections_per_ip (3) got ",
+                    ws.handshake_body());
+    REQUIRE(ws.read_type("welcome"));
+    return ws;
+  };
+  auto c1 = open_admitted();
+  auto c2 = open_admitted();
+  auto c3 = open_admitted();
   ws_client c4;
   CHECK(c4.connect(server.port(), "/ws?token=" + ann.token) == 503);
   CHECK(c4.handshake_body().find("too many connections") != std::string::npos);
@@ -148,13 +167,8 @@ TEST_CASE("max_connections_per_ip: sockets beyond the cap from one address get 5
   CHECK(plain.status == 503);
   CHECK(server.wait_for_output("max_connections_per_ip (3) reached"));
   c3.close();
-  bool admitted = false;
-  for (int i = 0; i < 50 && !admitted; ++i) {
-    admitted = request(server.port(), "GET", "/healthz").status == 200;
-    if (!admitted)
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(admitted);
+  auto admitted = [&] { return request(server.port(), "GET", "/healthz").status == 200; };
+  CHECK_MESSAGE(poll_until(admitted, 5s, 50ms), "still 503 after one of the three closed");
 }
 
 TEST_CASE("login attempts are limited per name and per address, with 429 and Retry-After") {

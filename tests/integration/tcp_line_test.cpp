@@ -7,11 +7,11 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <thread>
 
 #include <doctest/doctest.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/tcp_client.hpp"
 #include "tests/support/ws_client.hpp"
@@ -41,7 +41,7 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
-/// A server with the raw TCP port on (as in tcp_test.cpp).
+/// A server with the raw TCP port on (as in tcp_json_test.cpp).
 struct line_fixture {
   std::unique_ptr<server_process> server;
   std::uint16_t tcp_port = 0;
@@ -196,12 +196,15 @@ TEST_CASE("messages shown in line mode are acked and not replayed") {
     CHECK(wait_for(t, "[acks] ws_lou: one"));
     CHECK(wait_for(t, "[acks] ws_lou: two"));
     CHECK(wait_for(t, "[dm] ws_lou: dm"));
-    // The acks go out after the write; give them a moment to be recorded.
-    std::this_thread::sleep_for(300ms);
+    // The acks go out after the write: wait until the server counted the
+    // three (kim's line session is the only one that acks here).
+    CHECK_MESSAGE(poll_until([&] { return metric(f.http_port(), "chat_acks_total") == 3; }),
+                  "the line session's acks did not reach the server: chat_acks_total is ",
+                  metric(f.http_port(), "chat_acks_total"));
   }
   // JSON mode reports what is owed without acking it.
   json replayed;
-  for (int attempt = 0; attempt < 10; ++attempt) {
+  auto nothing_owed = [&] {
     line_client c;
     REQUIRE(c.connect(f.tcp_port));
     REQUIRE(
@@ -209,10 +212,9 @@ TEST_CASE("messages shown in line mode are acked and not replayed") {
     auto done = c.read_type("replayed");
     REQUIRE(done);
     replayed = *done;
-    if (replayed["count"] == 0)
-      break;
-    std::this_thread::sleep_for(200ms);
-  }
+    return replayed["count"] == 0;
+  };
+  poll_until(nothing_owed, 2s, 200ms);
   CHECK(replayed["count"] == 0);
 }
 

@@ -2,11 +2,11 @@
 // rooms hidden), who with online flags, ping, and membership that outlives a
 // connection. Sending and joining are in websocket_test.cpp.
 #include <chrono>
-#include <thread>
 
 #include <doctest/doctest.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_checks.hpp"
 #include "tests/support/ws_client.hpp"
@@ -86,14 +86,13 @@ TEST_CASE_FIXTURE(ws_fixture, "who lists the members with their online state") {
     cb.close();
   }
   json ben_entry;
-  for (int i = 0; i < 30; ++i) { // the disconnect is noticed asynchronously
+  auto offline = [&] { // the disconnect is noticed asynchronously
     auto who = ca.call(make_frame("who", "hall"));
     REQUIRE(who);
     ben_entry = find_member((*who)["members"], ben.user_id);
-    if (ben_entry["online"] == false)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+    return ben_entry["online"] == false;
+  };
+  poll_until(offline, std::chrono::seconds(3), std::chrono::milliseconds(100));
   CHECK(ben_entry["online"] == false);
   CHECK(ben_entry["name"] == "ben_who");
 }

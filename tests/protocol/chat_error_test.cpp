@@ -17,7 +17,7 @@ TEST_CASE("a chat error keeps its code and its text") {
   CHECK(chat::error_text(chat::make_error(chat::chat_errc::busy)) == "busy");
 }
 
-TEST_CASE("a request timeout is timeout; other CAF errors are internal, named") {
+TEST_CASE("a request timeout is timeout, and other CAF errors are internal, named") {
   CHECK(chat::to_chat_errc(caf::make_error(caf::sec::request_timeout)) == chat::chat_errc::timeout);
   // A message nobody handles, or a request to an actor that is gone: not
   // "storage" or any other chat code.

@@ -1,7 +1,7 @@
 // The storage tests' fixture: each test gets a store on its own database
 // file in a fresh temporary folder, a scoped actor to ask it, and restart()
-// to close the actor system and reopen the file. Shared by the storage test
-// files (message_store_test.cpp, delivery_store_test.cpp).
+// to close the actor system and reopen the file. Shared by every storage
+// test file.
 #pragma once
 
 #include <chrono>

@@ -21,7 +21,9 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/stress/proc_stats.hpp"
 #include "tests/stress/stress_support.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
@@ -127,9 +129,10 @@ std::vector<thread_stats> run_cycles(std::uint16_t port, const std::vector<accou
   return stats;
 }
 
-/// "connect" and "disconnect" lines of the server's log, and the last live=.
+/// "connect" and "disconnect" lines of the server's log, the last live=,
+/// and the connected TCP sockets the server holds.
 struct live_count {
-  long connects = 0, disconnects = 0, last = -1;
+  long connects = 0, disconnects = 0, last = -1, sockets = -1;
 };
 
 live_count count_live(const std::string& output) {
@@ -146,15 +149,18 @@ live_count count_live(const std::string& output) {
   return n;
 }
 
-/// Waits (up to 10 s) until every connection the log shows is closed.
+/// Waits (up to 10 s) until every connection the log shows is closed and
+/// the server holds no connected socket any more (a session logs its
+/// "disconnect" just before its socket closes).
 live_count settle(const server_process& server) {
-  auto until = clock_type::now() + std::chrono::seconds(10);
-  auto n = count_live(server.output());
-  while ((n.connects != n.disconnects || n.last != 0) && clock_type::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    n = count_live(server.output());
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // sockets close after the line
+  live_count n;
+  poll_until(
+    [&] {
+      n = count_live(server.output());
+      n.sockets = connected_sockets(server.pid());
+      return n.connects == n.disconnects && n.last == 0 && n.sockets == 0;
+    },
+    std::chrono::seconds(10), std::chrono::milliseconds(50));
   return n;
 }
 
@@ -212,12 +218,15 @@ TEST_CASE("10000 connect/disconnect cycles leave the server's descriptors, memor
   MESSAGE(cycles, " cycles in ", seconds_since(start), " s (warm-up ", warm_seconds, " s), ",
           replayed, " messages replayed; server fds ", fds0, " -> ", fds1, ", VmRSS ", rss0, " -> ",
           rss1, " KiB, threads ", threads0, " -> ", threads1, "; log: ", after.connects,
-          " connects, ", after.disconnects, " disconnects, last live=", after.last);
+          " connects, ", after.disconnects, " disconnects, last live=", after.last,
+          "; connected sockets left ", before.sockets, ", then ", after.sockets);
   CHECK_MESSAGE(problems.empty(), first_of(problems));
   CHECK(cycles == total_cycles);
   CHECK(before.last == 0);
+  CHECK(before.sockets == 0);
   CHECK(after.connects == after.disconnects);
   CHECK(after.last == 0);
+  CHECK(after.sockets == 0);
   CHECK(after.connects == user_count + total_cycles);
   REQUIRE(fds0 > 0);
   CHECK(fds1 <= fds0 + fd_slack);

@@ -19,6 +19,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/stress/churn_worker.hpp"
+#include "tests/stress/proc_stats.hpp"
 #include "tests/stress/stress_support.hpp"
 #include "tests/support/server_process.hpp"
 

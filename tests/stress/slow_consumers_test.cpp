@@ -29,7 +29,9 @@
 #include <doctest/doctest.h>
 
 #include "tests/stress/firehose_readers.hpp"
+#include "tests/stress/proc_stats.hpp"
 #include "tests/stress/stress_support.hpp"
+#include "tests/support/poll.hpp"
 #include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
@@ -64,11 +66,12 @@ std::size_t least_of(const std::vector<const std::atomic<std::size_t>*>& counts)
 /// Sends one burst from `sender`, never more than max_lead messages ahead
 /// of the least of `pace` (the readers reading); returns the seconds until
 /// the least of `healthy` had it all (-1: not within the deadline). Keeps
-/// `peak_rss` up to date.
+/// `peak_rss` up to date and adds the ids the sender acked (its own echoes)
+/// to `acked`.
 double send_burst(ws_client& sender, std::size_t first,
                   const std::vector<const std::atomic<std::size_t>*>& pace,
                   const std::vector<const std::atomic<std::size_t>*>& healthy, pid_t server,
-                  long& peak_rss, clock_type::time_point deadline) {
+                  long& peak_rss, std::size_t& acked, clock_type::time_point deadline) {
   auto start = clock_type::now();
   auto next_sample = start;
   std::size_t sent = 0, confirmed = 0;
@@ -92,6 +95,7 @@ double send_burst(ws_client& sender, std::size_t first,
     }
     if (echoes.size() >= 100) {
       sender.send(ack_frame(echoes));
+      acked += echoes.size();
       echoes.clear();
     }
     if (clock_type::now() >= next_sample) {
@@ -157,20 +161,27 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
   long rss0 = rss_kib(server.pid()), peak = rss0;
 
   // Everyone reads.
-  auto t1 = send_burst(sender, 0, everyone, healthy, server.pid(), peak, deadline);
+  std::size_t sender_acked = 0;
+  auto t1 = send_burst(sender, 0, everyone, healthy, server.pid(), peak, sender_acked, deadline);
   auto caught_up_by = std::min(deadline, clock_type::now() + std::chrono::seconds(20));
   while (stalled.lowest < burst && clock_type::now() < caught_up_by)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE_MESSAGE(stalled.lowest >= burst, "while still reading, a stalled-to-be reader got only ",
                   stalled.lowest.load(), " of burst 1 (closed as a slow consumer?)");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500)); // the acks land
+  // Burst 1's acks land: every reader's (the healthy ones ack every 250 ms)
+  // and the sender's for its echoes, before memory is measured again.
+  auto readers = static_cast<double>(healthy_count + stalled_count);
+  auto all_acks = readers * burst + static_cast<double>(sender_acked);
+  CHECK_MESSAGE(poll_until([&] { return metric(port, "chat_acks_total") >= all_acks; }),
+                "the acks of burst 1 did not all reach the server: chat_acks_total is ",
+                metric(port, "chat_acks_total"), " of ", all_acks);
   long rss1 = rss_kib(server.pid());
   peak = rss1;
 
   // 5% stop reading.
   reading = false;
   stalled_thread.join();
-  auto t2 = send_burst(sender, burst, healthy, healthy, server.pid(), peak, deadline);
+  auto t2 = send_burst(sender, burst, healthy, healthy, server.pid(), peak, sender_acked, deadline);
   auto closed_by = clock_type::now() + std::chrono::seconds(20);
   while (count_of(server.output(), "closing slow consumer") < stalled_count
          && clock_type::now() < closed_by)

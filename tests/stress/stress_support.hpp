@@ -1,6 +1,5 @@
 // What the stress scenarios share: a higher open-file limit, accounts made in
-// parallel under a deadline, the server's resident memory and open
-// descriptors read from /proc, a cheap look into server frames (a stress
+// parallel under a deadline, a cheap look into server frames (a stress
 // client reads hundreds of thousands of them), history as the ground truth of
 // a room, and the seed every randomized scenario prints (STRESS_SEED to
 // repeat one). No doctest assertions here: workers run on their own threads.
@@ -12,8 +11,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -22,7 +19,6 @@
 #include <vector>
 
 #include <sys/resource.h>
-#include <sys/types.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -138,43 +134,6 @@ inline std::vector<account> make_users(std::uint16_t port, const std::string& pr
   if (!failure.empty())
     throw std::runtime_error("registration failed: " + failure);
   return users;
-}
-
-/// VmRSS of `pid` in KiB, or -1.
-inline long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  return -1;
-}
-
-/// Open descriptors of `pid` (entries of /proc/PID/fd), or -1.
-inline long fd_count(pid_t pid) {
-  std::error_code ec;
-  long n = 0;
-  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end;
-       !ec && it != end; it.increment(ec))
-    ++n;
-  return ec ? -1 : n;
-}
-
-/// CPU time (user + system) `pid` used so far, in seconds, or -1.
-inline double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  auto paren = stat.rfind(')'); // the command name may hold spaces
-  if (paren == std::string::npos)
-    return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  double ticks = 0;
-  for (int k = 3; fields >> field && k <= 15; ++k)
-    if (k >= 14) // utime, stime
-      ticks += std::stod(field);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 /// The server's output without its per-connection lines, the last `max` bytes.

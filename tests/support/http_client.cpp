@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -171,6 +172,28 @@ account make_account(std::uint16_t port, const std::string& name, const std::str
   acc.user_id = register_user(port, name, password);
   acc.token = login(port, name, password);
   return acc;
+}
+
+std::map<std::string, double> scrape_metrics(std::uint16_t port) {
+  std::map<std::string, double> out;
+  auto res = request(port, "GET", "/metrics");
+  if (res.status != 200)
+    return out;
+  std::istringstream in(res.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto space = line.rfind(' ');
+    if (line.empty() || line[0] == '#' || space == std::string::npos)
+      continue;
+    out[line.substr(0, space)] = std::strtod(line.c_str() + space + 1, nullptr);
+  }
+  return out;
+}
+
+double metric(std::uint16_t port, const std::string& name) {
+  auto all = scrape_metrics(port);
+  auto it = all.find(name);
+  return it == all.end() ? -1 : it->second;
 }
 
 } // namespace chat::test

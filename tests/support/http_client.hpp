@@ -63,4 +63,13 @@ struct account {
 account make_account(std::uint16_t port, const std::string& name,
                      const std::string& password = "password123");
 
+/// The samples of GET /metrics, "name{labels}" -> value; empty if the
+/// request failed. For tests that wait on a counter; the format itself is
+/// checked in tests/integration/metrics_test.cpp.
+std::map<std::string, double> scrape_metrics(std::uint16_t port);
+
+/// One sample of GET /metrics, e.g. "chat_acks_total" or
+/// "chat_actors{kind=\"user\"}"; -1 if absent or the request failed.
+double metric(std::uint16_t port, const std::string& name);
+
 } // namespace chat::test

@@ -1,13 +1,16 @@
-// Unit tests of the transport helpers that guard the file system and parse
-// targets: static path resolution, percent-decoding, query parameters.
+// Unit tests of static path resolution (transport/static_files): files
+// under web_root resolve, directories to index.html, and no target escapes
+// web_root (dot-dot, encoded, backslashes, NUL, symlinks out, bad escapes).
 #include "transport/static_files.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
-#include "transport/http_util.hpp"
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -31,7 +34,7 @@ struct web_root {
 
 } // namespace
 
-TEST_SUITE("transport") {
+TEST_SUITE("static files") {
 
 TEST_CASE_FIXTURE(web_root, "files under web_root resolve, directories to index.html") {
   CHECK(resolve("/") == (root / "index.html").string());
@@ -52,30 +55,4 @@ TEST_CASE_FIXTURE(web_root, "no target escapes web_root") {
   }
 }
 
-TEST_CASE("percent-decoding handles escapes, plus signs and refuses NUL") {
-  CHECK(chat::percent_decode("a%20b+c") == "a b c");
-  CHECK(chat::percent_decode("%41%42") == "AB");
-  CHECK_FALSE(chat::percent_decode("%4"));
-  CHECK_FALSE(chat::percent_decode("%g1"));
-  CHECK_FALSE(chat::percent_decode("a%00b"));
-}
-
-TEST_CASE("query parameters are found by exact key and decoded") {
-  CHECK(chat::query_param("/history?room=dev%20room&page=2", "room") == "dev room");
-  CHECK(chat::query_param("/history?room=a&page=2", "page") == "2");
-  CHECK_FALSE(chat::query_param("/history?rooms=a", "room"));
-  CHECK_FALSE(chat::query_param("/history", "room"));
-  CHECK(chat::query_param("/ws?token=", "token") == "");
-  CHECK(chat::target_path("/ws?token=x") == "/ws");
-}
-
-TEST_CASE("Bearer tokens are read from the Authorization header") {
-  chat::http_request req;
-  CHECK(chat::bearer_token(req).empty());
-  req.set(chat::http::field::authorization, "Bearer abc123");
-  CHECK(chat::bearer_token(req) == "abc123");
-  req.set(chat::http::field::authorization, "Basic abc123");
-  CHECK(chat::bearer_token(req).empty());
-}
-
-} // TEST_SUITE("transport")
+} // TEST_SUITE("static files")

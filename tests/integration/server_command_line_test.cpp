@@ -1,6 +1,7 @@
-// The command line of the real binary: --help prints usage and exits 0, a bad
-// config value exits 2 with a message naming the key, a missing config file
-// is reported, and an unknown key is only a warning.
+// The server binary's command line (chat-actors; the terminal client,
+// chat-actors-cli, is tested in cli_client_test.cpp): --help prints usage
+// and exits 0, a bad config value exits 2 with a message naming the key, a
+// missing config file is reported, and an unknown key is only a warning.
 #include <map>
 #include <string>
 #include <utility>
@@ -29,7 +30,7 @@ std::string write_config(const temp_dir& dir, const std::map<std::string, std::s
 
 } // namespace
 
-TEST_SUITE("command line") {
+TEST_SUITE("server command line") {
 
 TEST_CASE("--help prints usage and exits 0") {
   auto result = run_binary({"--help"});
@@ -75,4 +76,4 @@ TEST_CASE("an unknown config key is a warning, not an error") {
   CHECK(server.output().find("fancy_new_key") != std::string::npos);
 }
 
-} // TEST_SUITE("command line")
+} // TEST_SUITE("server command line")

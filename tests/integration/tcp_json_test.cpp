@@ -2,7 +2,8 @@
 // JSON, the first line logs in or authenticates, then the WebSocket frames.
 // Covers login and auth, refusals, over-long lines and garbage bytes, a
 // half-close, and TCP and WebSocket users talking to each other (rooms, DMs,
-// the offline backlog). The client is tests/support/tcp_client.hpp.
+// the offline backlog). The client is tests/support/tcp_client.hpp; line
+// mode is tested in tcp_line_test.cpp.
 #include <chrono>
 #include <string>
 
@@ -70,7 +71,7 @@ void expect_refused(line_client& c) {
 
 } // namespace
 
-TEST_SUITE("raw tcp") {
+TEST_SUITE("raw tcp json mode") {
 
 TEST_CASE("a TCP user logs in, joins, sends and receives") {
   tcp_fixture f;
@@ -271,4 +272,4 @@ TEST_CASE("a TCP user who was offline gets its backlog on the next login") {
     CHECK(frame["replay"] == true);
 }
 
-} // TEST_SUITE("raw tcp")
+} // TEST_SUITE("raw tcp json mode")
