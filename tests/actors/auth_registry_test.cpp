@@ -9,9 +9,9 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
+#include "tests/support/fake_storage.hpp"
 
 using namespace std::chrono_literals;
 

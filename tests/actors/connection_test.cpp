@@ -12,9 +12,9 @@
 #include "actors/directory.hpp"
 #include "common/clock.hpp"
 #include "fake_session.hpp"
-#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
+#include "tests/support/fake_storage.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -166,7 +166,8 @@ TEST_CASE_FIXTURE(connection_fixture, "an expired token ends the connection with
   CHECK(a->wait_closed() == 1008);
 }
 
-TEST_CASE_FIXTURE(connection_fixture, "acks are answered once recorded, and bad acks are bad_request") {
+TEST_CASE_FIXTURE(connection_fixture,
+                  "acks are answered once recorded, and bad acks are bad_request") {
   auto a = connect("u1", "alice");
   auto b = connect("u2", "bob");
   say(0, {{"action", "join"}, {"target", "devroom"}});

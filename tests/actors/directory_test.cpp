@@ -8,10 +8,10 @@
 #include <caf/scoped_actor.hpp>
 
 #include "fake_session.hpp"
-#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
 #include "protocol/frames.hpp"
+#include "tests/support/fake_storage.hpp"
 #include "tests/support/stub_actors.hpp"
 
 using namespace std::chrono_literals;
@@ -23,7 +23,8 @@ struct directory_fixture {
   caf::actor_system sys{cfg};
   chat::test::load_log loads = std::make_shared<std::vector<std::string>>();
   chat::storage_actor storage = chat::test::spawn_fake_storage(
-    sys, {{{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads, {}, {}});
+    sys,
+    {{{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads, {}, {}});
   chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::scoped_actor self{sys};
 

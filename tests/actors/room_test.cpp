@@ -9,9 +9,9 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
+#include "tests/support/fake_storage.hpp"
 #include "tests/support/stub_actors.hpp"
 
 using namespace std::chrono_literals;

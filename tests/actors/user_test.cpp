@@ -11,9 +11,9 @@
 
 #include "actors/directory.hpp"
 #include "fake_session.hpp"
-#include "tests/support/fake_storage.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/frames.hpp"
+#include "tests/support/fake_storage.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
