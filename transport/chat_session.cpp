@@ -86,8 +86,8 @@ void chat_session::detach() {
 }
 
 void chat_session::warn_slow_consumer() const {
-  // What the client missed stays in its mailbox and is replayed on
-  // reconnect.
+  // What the client missed stays owed (its cursors, the directs table) and
+  // is replayed on reconnect.
   log_warn("closing slow consumer " + who() + ": write queue full");
 }
 
