@@ -5,6 +5,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <optional>
+#include <string>
+
+#include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,7 +21,7 @@
 #include "common/log.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
-#include "storage/message_store.hpp"
+#include "storage/store_options.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
 
@@ -49,6 +52,14 @@ void await_exit(caf::actor_system& sys, const Handle& who) {
   caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
   self->receive([](const caf::down_msg&) {},
                 caf::after(30s) >> [] { log_error("storage did not stop within 30 s"); });
+}
+
+// This machine's name, for the default node id.
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0)
+    return "localhost";
+  return name;
 }
 
 actor_settings actor_settings_of(const server_config& cfg) {
@@ -85,9 +96,16 @@ int run_server(const server_config& cfg) {
 
   store_options store_opts{cfg.storage_path, std::chrono::milliseconds{cfg.commit_window_ms},
                            static_cast<std::size_t>(cfg.batch_max), cfg.synchronous_full};
-  auto storage = spawn_message_store(sys, store_opts);
+  // The URL is not logged: it may hold a password.
+  std::string store_name = cfg.storage_path;
+  if (cfg.storage_backend == "postgres") {
+    store_opts.backend = store_backend::postgres;
+    store_opts.url = cfg.storage_url;
+    store_name = "postgres";
+  }
+  auto storage = spawn_storage(sys, store_opts);
   if (!storage) {
-    log_error("cannot open storage " + cfg.storage_path + ": " + sys.render(storage.error()));
+    log_error("cannot open storage " + store_name + ": " + error_text(storage.error()));
     return 1;
   }
   auto users = load<user_list>(sys, *storage, load_atom::value, users_atom::value);
@@ -97,7 +115,7 @@ int run_server(const server_config& cfg) {
     await_exit(sys, *storage);
     return 1;
   }
-  log_info("storage " + cfg.storage_path + ": " + std::to_string(users->size()) + " users");
+  log_info("storage " + store_name + ": " + std::to_string(users->size()) + " users");
 
   auto settings = actor_settings_of(cfg);
   auto directory = spawn_directory(sys, *storage, settings);
@@ -155,6 +173,9 @@ int run_server(const server_config& cfg) {
       raw->run();
       log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port()));
     }
+    log_info(
+      "node "
+      + (cfg.node_id.empty() ? host_name() + ":" + std::to_string(http.port()) : cfg.node_id));
 
     // SIGINT/SIGTERM: stop accepting, close every WebSocket with a close
     // frame (directory -> users -> connections), give the closes a moment

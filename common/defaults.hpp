@@ -8,7 +8,8 @@
 //
 // Each constant is named after its key, unit suffix included; the names
 // that would be unclear alone say more (storage_path is [storage] path,
-// log_level is [log] level, synchronous_full is [storage] synchronous).
+// log_level is [log] level, synchronous_full is [storage] synchronous,
+// storage_backend and storage_url are [storage] backend and url).
 #pragma once
 
 #include <cstddef>
@@ -32,7 +33,12 @@ inline constexpr int actor_threads = 2;
 inline constexpr std::string_view storage_path = "../data/chat.db";
 inline constexpr int commit_window_ms = 2;
 inline constexpr int batch_max = 1000;
-inline constexpr bool synchronous_full = false; // synchronous = normal
+inline constexpr bool synchronous_full = false;               // synchronous = normal
+inline constexpr std::string_view storage_backend = "sqlite"; // or postgres
+inline constexpr std::string_view storage_url{};              // postgres only
+
+// [cluster]
+inline constexpr std::string_view node_id{}; // empty: <host>:<http port>
 
 // [auth]
 inline constexpr std::string_view server_password{}; // empty: none

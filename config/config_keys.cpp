@@ -69,13 +69,15 @@ const std::vector<int_key> int_keys = {
 };
 
 const std::vector<text_key> text_keys = {
-  {"server", "bind", text_kind::non_empty},    {"server", "web_root", text_kind::path},
-  {"storage", "path", text_kind::path},        {"storage", "synchronous", text_kind::synchronous},
-  {"auth", "server_password", text_kind::any}, {"log", "level", text_kind::log_level},
+  {"server", "bind", text_kind::non_empty},   {"server", "web_root", text_kind::path},
+  {"storage", "path", text_kind::path},       {"storage", "synchronous", text_kind::synchronous},
+  {"storage", "backend", text_kind::backend}, {"storage", "url", text_kind::url},
+  {"cluster", "node_id", text_kind::node_id}, {"auth", "server_password", text_kind::any},
+  {"log", "level", text_kind::log_level},
 };
 
 const std::vector<const char*> sections
-  = {"server", "storage", "auth", "delivery", "limits", "log"};
+  = {"server", "storage", "cluster", "auth", "delivery", "limits", "log"};
 
 std::string text_value(const server_config& cfg, const text_key& key) {
   switch (key.kind) {
@@ -85,6 +87,9 @@ std::string text_value(const server_config& cfg, const text_key& key) {
       return std::strcmp(key.name, "web_root") == 0 ? cfg.web_root : cfg.storage_path;
     case text_kind::synchronous: return cfg.synchronous_full ? "full" : "normal";
     case text_kind::log_level: return cfg.log_level;
+    case text_kind::backend: return cfg.storage_backend;
+    case text_kind::url: return cfg.storage_url;
+    case text_kind::node_id: return cfg.node_id;
   }
   return {};
 }

@@ -22,7 +22,7 @@ struct int_key {
   std::int64_t (*get)(const server_config&);
 };
 
-enum class text_kind { non_empty, any, path, synchronous, log_level };
+enum class text_kind { non_empty, any, path, synchronous, log_level, backend, url, node_id };
 
 struct text_key {
   const char* section;

@@ -109,6 +109,14 @@ void apply_text(parse_state& st, const text_key& key, const std::string& value) 
       else
         fail(st, key.section, key.name, value, "debug, info, warn or error");
       break;
+    case text_kind::backend:
+      if (value == "sqlite" || value == "postgres")
+        cfg.storage_backend = value;
+      else
+        fail(st, key.section, key.name, value, "sqlite or postgres");
+      break;
+    case text_kind::url: cfg.storage_url = value; break;
+    case text_kind::node_id: cfg.node_id = value; break;
   }
 }
 
@@ -190,6 +198,9 @@ config_result parse_config(const std::string& text, const std::string& base_dir)
     result.error = rc > 0 ? "syntax error on line " + std::to_string(rc)
                               + " of the config (expected [section] or key = value)"
                           : std::string{"cannot parse the config: out of memory"};
+  if (result.ok() && result.config.storage_backend == "postgres"
+      && result.config.storage_url.empty())
+    result.error = "[storage] backend = postgres needs [storage] url (a libpq connection string)";
   if (!result.ok())
     return std::move(result);
   std::error_code ec;

@@ -27,7 +27,11 @@ struct server_config {
   std::string storage_path{defaults::storage_path}; // absolute after loading
   int commit_window_ms = defaults::commit_window_ms;
   int batch_max = defaults::batch_max;
-  bool synchronous_full = defaults::synchronous_full; // synchronous = full (else normal)
+  bool synchronous_full = defaults::synchronous_full;     // synchronous = full (else normal)
+  std::string storage_backend{defaults::storage_backend}; // sqlite or postgres
+  std::string storage_url{defaults::storage_url};         // libpq connection string (postgres)
+  // [cluster]
+  std::string node_id{defaults::node_id}; // empty: <host>:<http port>, set at start
   // [auth]
   std::string server_password{defaults::server_password};
   std::int64_t token_ttl_s = defaults::token_ttl_s;

@@ -1,14 +1,11 @@
 // The storage actor's statements for delivery (storage/delivery_queries.hpp).
 #include "storage/delivery_queries.hpp"
 
-#include <algorithm>
-#include <charconv>
-#include <limits>
-#include <system_error>
 #include <utility>
 
 #include "protocol/chat_error.hpp"
 #include "protocol/message_id.hpp"
+#include "storage/stored_rows.hpp"
 
 namespace chat {
 
@@ -21,42 +18,6 @@ CREATE TABLE IF NOT EXISTS directs(id INTEGER PRIMARY KEY AUTOINCREMENT,
   body TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS directs_by_user ON directs(to_user, id);
 )sql";
-
-// -- acked_above as stored: "12,15,20" -----------------------------------------
-
-/// Ascending, without duplicates, all > acked_seq (what the column holds).
-std::vector<std::int64_t> normalized(std::vector<std::int64_t> seqs, std::int64_t acked_seq) {
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  seqs.erase(seqs.begin(), std::upper_bound(seqs.begin(), seqs.end(), acked_seq));
-  return seqs;
-}
-
-std::string format_seqs(const std::vector<std::int64_t>& seqs) {
-  std::string result;
-  for (auto seq : seqs) {
-    if (!result.empty())
-      result += ',';
-    result += std::to_string(seq);
-  }
-  return result;
-}
-
-/// Parses a comma-separated list; pieces that are not numbers are skipped.
-std::vector<std::int64_t> parse_seqs(const std::string& text) {
-  std::vector<std::int64_t> result;
-  const char* pos = text.data();
-  const char* end = pos + text.size();
-  while (pos < end) {
-    auto comma = std::find(pos, end, ',');
-    std::int64_t seq = 0;
-    auto [last, ec] = std::from_chars(pos, comma, seq);
-    if (ec == std::errc{} && last == comma)
-      result.push_back(seq);
-    pos = comma == end ? end : comma + 1;
-  }
-  return result;
-}
 
 } // namespace
 
@@ -132,35 +93,16 @@ caf::expected<cursor_list> load_cursors(delivery_queries& q, const std::string& 
 
 caf::expected<std::optional<room_backlog>>
 load_backlog(delivery_queries& q, const room_cursor& cursor, std::int64_t backlog_max) {
-  auto above = normalized(cursor.acked_above, cursor.acked_seq);
-  // Every acked_above seq is > acked_seq, so at most above.size() rows read
-  // are skipped: the newest backlog_max + 1 unacked ones lie within `limit`.
-  constexpr auto max = std::numeric_limits<std::int64_t>::max();
-  auto skipped = static_cast<std::int64_t>(above.size());
-  auto limit = backlog_max < max - 1 - skipped ? backlog_max + 1 + skipped : max;
-  room_backlog result;
-  result.room = cursor.room;
-  auto& st = q.select_backlog.bind(cursor.room, cursor.acked_seq, limit);
+  auto& st
+    = q.select_backlog.bind(cursor.room, cursor.acked_seq, backlog_limit(cursor, backlog_max));
   reset_guard guard{st};
-  while (st.next()) {
-    auto seq = st.int64_at(1);
-    if (std::binary_search(above.begin(), above.end(), seq))
-      continue;
-    if (static_cast<std::int64_t>(result.messages.size()) == backlog_max) {
-      result.truncated = true; // one more is owed than fits
-      break;
-    }
-    result.messages.push_back(chat_message{room_message_id(st.int64_at(0)), seq, cursor.room,
-                                           st.text_at(2), st.text_at(3), st.text_at(4),
-                                           st.int64_at(5)});
-  }
+  std::vector<chat_message> rows;
+  while (st.next())
+    rows.push_back(chat_message{room_message_id(st.int64_at(0)), st.int64_at(1), cursor.room,
+                                st.text_at(2), st.text_at(3), st.text_at(4), st.int64_at(5)});
   if (st.error())
     return st.error();
-  if (result.messages.empty())
-    return std::optional<room_backlog>{};
-  std::reverse(result.messages.begin(), result.messages.end());
-  result.from_seq = result.messages.front().seq;
-  return std::optional<room_backlog>{std::move(result)};
+  return backlog_of(cursor, backlog_max, std::move(rows));
 }
 
 caf::expected<replay_batch> load_replay(delivery_queries& q, const std::string& user_id,

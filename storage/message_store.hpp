@@ -11,24 +11,13 @@
 // connection and therefore see writes still waiting for their commit.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <string>
-
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
-#include "common/defaults.hpp"
 #include "protocol/storage_api.hpp"
+#include "storage/store_options.hpp"
 
 namespace chat {
-
-struct store_options {
-  std::string path; // SQLite file; its folder is created if missing
-  std::chrono::milliseconds commit_window{defaults::commit_window_ms};
-  std::size_t batch_max = defaults::batch_max;
-  bool synchronous_full = defaults::synchronous_full; // PRAGMA synchronous = FULL instead of NORMAL
-};
 
 /// Opens (and creates, if needed) the database, then spawns the storage actor
 /// that owns it. Fails with a readable error if the file cannot be opened.

@@ -2,14 +2,15 @@
 // (storage/store_queries.hpp).
 #include "storage/store_queries.hpp"
 
-#include <algorithm>
-#include <limits>
+#include <utility>
+#include <vector>
 
 #include <sqlite3.h>
 
 #include "common/clock.hpp"
 #include "protocol/chat_error.hpp"
 #include "protocol/message_id.hpp"
+#include "storage/stored_rows.hpp"
 
 namespace chat {
 
@@ -159,28 +160,20 @@ caf::expected<std::optional<room_record>> load_room(store_db& db, const std::str
 
 caf::expected<history_page> load_history(store_db& db, const std::string& room, std::int64_t page,
                                          std::int64_t page_size) {
-  if (page < 0 || page_size <= 0)
-    return make_error(chat_errc::bad_request, "bad history page or size");
-  history_page result;
-  result.room = room;
-  result.page = page;
-  // A page beyond what int64 can address is simply empty.
-  if (page > std::numeric_limits<std::int64_t>::max() / page_size - 1)
-    return result;
-  auto& st = db.q.select_history.bind(room, page_size + 1, page * page_size);
-  reset_guard guard{st};
-  while (st.next())
-    result.messages.push_back(chat_message{room_message_id(st.int64_at(0)), st.int64_at(1), room,
-                                           st.text_at(2), st.text_at(3), st.text_at(4),
-                                           st.int64_at(5)});
-  if (st.error())
-    return st.error();
-  if (static_cast<std::int64_t>(result.messages.size()) > page_size) {
-    result.has_more = true;
-    result.messages.pop_back();
+  auto bounds = history_bounds(page, page_size);
+  if (!bounds)
+    return std::move(bounds.error());
+  std::vector<chat_message> rows;
+  if (*bounds) {
+    auto& st = db.q.select_history.bind(room, (*bounds)->limit, (*bounds)->offset);
+    reset_guard guard{st};
+    while (st.next())
+      rows.push_back(chat_message{room_message_id(st.int64_at(0)), st.int64_at(1), room,
+                                  st.text_at(2), st.text_at(3), st.text_at(4), st.int64_at(5)});
+    if (st.error())
+      return st.error();
   }
-  std::reverse(result.messages.begin(), result.messages.end());
-  return result;
+  return history_of(room, page, page_size, std::move(rows));
 }
 
 caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id) {

@@ -14,13 +14,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include <caf/response_promise.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "protocol/storage_api.hpp"
+#include "storage/held_reply.hpp"
 #include "storage/message_store.hpp"
 #include "storage/store_queries.hpp"
 
@@ -29,15 +29,6 @@ namespace chat {
 /// The storage contract plus the commit timer it sends itself (with the
 /// number of the batch it was armed for).
 using store_impl = storage_actor::extend<caf::reacts_to<commit_atom, std::uint64_t>>;
-
-/// A write's reply value.
-using write_value = std::variant<bool, chat_message, direct_message>;
-
-/// A write's reply, held until the batch holding the write has committed.
-struct held_reply {
-  caf::response_promise promise;
-  write_value value;
-};
 
 struct store_state {
   static inline const char* name = "message_store";

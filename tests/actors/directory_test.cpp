@@ -173,8 +173,9 @@ TEST_CASE_FIXTURE(directory_fixture,
   CHECK(down);
 }
 
-TEST_CASE_FIXTURE(directory_fixture,
-                  "a login does not load the user's idle rooms; one loaded later lists it online") {
+TEST_CASE_FIXTURE(
+  directory_fixture,
+  "a login does not load the user's idle rooms, and one loaded later lists it online") {
   chat::identity zed{"u9", "zed"};
   auto session = std::make_shared<chat::test::fake_session>();
   connect(zed, session);

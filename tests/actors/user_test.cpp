@@ -164,7 +164,7 @@ TEST_CASE_FIXTURE(
 }
 
 TEST_CASE_FIXTURE(user_fixture,
-                  "every connection gets live traffic; an ack on one reaches storage") {
+                  "every connection gets live traffic, and an ack on one reaches storage") {
   conn c1{sys};
   conn c2{sys};
   connect(c1);

@@ -5,14 +5,16 @@
 // token from query_param), else handle_api (transport/http_api.cpp: routing,
 // methods, JSON bodies, /history's parameters), else serve_static.
 // handle_api's actor round trips go to one stub actor (as registry,
-// directory and storage) that answers every request with `unauthorized`,
-// so validation, routing and the error paths run for real.
+// directory and storage: one dynamically typed actor cast to each typed
+// handle) that answers every request with `unauthorized`, so validation,
+// routing and the error paths run for real.
 //
 // Asserts, besides no crash, leak or UB: handle_api calls its responder
 // exactly once, within 10 s, for every path it claims; every API answer is
 // a known status, and a JSON body is valid JSON.
 #include "transport/http_api.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -43,7 +45,7 @@ caf::behavior stub(caf::event_based_actor* self) {
     [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
       return make_error(chat_errc::unauthorized, "stub");
     });
-  return {[](tick_atom) {}};
+  return {[](caf::tick_atom) {}};
 }
 
 // Built once, on the first input, and never torn down: CAF's threads must
@@ -64,8 +66,11 @@ struct harness {
     stub_actor = sys->spawn(stub);
     transport_settings ts;
     ts.web_root = std::filesystem::absolute(".").string();
-    auto a = stub_actor;
-    ctx = std::make_unique<server_context>(*sys, a, a, a, actor_settings{}, ts);
+    // The stub's default handler answers whatever each interface sends.
+    ctx = std::make_unique<server_context>(*sys, caf::actor_cast<registry_actor>(stub_actor),
+                                           caf::actor_cast<directory_actor>(stub_actor),
+                                           caf::actor_cast<storage_actor>(stub_actor),
+                                           actor_settings{}, ts);
     std::atexit([] {
       std::fflush(nullptr);
       std::_Exit(0);

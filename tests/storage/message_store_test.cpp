@@ -17,10 +17,12 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include "protocol/chat_error.hpp"
 #include "store_fixture.hpp"
+#if !CHAT_TEST_PG
+#include <sqlite3.h>
+#endif
 
 using namespace chat;
 using namespace chat::test;
@@ -37,6 +39,8 @@ std::vector<std::string> names_of(const room_list& rooms) {
 } // namespace
 
 TEST_SUITE("storage") {
+
+#if !CHAT_TEST_PG // SQLite's file and folder (PostgreSQL: pg_store_test.cpp)
 
 TEST_CASE_FIXTURE(fixture, "opening a fresh file creates its folder and the schema") {
   CHECK(std::filesystem::exists(opts.path));
@@ -71,6 +75,8 @@ TEST_CASE("opening a path that cannot hold a database fails with a message") {
   CHECK(to_chat_errc(store.error()) == chat_errc::storage);
   CHECK(error_text(store.error()).find("not-a-folder") != std::string::npos);
 }
+
+#endif
 
 TEST_CASE_FIXTURE(fixture, "a user is stored with its channel and its membership there") {
   auto alice = make_user("u1", "alice");

@@ -1,7 +1,13 @@
 // The storage tests' fixture: each test gets a store on its own database
-// file in a fresh temporary folder, a scoped actor to ask it, and restart()
-// to close the actor system and reopen the file. Shared by every storage
-// test file.
+// (a file in a fresh temporary folder, or a fresh PostgreSQL database), a
+// scoped actor to ask it, and restart() to close the actor system and reopen
+// the database. Shared by every storage test file.
+//
+// The same tests run against both backends: storage_tests on SQLite, and
+// storage_pg_tests (label `cluster`, built with CHAT_TEST_PG) on a
+// throwaway PostgreSQL server (tests/support/pg_server.hpp). A test of
+// something only one backend has is inside `#if CHAT_TEST_PG` or
+// `#if !CHAT_TEST_PG`, with the reason.
 #pragma once
 
 #include <chrono>
@@ -22,7 +28,10 @@
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
 #include "protocol/messages.hpp"
-#include "storage/message_store.hpp"
+#include "storage/store_options.hpp"
+#if CHAT_TEST_PG
+#include "tests/support/pg_server.hpp"
+#endif
 
 namespace chat::test {
 
@@ -82,20 +91,28 @@ struct fixture {
   std::optional<caf::actor_system> sys;
   std::optional<caf::scoped_actor> self;
   chat::storage_actor store;
+  std::string db_name; // PostgreSQL: this test's database
 
   fixture() {
     // The db folder does not exist yet: opening the store has to create it.
     opts.path = (scratch.path / "data" / "chat.db").string();
+#if CHAT_TEST_PG
+    opts.backend = store_backend::postgres;
+    db_name = pg_server::shared().fresh_database();
+    opts.url = pg_server::shared().url(db_name);
+#endif
     start();
   }
 
-  ~fixture() { stop(); }
+  ~fixture() {
+    stop();
+  }
 
   void start() {
     cfg.emplace();
     sys.emplace(*cfg);
     self.emplace(*sys);
-    auto spawned = spawn_message_store(*sys, opts);
+    auto spawned = spawn_storage(*sys, opts);
     REQUIRE_MESSAGE(spawned, "cannot open store: " << error_text(spawned.error()));
     store = std::move(*spawned);
   }

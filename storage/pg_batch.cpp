@@ -1,0 +1,181 @@
+// The PostgreSQL store's writes (storage/pg_batch.hpp).
+#include "storage/pg_batch.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "protocol/chat_error.hpp"
+#include "protocol/message_id.hpp"
+#include "storage/stored_rows.hpp"
+
+namespace chat {
+
+namespace {
+
+std::vector<std::string> member_ids(const room_record& room) {
+  std::vector<std::string> ids;
+  for (auto& member : room.members)
+    ids.push_back(member.user_id);
+  return ids;
+}
+
+pg::params room_args(const room_record& room) {
+  return {room.name, room.is_private ? "true" : "false", room.key,
+          std::to_string(room.max_members)};
+}
+
+/// The reply a write's result stands for.
+caf::expected<write_value> reply_of(const pg_write& w, const pg::result& res) {
+  bool found = res.rows() > 0;
+  switch (w.kind) {
+    case pg_write_kind::created:
+      if (!found)
+        return make_error(chat_errc::name_taken, "name taken: " + w.what);
+      return write_value{true};
+    case pg_write_kind::token:
+      if (!found)
+        return make_error(chat_errc::storage, "token exists");
+      return write_value{true};
+    case pg_write_kind::deleted: return write_value{found};
+    case pg_write_kind::message: {
+      if (!found) // cannot happen: lock_room made the counter row
+        return make_error(chat_errc::storage, "no seq counter for " + w.args.front());
+      auto msg = std::get<chat_message>(w.request);
+      msg.id = room_message_id(res.int64(0, 0));
+      msg.seq = res.int64(0, 1);
+      return write_value{std::move(msg)};
+    }
+    case pg_write_kind::direct: {
+      if (!found)
+        return make_error(chat_errc::unknown_user, "no such user");
+      auto msg = std::get<direct_message>(w.request);
+      msg.id = direct_message_id(res.int64(0, 0));
+      return write_value{std::move(msg)};
+    }
+    case pg_write_kind::quiet: break;
+  }
+  return write_value{true};
+}
+
+} // namespace
+
+pg_write pg_insert_user(const user_record& user, const room_record& channel, std::int64_t now) {
+  auto args = pg::params{user.user_id, user.name, user.password_hash, std::to_string(now)};
+  for (auto& arg : room_args(channel))
+    args.push_back(std::move(arg));
+  args.push_back(pg::text_array(member_ids(channel)));
+  return {pg_write_kind::created, "insert_user", std::move(args), {}, user.name};
+}
+
+pg_write pg_insert_token(const token_record& token) {
+  return {pg_write_kind::token,
+          "insert_token",
+          {token.token_hash, token.user_id, std::to_string(token.expires_at_ms)},
+          {},
+          {}};
+}
+
+pg_write pg_delete_token(const std::string& token_hash) {
+  return {pg_write_kind::deleted, "delete_token", {token_hash}, {}, {}};
+}
+
+pg_write pg_insert_room(const room_record& room, std::int64_t now) {
+  auto args = room_args(room);
+  args.push_back(std::to_string(now));
+  args.push_back(pg::text_array(member_ids(room)));
+  return {pg_write_kind::created, "insert_room", std::move(args), {}, room.name};
+}
+
+pg_write pg_insert_message(const chat_message& msg) {
+  return {pg_write_kind::message,
+          "insert_message",
+          {msg.room, msg.user_id, msg.name, msg.body, std::to_string(msg.ts)},
+          msg,
+          {}};
+}
+
+pg_write pg_insert_direct(const direct_message& msg) {
+  return {pg_write_kind::direct,
+          "insert_direct",
+          {msg.to_user, msg.from_user, msg.from_name, msg.body, std::to_string(msg.ts)},
+          msg,
+          {}};
+}
+
+pg_write pg_update_member(const std::string& room, const std::string& user_id, bool joined) {
+  return {pg_write_kind::quiet,
+          joined ? "insert_member" : "delete_member",
+          {room, user_id},
+          {},
+          "member change " + user_id + " in " + room};
+}
+
+pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
+                          std::int64_t acked_seq, std::vector<std::int64_t> acked_above) {
+  auto above = format_seqs(normalized(std::move(acked_above), acked_seq));
+  return {pg_write_kind::quiet,
+          "update_cursor",
+          {room, user_id, std::to_string(acked_seq), std::move(above)},
+          {},
+          "cursor of " + user_id + " in " + room};
+}
+
+pg_write pg_delete_directs(const std::string& user_id, const id_list& ids) {
+  std::string rows = "{";
+  for (auto& id : ids) {
+    auto parsed = parse_message_id(id);
+    if (!parsed || parsed->kind != message_kind::direct)
+      continue; // malformed ids and room message ids are ignored
+    if (rows.size() > 1)
+      rows += ',';
+    rows += std::to_string(parsed->row);
+  }
+  rows += '}';
+  return {
+    pg_write_kind::quiet, "delete_directs", {user_id, std::move(rows)}, {}, "acks of " + user_id};
+}
+
+std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
+                                                             const std::vector<pg_write>& writes) {
+  std::vector<std::string> rooms;
+  for (auto& w : writes)
+    if (w.kind == pg_write_kind::message)
+      rooms.push_back(w.args.front());
+  std::sort(rooms.begin(), rooms.end());
+  rooms.erase(std::unique(rooms.begin(), rooms.end()), rooms.end());
+
+  std::vector<std::pair<std::string, pg::params>> steps;
+  steps.reserve(writes.size() + rooms.size() + 2);
+  steps.emplace_back("begin", pg::params{});
+  for (auto& room : rooms)
+    steps.emplace_back("lock_room", pg::params{room});
+  for (auto& w : writes)
+    steps.emplace_back(w.statement, w.args);
+  steps.emplace_back("commit", pg::params{});
+
+  auto results = db.pipeline(steps);
+  if (!results) {
+    db.rollback_if_open();
+    return pg_batch_failure{error_text(results.error()), false};
+  }
+  if (!results->back().ok()) {
+    // Which statement failed (the ones after it only say "aborted").
+    std::string what = "commit failed: " + results->back().error();
+    for (auto& res : *results)
+      if (!res.ok()) {
+        what = res.error();
+        break;
+      }
+    bool up = db.up();
+    db.rollback_if_open();
+    return pg_batch_failure{what, up};
+  }
+  pg_batch_result out;
+  out.replies.reserve(writes.size());
+  auto first = 1 + rooms.size();
+  for (std::size_t i = 0; i < writes.size(); ++i)
+    out.replies.push_back(reply_of(writes[i], (*results)[first + i]));
+  return out;
+}
+
+} // namespace chat

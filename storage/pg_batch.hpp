@@ -1,0 +1,75 @@
+// The PostgreSQL store's writes: each request becomes one statement held in
+// the open batch, and a commit runs the whole batch as one transaction in one
+// pipeline (one round trip): BEGIN, the rows of every room appended to locked
+// in name order, the statements in arrival order, COMMIT. Seqs come from the
+// rooms' counter rows (room_seqs) inside that transaction
+// (storage/pg_schema.cpp).
+// Refusals (a taken name, an unknown recipient) are empty results, so they
+// fail alone; any other statement error aborts the batch, which the store
+// then retries write by write (storage/pg_store.cpp). Private to storage/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "protocol/messages.hpp"
+#include "storage/held_reply.hpp"
+#include "storage/pg_connection.hpp"
+
+namespace chat {
+
+/// What a write's result means.
+enum class pg_write_kind {
+  created, // a row or nothing: true, or name_taken
+  token,   // a row: true (a token digest is never reused)
+  deleted, // whether a row went: true or false
+  message, // the message with its id and seq
+  direct,  // the direct with its id, or unknown_user
+  quiet,   // fire and forget: nobody is answered
+};
+
+struct pg_write {
+  pg_write_kind kind = pg_write_kind::quiet;
+  const char* statement = "";
+  pg::params args;
+  write_value request; // a message or direct to complete with its id
+  std::string what;    // a created name (for name_taken), or what a failed
+                       // quiet write loses (for the log)
+};
+
+// -- one write per request ---------------------------------------------------------
+
+pg_write pg_insert_user(const user_record& user, const room_record& channel, std::int64_t now);
+pg_write pg_insert_token(const token_record& token);
+pg_write pg_delete_token(const std::string& token_hash);
+pg_write pg_insert_room(const room_record& room, std::int64_t now);
+pg_write pg_insert_message(const chat_message& msg);
+pg_write pg_insert_direct(const direct_message& msg);
+pg_write pg_update_member(const std::string& room, const std::string& user_id, bool joined);
+pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
+                          std::int64_t acked_seq, std::vector<std::int64_t> acked_above);
+pg_write pg_delete_directs(const std::string& user_id, const id_list& ids);
+
+/// A batch's outcome: one reply (or refusal) per write, in order.
+struct pg_batch_result {
+  std::vector<caf::expected<write_value>> replies;
+};
+
+/// A batch that stored nothing. `retry_alone`: a statement failed while the
+/// connection stayed up, so the transaction surely rolled back and running
+/// the writes one by one finds the bad one; otherwise (a lost connection,
+/// a COMMIT without an answer) the outcome may be unknown.
+struct pg_batch_failure {
+  std::string what;
+  bool retry_alone = false;
+};
+
+/// Runs the writes in one transaction.
+std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
+                                                             const std::vector<pg_write>& writes);
+
+} // namespace chat
