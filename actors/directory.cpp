@@ -168,6 +168,11 @@ directory_actor::behavior_type directory(directory_pointer self, storage_actor s
     [self](rooms_atom, const std::string& user_id) {
       return self->delegate(self->state.storage, rooms_atom::value, user_id);
     },
+    [self](stored_atom, const room_event_ptr& event) {
+      auto it = self->state.rooms.find(event->room);
+      if (it != self->state.rooms.end())
+        self->send(it->second, stored_atom::value, event);
+    },
     [self](close_atom) {
       for (auto& [id, entry] : self->state.users)
         self->send(entry.actor, close_atom::value);

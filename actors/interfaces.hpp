@@ -72,6 +72,10 @@ using room_actor = caf::typed_actor<
   /// (user_id, user actor): a member's user actor is online; true once it
   /// gets the room's messages live (directory).
   caf::replies_to<online_atom, std::string, user_actor>::with<bool>,
+  /// Messages of the room committed by any node (the cluster bus, through
+  /// the directory): delivered in seq order after what it already delivered;
+  /// what it missed is read from storage first.
+  caf::reacts_to<stored_atom, room_event_ptr>,
   /// Server shutdown: fan out what is pending, quit.
   caf::reacts_to<close_atom>>;
 
@@ -96,6 +100,9 @@ using directory_actor = caf::typed_actor<
   /// (user_id, connects seen): the user actor is idle; retired unless a
   /// connect is on its way.
   caf::reacts_to<idle_atom, std::string, std::uint64_t>,
+  /// A room event from the cluster bus (bus_listener): to the room, if it
+  /// runs on this node (else nobody here is owed it live).
+  caf::reacts_to<stored_atom, room_event_ptr>,
   /// Server shutdown: close every user (so every connection) and room.
   caf::reacts_to<close_atom>>;
 

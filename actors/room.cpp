@@ -5,9 +5,17 @@
 // one message. Presence goes through the same batch, so it keeps its place
 // among the messages; a membership change fans out what is pending first,
 // so each batch reaches the members it was meant for.
+//
+// Messages leave in seq order, each once: `delivered_seq` is the last one
+// fanned out. In cluster mode other nodes commit to the room too; the bus
+// reports their messages (actors/room.hpp), and a message that arrives
+// ahead of one not seen yet (a stored reply or a bus event after a gap)
+// waits in `early` while the room reads the gap from storage. On one node
+// replies come in seq order and take the direct path.
 #include "actors/room.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +47,13 @@ struct room_state {
   actor_settings settings;
   // Stored messages and presence not yet fanned out.
   std::vector<delivery_ptr> pending;
+  // The last seq queued for fan-out; messages above it that came early (a
+  // gap before them), by seq; the highest seq known to be stored; whether a
+  // read of the gap is on its way.
+  std::int64_t delivered_seq = 0;
+  std::map<std::int64_t, chat_message> early;
+  std::int64_t known_seq = 0;
+  bool repairing = false;
   metrics::live_count alive{metrics::get().rooms};
   static inline const char* name = "room";
 
@@ -77,6 +92,64 @@ struct room_state {
                            info.name,
                            0,
                            std::move(skip_user)}));
+  }
+
+  // One frame, one delivery record: every member shares both.
+  void emit(room_pointer self, const chat_message& msg) {
+    delivered_seq = msg.seq;
+    info.last_seq = std::max(info.last_seq, msg.seq);
+    queue(self, std::make_shared<const delivery>(
+                  delivery{make_frame(message_frame(msg)), msg.id, msg.room, msg.seq, {}}));
+  }
+
+  // A stored message of this room, from this node's post or from the bus.
+  void stored(room_pointer self, chat_message msg) {
+    if (msg.seq <= delivered_seq)
+      return; // delivered already (the bus echoes this node's own commits)
+    if (msg.seq == delivered_seq + 1 && early.empty()) {
+      emit(self, msg);
+      return;
+    }
+    known_seq = std::max(known_seq, msg.seq);
+    early.emplace(msg.seq, std::move(msg));
+    drain(self);
+  }
+
+  // Emits what now follows delivered_seq; reads the rest of a gap.
+  void drain(room_pointer self) {
+    for (auto it = early.begin(); it != early.end() && it->first <= delivered_seq + 1;
+         it = early.erase(it))
+      if (it->first == delivered_seq + 1)
+        emit(self, it->second);
+    if (delivered_seq < known_seq)
+      repair(self);
+  }
+
+  // Reads the messages after delivered_seq from storage: a seq known to be
+  // committed means every seq below it is too (storage numbers them in
+  // commit order), so the read fills the gap.
+  void repair(room_pointer self) {
+    if (repairing)
+      return;
+    repairing = true;
+    self
+      ->request(storage, settings.request_timeout, since_atom::value, info.name, delivered_seq,
+                settings.backlog_max)
+      .then(
+        [self](message_list& found) {
+          auto& st = self->state;
+          st.repairing = false;
+          for (auto& msg : found)
+            if (msg.seq > st.delivered_seq && st.early.count(msg.seq) == 0) {
+              metrics::get().gaps_repaired.add();
+              st.known_seq = std::max(st.known_seq, msg.seq);
+              st.early.emplace(msg.seq, std::move(msg));
+            }
+          if (!found.empty())
+            st.drain(self);
+        },
+        // The next bus event or check tries again.
+        [self](caf::error&) { self->state.repairing = false; });
   }
 
   void mark_online(room_pointer self, member& m, const user_actor& user) {
@@ -128,12 +201,7 @@ caf::typed_response_promise<chat_message> post(room_pointer self, const identity
   self->request(st.storage, caf::infinite, append_atom::value, std::move(msg))
     .then(
       [self, rp](chat_message& stored) mutable {
-        auto& last_seq = self->state.info.last_seq;
-        last_seq = std::max(last_seq, stored.seq);
-        // One frame, one delivery record: every member shares both.
-        self->state.queue(
-          self, std::make_shared<const delivery>(delivery{
-                  make_frame(message_frame(stored)), stored.id, stored.room, stored.seq, {}}));
+        self->state.stored(self, stored);
         rp.deliver(std::move(stored));
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -147,6 +215,8 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
     st.members.emplace(std::move(m.user_id), member{std::move(m.name), {}});
   rec.members.clear();
   st.info = std::move(rec);
+  st.delivered_seq = st.info.last_seq;
+  st.known_seq = st.info.last_seq;
   st.storage = std::move(storage);
   st.settings = settings;
   // A member's user actor stops when it retires.
@@ -206,6 +276,14 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
       self->quit();
     },
     [self](fanout_atom) { self->state.fan_out(self); },
+    [self](stored_atom, const room_event_ptr& event) {
+      auto& st = self->state;
+      st.known_seq = std::max(st.known_seq, event->last_seq);
+      for (const auto& msg : event->messages)
+        if (msg.seq > st.delivered_seq)
+          st.early.emplace(msg.seq, msg);
+      st.drain(self);
+    },
   };
 }
 

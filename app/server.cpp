@@ -21,6 +21,7 @@
 #include "common/log.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
+#include "storage/pg_bus.hpp"
 #include "storage/store_options.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
@@ -142,7 +143,22 @@ int run_server(const server_config& cfg) {
   auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage, settings, tcfg);
   ctx->pool = &io;
 
+  // Cluster mode: the bus tells this node's rooms what other nodes commit.
+  caf::actor bus;
+  if (store_opts.backend == store_backend::postgres) {
+    auto spawned = spawn_pg_bus(sys, bus_options{cfg.storage_url}, bus_listener{directory});
+    if (!spawned) {
+      log_error("cannot listen on the cluster bus: " + error_text(spawned.error()));
+      caf::anon_send(directory, close_atom::value);
+      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+      await_exit(sys, *storage);
+      return 1;
+    }
+    bus = std::move(*spawned);
+  }
   auto stop_actors = [&] {
+    if (bus)
+      caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
     caf::anon_send(directory, close_atom::value);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   };

@@ -179,6 +179,21 @@ std::string render(const char* (*code_name)(int)) {
          m.storage_checkpoint_seconds);
   w.one("chat_storage_failures_total", "counter", "Storage commits or writes that failed.",
         m.storage_failures.value());
+  w.one("chat_bus_events_total", "counter",
+        "Cluster mode: room events the bus received (notifications and checks).",
+        m.bus_events.value());
+  w.one("chat_bus_reconnects_total", "counter",
+        "Cluster mode: times the bus connected (LISTEN) again after losing its connection.",
+        m.bus_reconnects.value());
+  w.one("chat_bus_catch_ups_total", "counter",
+        "Cluster mode: checks of every room's last seq against the database.",
+        m.bus_catch_ups.value());
+  w.one("chat_gaps_repaired_total", "counter",
+        "Cluster mode: messages a room read from the database because the bus missed them.",
+        m.gaps_repaired.value());
+  w.one("chat_bus_queue_usage_ratio", "gauge",
+        "Cluster mode: PostgreSQL's notification queue usage (0..1) at the last check.",
+        static_cast<double>(m.bus_queue_permille.value()) / 1000.0);
   w.head("chat_actors", "gauge", "Live actors, by kind.");
   w.sample("chat_actors", "kind=\"room\"", std::to_string(m.rooms.value()));
   w.sample("chat_actors", "kind=\"user\"", std::to_string(m.users.value()));

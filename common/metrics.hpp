@@ -95,6 +95,12 @@ struct registry {
   histogram storage_checkpoint_seconds{
     {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5}};
   counter storage_failures;
+  // Cluster mode (storage/pg_bus.hpp, actors/room.cpp).
+  counter bus_events;       // room events the bus handed on
+  counter bus_reconnects;   // LISTEN connections made again after a loss
+  counter bus_catch_ups;    // checks of every room's last seq (after a reconnect, and periodic)
+  counter gaps_repaired;    // missing seqs a room read from storage
+  gauge bus_queue_permille; // pg_notification_queue_usage() x 1000
   // actors, by kind
   gauge rooms, users, connections;
   // HTTP

@@ -74,6 +74,11 @@ using room_atom = caf::atom_constant<caf::atom("room")>;
 using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
 /// Answered once the user is online in its rooms (connection -> user).
 using start_atom = caf::atom_constant<caf::atom("start")>;
+/// A room's messages after a seq (storage): the read that repairs a gap.
+using since_atom = caf::atom_constant<caf::atom("since")>;
+/// Room messages committed, by any node, as the cluster bus reports them
+/// (bus -> directory -> room).
+using stored_atom = caf::atom_constant<caf::atom("stored")>;
 /// A token record (storage).
 using token_atom = caf::atom_constant<caf::atom("token")>;
 /// A user by name (registry); a user record (storage).

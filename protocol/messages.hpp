@@ -168,6 +168,19 @@ struct token_grant {
   std::int64_t expires_at_ms = 0;
 };
 
+/// What the cluster bus (cluster mode) reports about one room after a commit,
+/// by whichever node: its seqs now reach `last_seq`; `messages` holds the
+/// commit's messages of the room in seq order when they fitted in the
+/// notification, else nothing (the room reads what it misses from storage).
+struct room_event {
+  std::string room;
+  std::int64_t last_seq = 0;
+  std::vector<chat_message> messages;
+};
+
+using room_event_ptr = std::shared_ptr<const room_event>;
+
+using message_list = std::vector<chat_message>;
 using member_list = std::vector<member_view>;
 using room_list = std::vector<room_summary>;
 using user_list = std::vector<user_record>;
@@ -200,4 +213,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::name_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::message_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<chat::room_record>)

@@ -45,6 +45,9 @@ using storage_actor = caf::typed_actor<
   /// room's messages after the cursor, in seq order, cut to the newest
   /// backlog_max (`truncated`, `from_seq`). backlog_max < 1: bad_request.
   caf::replies_to<replay_atom, std::string, cursor_list, std::int64_t>::with<replay_batch>,
+  /// (room, after_seq, limit): the room's messages with seq > after_seq, in
+  /// seq order, at most limit (limit < 1: bad_request).
+  caf::replies_to<since_atom, std::string, std::int64_t, std::int64_t>::with<message_list>,
   /// true, or error storage with the last failure while writes fail (until
   /// a batch with writes commits again).
   caf::replies_to<health_atom>::with<bool>,
@@ -72,5 +75,9 @@ using storage_actor = caf::typed_actor<
   /// (user_id, direct ids): deletes those directs addressed to the user;
   /// malformed ids and other users' directs are ignored.
   caf::reacts_to<ack_atom, std::string, id_list>>;
+
+/// Who hears the cluster bus (cluster mode: storage/pg_bus.hpp): the
+/// directory, which hands each event to the room if it runs on this node.
+using bus_listener = caf::typed_actor<caf::reacts_to<stored_atom, room_event_ptr>>;
 
 } // namespace chat

@@ -89,6 +89,8 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
       -> caf::result<std::optional<room_record>> { return load_room(*self->state.db, name); },
     [self](history_atom, const std::string& room, std::int64_t page, std::int64_t page_size)
       -> caf::result<history_page> { return load_history(*self->state.db, room, page, page_size); },
+    [self](since_atom, const std::string& room, std::int64_t after_seq, std::int64_t limit)
+      -> caf::result<message_list> { return load_since(*self->state.db, room, after_seq, limit); },
     [self](rooms_atom, const std::string& user_id) -> caf::result<room_list> {
       return load_rooms(*self->state.db, user_id);
     },

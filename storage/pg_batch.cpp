@@ -6,6 +6,7 @@
 
 #include "protocol/chat_error.hpp"
 #include "protocol/message_id.hpp"
+#include "storage/pg_notice.hpp"
 #include "storage/stored_rows.hpp"
 
 namespace chat {
@@ -146,35 +147,53 @@ std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
 
   std::vector<std::pair<std::string, pg::params>> steps;
   steps.reserve(writes.size() + rooms.size() + 2);
+  // First round trip: the writes, inside the open transaction.
   steps.emplace_back("begin", pg::params{});
   for (auto& room : rooms)
     steps.emplace_back("lock_room", pg::params{room});
   for (auto& w : writes)
     steps.emplace_back(w.statement, w.args);
-  steps.emplace_back("commit", pg::params{});
-
   auto results = db.pipeline(steps);
   if (!results) {
     db.rollback_if_open();
     return pg_batch_failure{error_text(results.error()), false};
   }
-  if (!results->back().ok()) {
-    // Which statement failed (the ones after it only say "aborted").
-    std::string what = "commit failed: " + results->back().error();
-    for (auto& res : *results)
-      if (!res.ok()) {
-        what = res.error();
-        break;
-      }
-    bool up = db.up();
-    db.rollback_if_open();
-    return pg_batch_failure{what, up};
-  }
+  for (auto& res : *results)
+    if (!res.ok()) { // the first failure; the ones after it say "aborted"
+      bool up = db.up();
+      db.rollback_if_open();
+      return pg_batch_failure{res.error(), up};
+    }
   pg_batch_result out;
   out.replies.reserve(writes.size());
+  std::vector<chat_message> stored;
   auto first = 1 + rooms.size();
-  for (std::size_t i = 0; i < writes.size(); ++i)
+  for (std::size_t i = 0; i < writes.size(); ++i) {
     out.replies.push_back(reply_of(writes[i], (*results)[first + i]));
+    if (writes[i].kind == pg_write_kind::message && out.replies.back())
+      stored.push_back(std::get<chat_message>(*out.replies.back()));
+  }
+  // Second: the notification, now that the seqs are known, and COMMIT.
+  // NOTIFY is delivered only if the transaction commits, and in commit
+  // order; a COMMIT that gets no answer has an unknown outcome, so the
+  // whole batch answers `storage` and nothing is retried.
+  steps.clear();
+  auto notice = room_notice(stored);
+  if (!notice.empty())
+    steps.emplace_back("notify", pg::params{std::move(notice)});
+  steps.emplace_back("commit", pg::params{});
+  auto committed = db.pipeline(steps);
+  if (!committed || !committed->back().ok()) {
+    std::string what = !committed ? error_text(committed.error()) : committed->back().error();
+    if (committed)
+      for (auto& res : *committed)
+        if (!res.ok()) {
+          what = res.error();
+          break;
+        }
+    db.rollback_if_open();
+    return pg_batch_failure{"commit failed: " + what, false};
+  }
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The PostgreSQL store's writes: each request becomes one statement held in
-// the open batch, and a commit runs the whole batch as one transaction in one
-// pipeline (one round trip): BEGIN, the rows of every room appended to locked
-// in name order, the statements in arrival order, COMMIT. Seqs come from the
+// the open batch, and a commit runs the whole batch as one transaction in two
+// pipelined round trips: BEGIN, the counters of every room appended to locked
+// in name order and the statements in arrival order; then the cluster bus's
+// notification of the stored messages (their seqs known by then) and COMMIT. Seqs come from the
 // rooms' counter rows (room_seqs) inside that transaction
 // (storage/pg_schema.cpp).
 // Refusals (a taken name, an unknown recipient) are empty results, so they

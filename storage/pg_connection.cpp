@@ -107,10 +107,14 @@ connection::~connection() {
     PQfinish(conn_);
 }
 
-caf::error connection::open(const std::string& url) {
+caf::error connection::open(const std::string& url, const char* application_name) {
   if (conn_)
     PQfinish(conn_);
-  conn_ = PQconnectdb(url.c_str());
+  // expand_dbname: `url` may be a key=value string or a URI, and the
+  // application name is added to whichever it is (unless it names one).
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {url.c_str(), application_name, nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
   if (PQstatus(conn_) != CONNECTION_OK)
     return failure("cannot connect to PostgreSQL: " + last_error());
   // Server notices (e.g. "relation already exists, skipping") are not ours
@@ -219,6 +223,28 @@ connection::pipeline(const std::vector<std::pair<std::string, params>>& steps) {
   if (!synced)
     return failure("pipeline did not end: " + last_error());
   return results;
+}
+
+caf::expected<std::vector<std::string>> connection::notifications(int timeout_ms) {
+  if (!up())
+    return failure("not connected: " + last_error());
+  std::vector<std::string> payloads;
+  auto collect = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      payloads.emplace_back(n->extra ? n->extra : "");
+      PQfreemem(n);
+    }
+  };
+  collect(); // some may have come with an earlier result
+  if (!payloads.empty())
+    return payloads;
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (poll(&fd, 1, timeout_ms) > 0) {
+    if (PQconsumeInput(conn_) != 1 || PQstatus(conn_) != CONNECTION_OK)
+      return failure("connection lost: " + last_error());
+    collect();
+  }
+  return payloads;
 }
 
 void connection::rollback_if_open() {

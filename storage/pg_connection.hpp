@@ -55,9 +55,9 @@ public:
   connection& operator=(connection&&) noexcept;
   ~connection();
 
-  /// Connects (libpq connection string or URL); fails with the server's or
-  /// libpq's message.
-  caf::error open(const std::string& url);
+  /// Connects (libpq connection string or URL) as `application_name` (what
+  /// pg_stat_activity shows); fails with the server's or libpq's message.
+  caf::error open(const std::string& url, const char* application_name = "chat-actors");
 
   /// True while the connection is up (as far as libpq knows).
   bool up() const;
@@ -82,6 +82,10 @@ public:
   /// "aborted"). Fails as a whole only if the connection broke.
   caf::expected<std::vector<result>>
   pipeline(const std::vector<std::pair<std::string, params>>& steps);
+
+  /// Waits up to `timeout_ms` for notifications (after LISTEN) and returns
+  /// their payloads (none if none came); an error if the connection broke.
+  caf::expected<std::vector<std::string>> notifications(int timeout_ms);
 
   /// Where an explicit transaction was left open by a failure: rolls it back.
   void rollback_if_open();

@@ -13,7 +13,7 @@ namespace chat {
 namespace {
 
 /// Runs a read; a failure becomes a `storage` error.
-caf::expected<pg::result> read(pg::connection& db, const char* name, pg::params args) {
+caf::expected<pg::result> read(pg::connection& db, const char* name, const pg::params& args) {
   auto res = db.run(name, args);
   if (!res.ok())
     return make_error(chat_errc::storage, std::string{name} + ": " + res.error());
@@ -94,6 +94,16 @@ caf::expected<history_page> pg_load_history(pg::connection& db, const std::strin
     rows = messages_of(*res, room);
   }
   return history_of(room, page, page_size, std::move(rows));
+}
+
+caf::expected<message_list> pg_load_since(pg::connection& db, const std::string& room,
+                                          std::int64_t after_seq, std::int64_t limit) {
+  if (limit < 1)
+    return make_error(chat_errc::bad_request, "bad limit");
+  auto res = read(db, "select_since", {room, std::to_string(after_seq), std::to_string(limit)});
+  if (!res)
+    return std::move(res.error());
+  return messages_of(*res, room);
 }
 
 caf::expected<room_list> pg_load_rooms(pg::connection& db, const std::string& user_id) {

@@ -42,6 +42,9 @@ caf::expected<history_page> pg_load_history(pg::connection& db, const std::strin
 
 caf::expected<room_list> pg_load_rooms(pg::connection& db, const std::string& user_id);
 
+caf::expected<message_list> pg_load_since(pg::connection& db, const std::string& room,
+                                          std::int64_t after_seq, std::int64_t limit);
+
 caf::expected<cursor_list> pg_load_cursors(pg::connection& db, const std::string& user_id);
 
 caf::expected<replay_batch> pg_load_replay(pg::connection& db, const std::string& user_id,

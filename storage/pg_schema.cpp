@@ -51,6 +51,8 @@ constexpr const char* schema_lock = "SELECT pg_advisory_xact_lock(1667785076)";
 const std::pair<const char*, const char*> statements[] = {
   {"begin", "BEGIN"},
   {"commit", "COMMIT"},
+  // The cluster bus (storage/pg_bus.hpp); the payload: storage/pg_notice.hpp.
+  {"notify", "SELECT pg_notify('chat_events', $1)"},
   // The counters of the rooms a batch appends to are locked first, in name
   // order (byte order, the same on every node), so two nodes' batches cannot
   // deadlock. An upsert, because SELECT ... FOR UPDATE locks no missing row.
@@ -98,6 +100,8 @@ const std::pair<const char*, const char*> statements[] = {
                      " LEFT JOIN users u ON u.user_id = m.user_id WHERE m.room = $1 ORDER BY m.n"},
   {"select_history", "SELECT id, seq, user_id, name, body, ts FROM messages"
                      " WHERE room = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"},
+  {"select_since", "SELECT id, seq, user_id, name, body, ts FROM messages"
+                   " WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3"},
   // Names in byte order (COLLATE "C"), as SQLite sorts them.
   {"select_rooms",
    "SELECT r.name, r.is_private, (SELECT count(*) FROM members m WHERE m.room = r.name),"

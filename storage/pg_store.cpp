@@ -35,7 +35,7 @@ caf::result<T> read(pg_store_pointer self, Read&& fn) {
 
 /// A write whose reply waits for the commit of its batch.
 template <class T>
-caf::typed_response_promise<T> write(pg_store_pointer self, pg_write w) {
+caf::typed_response_promise<T> write(pg_store_pointer self, pg_write&& w) {
   auto promise = self->make_response_promise<T>();
   self->state.hold(std::move(w), promise);
   return promise;
@@ -74,6 +74,10 @@ pg_store(pg_store_pointer self, const std::shared_ptr<pg::connection>& db, store
     [self](history_atom, const std::string& room, std::int64_t page, std::int64_t page_size) {
       return read<history_page>(
         self, [&](pg::connection& db) { return pg_load_history(db, room, page, page_size); });
+    },
+    [self](since_atom, const std::string& room, std::int64_t after_seq, std::int64_t limit) {
+      return read<message_list>(
+        self, [&](pg::connection& db) { return pg_load_since(db, room, after_seq, limit); });
     },
     [self](rooms_atom, const std::string& user_id) {
       return read<room_list>(self, [&](pg::connection& db) { return pg_load_rooms(db, user_id); });

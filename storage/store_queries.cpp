@@ -176,6 +176,21 @@ caf::expected<history_page> load_history(store_db& db, const std::string& room, 
   return history_of(room, page, page_size, std::move(rows));
 }
 
+caf::expected<message_list> load_since(store_db& db, const std::string& room,
+                                       std::int64_t after_seq, std::int64_t limit) {
+  if (limit < 1)
+    return make_error(chat_errc::bad_request, "bad limit");
+  auto& st = db.q.select_since.bind(room, after_seq, limit);
+  reset_guard guard{st};
+  message_list rows;
+  while (st.next())
+    rows.push_back(chat_message{room_message_id(st.int64_at(0)), st.int64_at(1), room,
+                                st.text_at(2), st.text_at(3), st.text_at(4), st.int64_at(5)});
+  if (st.error())
+    return st.error();
+  return rows;
+}
+
 caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id) {
   auto& st = db.q.select_rooms.bind(user_id);
   reset_guard guard{st};

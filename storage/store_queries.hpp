@@ -26,7 +26,7 @@ struct store_queries {
   statement insert_user, insert_token, delete_token;
   statement insert_room, insert_member, delete_member, insert_message, select_last_seq;
   statement select_users, select_tokens, select_room, select_members;
-  statement select_history, select_rooms;
+  statement select_history, select_since, select_rooms;
 };
 
 /// The connection and its statements (declared in this order so the
@@ -82,5 +82,9 @@ caf::expected<history_page> load_history(store_db& db, const std::string& room, 
                                          std::int64_t page_size);
 
 caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id);
+
+/// The room's messages after `after_seq`, in seq order, at most `limit`.
+caf::expected<message_list> load_since(store_db& db, const std::string& room,
+                                       std::int64_t after_seq, std::int64_t limit);
 
 } // namespace chat

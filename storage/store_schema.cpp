@@ -70,6 +70,8 @@ caf::error open_store(store_db& db, const std::string& path, bool synchronous_fu
     // One row more than a page: its presence means older messages exist.
     {&q.select_history, "SELECT id, seq, user_id, name, body, ts FROM messages"
                         " WHERE room = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3"},
+    {&q.select_since, "SELECT id, seq, user_id, name, body, ts FROM messages"
+                      " WHERE room = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"},
     {&q.select_rooms, "SELECT r.name, r.is_private, (SELECT COUNT(*) FROM members m"
                       " WHERE m.room = r.name), EXISTS (SELECT 1 FROM members m"
                       " WHERE m.room = r.name AND m.user_id = ?1) AS mine"

@@ -4,6 +4,7 @@
 // database. The contract both backends share is tested by the other storage
 // test files, built a second time against PostgreSQL (store_fixture.hpp).
 #include "protocol/atoms.hpp"
+#include "storage/pg_bus.hpp"
 #include "storage/store_options.hpp"
 
 #include <chrono>
@@ -174,3 +175,29 @@ TEST_CASE("stores starting at once on a fresh database all start, with one schem
 }
 
 } // TEST_SUITE("storage postgres")
+
+TEST_SUITE("storage postgres bus") {
+
+TEST_CASE_FIXTURE(fixture, "the bus hands on each commit's messages with their seqs") {
+  caf::scoped_actor listener{*sys};
+  auto bus = spawn_pg_bus(*sys, bus_options{opts.url}, caf::actor_cast<bus_listener>(listener));
+  REQUIRE(bus);
+  append(make_message("lobby", 1));
+  append(make_message("lobby", 2));
+  std::vector<std::int64_t> seqs;
+  std::int64_t last = 0;
+  for (int i = 0; i < 10 && seqs.size() < 2; ++i)
+    listener->receive(
+      [&](stored_atom, const room_event_ptr& event) {
+        CHECK(event->room == "lobby");
+        last = std::max(last, event->last_seq);
+        for (auto& msg : event->messages)
+          seqs.push_back(msg.seq);
+      },
+      caf::after(2s) >> [] {});
+  CHECK(seqs == std::vector<std::int64_t>{1, 2});
+  CHECK(last == 2);
+  caf::anon_send_exit(*bus, caf::exit_reason::user_shutdown);
+}
+
+} // TEST_SUITE("storage postgres bus")

@@ -35,6 +35,9 @@ struct fake_storage_config {
   /// Gets (cursor_atom, room, acked_seq) for every cursor write and
   /// (ack_atom, id_list) for every direct ack, if given.
   caf::actor probe;
+  /// Each room's stored messages, in seq order: appends add to them (another
+  /// node's messages can be put here before the test starts).
+  std::map<std::string, message_list> messages;
 };
 
 inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_config cfg = {}) {
@@ -75,6 +78,13 @@ inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_con
       [st](replay_atom, const std::string&, const cursor_list&, std::int64_t) {
         return st->replay;
       },
+      [st](since_atom, const std::string& room, std::int64_t after_seq, std::int64_t limit) {
+        message_list out;
+        for (const auto& msg : st->messages[room])
+          if (msg.seq > after_seq && static_cast<std::int64_t>(out.size()) < limit)
+            out.push_back(msg);
+        return out;
+      },
       [](health_atom) { return true; },
       [st](create_atom, user_atom, const user_record&, room_record channel) {
         st->rooms[channel.name] = std::move(channel);
@@ -91,6 +101,7 @@ inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_con
       [st](append_atom, chat_message msg) {
         msg.seq = ++st->rooms[msg.room].last_seq;
         msg.id = "m" + std::to_string(msg.seq);
+        st->messages[msg.room].push_back(msg);
         return msg;
       },
       [](append_atom, direct_message msg) {

@@ -49,6 +49,7 @@ inline directory_actor::behavior_type directory_of(directory_actor::pointer,
     [](rooms_atom, const std::string&) { return room_list{}; },
     [](direct_atom, const std::string&, const delivery_ptr&) {},
     [](idle_atom, const std::string&, std::uint64_t) {},
+    [](stored_atom, const room_event_ptr&) {},
     [](close_atom) {},
   };
 }

@@ -1,0 +1,145 @@
+// The cluster bus on PostgreSQL LISTEN/NOTIFY (storage/pg_bus.hpp).
+#include "storage/pg_bus.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "protocol/chat_error.hpp"
+#include "storage/pg_connection.hpp"
+#include "storage/pg_notice.hpp"
+
+namespace chat {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// How long one wait on the socket lasts: the longest an exit waits.
+constexpr int wait_slice_ms = 50;
+constexpr std::chrono::milliseconds first_backoff = 100ms;
+constexpr std::chrono::milliseconds max_backoff = 5s;
+
+caf::error listen(pg::connection& db, const std::string& url) {
+  if (auto err = db.open(url, "chat-actors-bus"))
+    return err;
+  return db.exec("LISTEN chat_events");
+}
+
+struct bus_state {
+  static inline const char* name = "pg_bus";
+  pg::connection db;
+  bus_options opts;
+  bus_listener listener;
+  std::chrono::steady_clock::time_point next_check{};
+  std::chrono::steady_clock::time_point next_connect{};
+  std::chrono::milliseconds backoff{0};
+
+  void hand_on(const room_event_ptr& event) {
+    metrics::get().bus_events.add();
+    caf::anon_send(listener, stored_atom::value, event);
+  }
+
+  /// Every room's last seq to the listener: each running room compares it
+  /// with what it delivered and reads what it missed.
+  void check_all() {
+    metrics::get().bus_catch_ups.add();
+    auto rows = db.query("SELECT room, last_seq FROM room_seqs");
+    if (!rows.ok()) {
+      log_warn("pg_bus: checking the rooms' last seqs failed: " + rows.error());
+      return;
+    }
+    for (int i = 0; i < rows.rows(); ++i) {
+      auto event = std::make_shared<room_event>();
+      event->room = rows.text(i, 0);
+      event->last_seq = rows.int64(i, 1);
+      hand_on(event);
+    }
+    auto usage = db.query("SELECT pg_notification_queue_usage()");
+    if (usage.ok() && usage.rows() > 0)
+      metrics::get().bus_queue_permille.set(
+        static_cast<std::int64_t>(std::stod(usage.text(0, 0)) * 1000.0));
+  }
+
+  /// LISTEN again, then catch up: in that order, so a commit that lands in
+  /// between is either notified or seen by the check.
+  void reconnect() {
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_connect)
+      return;
+    if (auto err = listen(db, opts.url)) {
+      backoff = std::clamp(backoff * 2, first_backoff, max_backoff);
+      next_connect = now + backoff;
+      log_warn("pg_bus: reconnecting failed (next try in " + std::to_string(backoff.count())
+               + " ms): " + error_text(err));
+      return;
+    }
+    backoff = 0ms;
+    metrics::get().bus_reconnects.add();
+    log_info("pg_bus: listening again; catching up every room");
+    check_all();
+    next_check = std::chrono::steady_clock::now() + opts.check_every;
+  }
+
+  void poll_once() {
+    if (!db.up()) {
+      reconnect();
+      if (!db.up()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{wait_slice_ms});
+        return;
+      }
+    }
+    auto payloads = db.notifications(wait_slice_ms);
+    if (!payloads) {
+      log_warn("pg_bus: lost its connection: " + error_text(payloads.error()));
+      return; // reconnects on the next slice
+    }
+    for (auto& payload : *payloads)
+      for (auto& event : parse_room_notice(payload))
+        hand_on(event);
+    if (std::chrono::steady_clock::now() >= next_check) {
+      check_all();
+      next_check = std::chrono::steady_clock::now() + opts.check_every;
+    }
+  }
+};
+
+using bus_impl = caf::typed_actor<caf::reacts_to<caf::tick_atom>>;
+
+bus_impl::behavior_type pg_bus(bus_impl::stateful_pointer<bus_state> self,
+                               const std::shared_ptr<pg::connection>& db, bus_options opts,
+                               bus_listener listener) {
+  auto& st = self->state;
+  st.db = std::move(*db);
+  st.opts = std::move(opts);
+  st.listener = std::move(listener);
+  st.next_check = std::chrono::steady_clock::now() + st.opts.check_every;
+  self->send(self, caf::tick_atom::value);
+  return {
+    [self](caf::tick_atom) {
+      self->state.poll_once();
+      self->send(self, caf::tick_atom::value); // behind any exit message
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<caf::actor> spawn_pg_bus(caf::actor_system& sys, const bus_options& opts,
+                                       bus_listener listener) {
+  auto db = std::make_shared<pg::connection>();
+  if (auto err = listen(*db, opts.url))
+    return err;
+  return caf::actor_cast<caf::actor>(
+    sys.spawn<caf::detached>(pg_bus, std::move(db), opts, std::move(listener)));
+}
+
+} // namespace chat
