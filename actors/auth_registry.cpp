@@ -7,6 +7,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/auth/registry_state.hpp"
 #include "common/clock.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
@@ -15,76 +16,35 @@
 
 namespace chat {
 
+namespace registry_detail {
+
+caf::typed_response_promise<login_result> verify_login(registry_pointer self,
+                                                       caf::typed_response_promise<login_result> rp,
+                                                       const user_record& user,
+                                                       const std::string& password) {
+  auto encoded = user.password_hash;
+  caf::response_promise untyped = rp;
+  if (!submit<verified_atom>(self, untyped, user, [encoded, password] {
+        return auth::verify_password(encoded, password);
+      }))
+    return fail(rp, chat_errc::busy, "password hashing is saturated, retry later");
+  return rp;
+}
+
+void forget_token(registry_pointer self, const std::string& digest) {
+  auto& st = self->state;
+  st.tokens.erase(digest);
+  auto [first, last] = st.watchers.equal_range(digest);
+  for (auto w = first; w != last; ++w)
+    self->send(w->second, revoked_atom::value);
+  st.watchers.erase(digest);
+}
+
+} // namespace registry_detail
+
 namespace {
 
-struct token_entry {
-  identity who;
-  std::int64_t expires_at_ms = 0;
-};
-
-// How often expired tokens are swept (and their sockets closed).
-constexpr std::chrono::seconds expiry_sweep{1};
-
-/// The registry's interface plus the hash pool's answers and its sweep timer.
-using registry_impl
-  = registry_actor::extend<caf::reacts_to<hashed_atom, std::uint64_t, std::string>,
-                           caf::reacts_to<verified_atom, std::uint64_t, bool>,
-                           caf::reacts_to<sweep_atom>>;
-
-// A register or login waiting for the hash pool.
-struct pending_job {
-  caf::response_promise rp; // typed as the request's answer where it is made
-  user_record user;         // register: the new account; login: the account
-};
-
-struct registry_state {
-  storage_actor storage;
-  std::shared_ptr<auth::hash_pool> pool;
-  auth_settings settings;
-  std::unordered_map<std::string, user_record> users;              // by name
-  std::unordered_map<std::string, token_entry> tokens;             // by token digest
-  std::unordered_multimap<std::string, connection_actor> watchers; // by digest
-  // The digest each watcher watches, so a closing connection is found
-  // without scanning every watcher (thousands may close at once).
-  std::unordered_map<caf::actor_id, std::string> watched_digest;
-  std::unordered_map<std::uint64_t, pending_job> jobs;
-  std::uint64_t next_job = 0;
-  static inline const char* name = "auth_registry";
-
-  bool server_password_ok(const std::string& given) const {
-    return settings.server_password.empty() || auth::equal_secret(given, settings.server_password);
-  }
-};
-
-using registry_pointer = registry_impl::stateful_pointer<registry_state>;
-
-// Queues `work` (run on a pool thread) for the request behind `rp`; its
-// result comes back to this actor as (DoneAtom, job id, result). False when
-// the pool is saturated.
-template <class DoneAtom, class Work>
-bool submit(registry_pointer self, caf::response_promise& rp, user_record user, Work work) {
-  auto& st = self->state;
-  auto id = st.next_job++;
-  registry_impl me = self;
-  if (!st.pool->submit([me, id, work] { caf::anon_send(me, DoneAtom::value, id, work()); }))
-    return false;
-  st.jobs.emplace(id, pending_job{rp, std::move(user)});
-  return true;
-}
-
-template <class T>
-caf::typed_response_promise<T> fail(caf::typed_response_promise<T>& rp, chat_errc code,
-                                    std::string text) {
-  return rp.deliver(make_error(code, std::move(text)));
-}
-
-// Takes the pending job `id` out of the state.
-pending_job take_job(registry_pointer self, std::uint64_t id) {
-  auto it = self->state.jobs.find(id);
-  auto job = std::move(it->second);
-  self->state.jobs.erase(it);
-  return job;
-}
+using namespace registry_detail;
 
 registry_impl::behavior_type registry(registry_pointer self, storage_actor storage,
                                       std::shared_ptr<auth::hash_pool> pool, auth_settings settings,
@@ -171,14 +131,11 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
       if (!st.server_password_ok(server_password))
         return fail(rp, chat_errc::unauthorized, "wrong server password");
       auto it = st.users.find(name);
+      if (it == st.users.end() && st.settings.shared_storage)
+        return login_from_storage(self, rp, name, password);
       if (it == st.users.end() || it->second.password_hash.empty())
         return fail(rp, chat_errc::unauthorized, "wrong name or password");
-      auto encoded = it->second.password_hash;
-      if (!submit<verified_atom>(self, rp, it->second, [encoded, password] {
-            return auth::verify_password(encoded, password);
-          }))
-        return fail(rp, chat_errc::busy, "password hashing is saturated, retry later");
-      return rp;
+      return verify_login(self, rp, it->second, password);
     },
     [self](verified_atom, std::uint64_t id, bool ok) {
       auto job = take_job(self, id);
@@ -205,6 +162,8 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
       auto digest = auth::token_digest(token);
       auto& tokens = self->state.tokens;
       auto it = tokens.find(digest);
+      if (it == tokens.end() && self->state.settings.shared_storage)
+        return auth_from_storage(self, self->make_response_promise<token_grant>(), digest);
       if (it == tokens.end())
         return make_error(chat_errc::unauthorized, "unknown or logged-out token");
       if (it->second.expires_at_ms <= unix_ms()) {
@@ -218,13 +177,11 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
       auto rp = self->make_response_promise<bool>();
       auto digest = auth::token_digest(token);
       auto it = st.tokens.find(digest);
+      if (it == st.tokens.end() && st.settings.shared_storage)
+        return logout_from_storage(self, rp, digest);
       if (it == st.tokens.end() || it->second.expires_at_ms <= unix_ms())
         return fail(rp, chat_errc::unauthorized, "unknown or expired token");
-      st.tokens.erase(it);
-      auto [first, last] = st.watchers.equal_range(digest);
-      for (auto w = first; w != last; ++w)
-        self->send(w->second, revoked_atom::value);
-      st.watchers.erase(digest);
+      forget_token(self, digest);
       // Answer once the token is gone from disk too: a restart must not revive it.
       self
         ->request(st.storage, st.settings.request_timeout, delete_atom::value, token_atom::value,
@@ -236,6 +193,8 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
     [self](user_atom, const std::string& name) -> caf::result<identity> {
       auto& users = self->state.users;
       auto it = users.find(name);
+      if (it == users.end() && self->state.settings.shared_storage)
+        return user_from_storage(self, self->make_response_promise<identity>(), name);
       // An empty hash is a registration still being hashed: not a user yet.
       if (it == users.end() || it->second.password_hash.empty())
         return make_error(chat_errc::unknown_user, "no user called " + name);
@@ -258,6 +217,8 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
       }
       self->delayed_send(self, expiry_sweep, sweep_atom::value);
     },
+    // Cluster mode: a logout on another node (the bus).
+    [self](revoked_atom, const std::string& digest) { forget_token(self, digest); },
     [self](watch_atom, const std::string& digest, const connection_actor& connection) {
       self->state.watchers.emplace(digest, connection);
       self->state.watched_digest.emplace(connection.id(), digest);

@@ -25,6 +25,9 @@ struct auth_settings {
   auth::hash_cost cost;
   std::uint32_t default_max_members = defaults::default_max_members; // for users' channels
   std::chrono::milliseconds request_timeout{defaults::request_timeout_ms};
+  // Cluster mode: other nodes register users and issue tokens in the same
+  // database, so a name or token unknown here is looked up in storage.
+  bool shared_storage = false;
 };
 
 /// `users` and `tokens` are what storage holds at start-up.

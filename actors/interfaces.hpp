@@ -122,6 +122,9 @@ using registry_actor = caf::typed_actor<
   caf::replies_to<logout_atom, std::string>::with<bool>,
   /// (token digest, connection): tell the connection `revoked` when the
   /// token is logged out, `expire` within a second of its expiry.
-  caf::reacts_to<watch_atom, std::string, connection_actor>>;
+  caf::reacts_to<watch_atom, std::string, connection_actor>,
+  /// (token digest): logged out on another node (cluster bus): forgotten
+  /// here, and its watchers told `revoked`.
+  caf::reacts_to<revoked_atom, std::string>>;
 
 } // namespace chat

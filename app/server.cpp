@@ -124,6 +124,7 @@ int run_server(const server_config& cfg) {
   auth_settings auth_cfg{cfg.server_password, cfg.token_ttl_s,
                          auth::hash_cost{cfg.hash_ops, cfg.hash_mem_kib * 1024},
                          cfg.default_max_members, settings.request_timeout};
+  auth_cfg.shared_storage = store_opts.backend == store_backend::postgres;
   auto registry
     = spawn_auth_registry(sys, *storage, pool, auth_cfg, std::move(*users), std::move(*tokens));
 
@@ -146,7 +147,8 @@ int run_server(const server_config& cfg) {
   // Cluster mode: the bus tells this node's rooms what other nodes commit.
   caf::actor bus;
   if (store_opts.backend == store_backend::postgres) {
-    auto spawned = spawn_pg_bus(sys, bus_options{cfg.storage_url}, bus_listener{directory});
+    auto spawned = spawn_pg_bus(sys, bus_options{cfg.storage_url}, bus_listener{directory},
+                                token_listener{registry});
     if (!spawned) {
       log_error("cannot listen on the cluster bus: " + error_text(spawned.error()));
       caf::anon_send(directory, close_atom::value);

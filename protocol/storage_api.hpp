@@ -31,6 +31,11 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<load_atom, users_atom>::with<user_list>,
   /// The tokens unexpired at the given Unix ms.
   caf::replies_to<load_atom, token_atom, std::int64_t>::with<token_list>,
+  /// One account by name, if stored (cluster mode: registered on another node).
+  caf::replies_to<load_atom, user_atom, std::string>::with<std::optional<user_record>>,
+  /// One token by digest with its user, if stored (cluster mode: issued by
+  /// another node); expired ones too (the asker checks).
+  caf::replies_to<load_atom, token_atom, std::string>::with<std::optional<token_grant>>,
   /// A room with its members and names; last_seq = its highest stored seq.
   caf::replies_to<load_atom, room_atom, std::string>::with<std::optional<room_record>>,
   /// One cursor per room the user belongs to, by room name.
@@ -79,5 +84,9 @@ using storage_actor = caf::typed_actor<
 /// Who hears the cluster bus (cluster mode: storage/pg_bus.hpp): the
 /// directory, which hands each event to the room if it runs on this node.
 using bus_listener = caf::typed_actor<caf::reacts_to<stored_atom, room_event_ptr>>;
+
+/// Who hears of logouts on the cluster bus: the auth registry, which forgets
+/// the token (by digest) and closes this node's sockets that use it.
+using token_listener = caf::typed_actor<caf::reacts_to<revoked_atom, std::string>>;
 
 } // namespace chat

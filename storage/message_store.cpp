@@ -85,6 +85,10 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
     [self](load_atom, token_atom, std::int64_t now_ms) -> caf::result<token_list> {
       return load_tokens(*self->state.db, now_ms);
     },
+    [self](load_atom, user_atom, const std::string& name)
+      -> caf::result<std::optional<user_record>> { return load_user(*self->state.db, name); },
+    [self](load_atom, token_atom, const std::string& digest)
+      -> caf::result<std::optional<token_grant>> { return load_token(*self->state.db, digest); },
     [self](load_atom, room_atom, const std::string& name)
       -> caf::result<std::optional<room_record>> { return load_room(*self->state.db, name); },
     [self](history_atom, const std::string& room, std::int64_t page, std::int64_t page_size)

@@ -2,6 +2,7 @@
 #include "storage/pg_batch.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "protocol/chat_error.hpp"
@@ -167,18 +168,23 @@ std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
   pg_batch_result out;
   out.replies.reserve(writes.size());
   std::vector<chat_message> stored;
+  std::vector<std::string> logouts;
   auto first = 1 + rooms.size();
   for (std::size_t i = 0; i < writes.size(); ++i) {
     out.replies.push_back(reply_of(writes[i], (*results)[first + i]));
-    if (writes[i].kind == pg_write_kind::message && out.replies.back())
-      stored.push_back(std::get<chat_message>(*out.replies.back()));
+    auto& reply = out.replies.back();
+    if (writes[i].kind == pg_write_kind::message && reply)
+      stored.push_back(std::get<chat_message>(*reply));
+    // A logout: every node closes that token's sockets.
+    if (std::string_view{writes[i].statement} == "delete_token" && reply && std::get<bool>(*reply))
+      logouts.push_back(writes[i].args.front());
   }
   // Second: the notification, now that the seqs are known, and COMMIT.
   // NOTIFY is delivered only if the transaction commits, and in commit
   // order; a COMMIT that gets no answer has an unknown outcome, so the
   // whole batch answers `storage` and nothing is retried.
   steps.clear();
-  auto notice = room_notice(stored);
+  auto notice = commit_notice(stored, logouts);
   if (!notice.empty())
     steps.emplace_back("notify", pg::params{std::move(notice)});
   steps.emplace_back("commit", pg::params{});

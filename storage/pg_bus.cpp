@@ -39,6 +39,7 @@ struct bus_state {
   pg::connection db;
   bus_options opts;
   bus_listener listener;
+  token_listener tokens;
   std::chrono::steady_clock::time_point next_check{};
   std::chrono::steady_clock::time_point next_connect{};
   std::chrono::milliseconds backoff{0};
@@ -102,9 +103,13 @@ struct bus_state {
       log_warn("pg_bus: lost its connection: " + error_text(payloads.error()));
       return; // reconnects on the next slice
     }
-    for (auto& payload : *payloads)
-      for (auto& event : parse_room_notice(payload))
+    for (auto& payload : *payloads) {
+      auto notice = parse_commit_notice(payload);
+      for (auto& event : notice.rooms)
         hand_on(event);
+      for (auto& digest : notice.logouts)
+        caf::anon_send(tokens, revoked_atom::value, std::move(digest));
+    }
     if (std::chrono::steady_clock::now() >= next_check) {
       check_all();
       next_check = std::chrono::steady_clock::now() + opts.check_every;
@@ -116,11 +121,12 @@ using bus_impl = caf::typed_actor<caf::reacts_to<caf::tick_atom>>;
 
 bus_impl::behavior_type pg_bus(bus_impl::stateful_pointer<bus_state> self,
                                const std::shared_ptr<pg::connection>& db, bus_options opts,
-                               bus_listener listener) {
+                               bus_listener listener, token_listener tokens) {
   auto& st = self->state;
   st.db = std::move(*db);
   st.opts = std::move(opts);
   st.listener = std::move(listener);
+  st.tokens = std::move(tokens);
   st.next_check = std::chrono::steady_clock::now() + st.opts.check_every;
   self->send(self, caf::tick_atom::value);
   return {
@@ -134,12 +140,12 @@ bus_impl::behavior_type pg_bus(bus_impl::stateful_pointer<bus_state> self,
 } // namespace
 
 caf::expected<caf::actor> spawn_pg_bus(caf::actor_system& sys, const bus_options& opts,
-                                       bus_listener listener) {
+                                       bus_listener rooms, token_listener tokens) {
   auto db = std::make_shared<pg::connection>();
   if (auto err = listen(*db, opts.url))
     return err;
   return caf::actor_cast<caf::actor>(
-    sys.spawn<caf::detached>(pg_bus, std::move(db), opts, std::move(listener)));
+    sys.spawn<caf::detached>(pg_bus, std::move(db), opts, std::move(rooms), std::move(tokens)));
 }
 
 } // namespace chat

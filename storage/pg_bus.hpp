@@ -34,9 +34,10 @@ struct bus_options {
 };
 
 /// Connects and LISTENs, then spawns the bus; fails with a readable error if
-/// the database cannot be reached. The actor takes no requests: stop it with
-/// an exit message.
+/// the database cannot be reached. Room events go to `rooms`, logged-out
+/// token digests to `tokens`. The actor takes no requests: stop it with an
+/// exit message.
 caf::expected<caf::actor> spawn_pg_bus(caf::actor_system& sys, const bus_options& opts,
-                                       bus_listener listener);
+                                       bus_listener rooms, token_listener tokens);
 
 } // namespace chat

@@ -20,8 +20,9 @@ json message_json(const chat_message& msg) {
 
 } // namespace
 
-std::string room_notice(const std::vector<chat_message>& messages) {
-  if (messages.empty())
+std::string commit_notice(const std::vector<chat_message>& messages,
+                          const std::vector<std::string>& logouts) {
+  if (messages.empty() && logouts.empty())
     return {};
   // Rooms in name order; each room's messages keep the commit's (seq) order.
   std::map<std::string, std::vector<const chat_message*>> by_room;
@@ -41,7 +42,8 @@ std::string room_notice(const std::vector<chat_message>& messages) {
     }
     // Invalid UTF-8 cannot reach here (frames are parsed as JSON), but a
     // notification must never throw inside a commit.
-    return json{{"rooms", std::move(rooms)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return json{{"rooms", std::move(rooms)}, {"logouts", logouts}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
   };
   auto full = build(true);
   if (full.size() <= notice_max_bytes)
@@ -49,11 +51,18 @@ std::string room_notice(const std::vector<chat_message>& messages) {
   return build(false);
 }
 
-std::vector<room_event_ptr> parse_room_notice(const std::string& payload) {
-  std::vector<room_event_ptr> events;
+bus_notice parse_commit_notice(const std::string& payload) {
+  bus_notice out;
+  auto& events = out.rooms;
   auto doc = json::parse(payload, nullptr, false);
-  if (!doc.is_object() || !doc.contains("rooms") || !doc["rooms"].is_array())
-    return events;
+  if (!doc.is_object())
+    return out;
+  if (auto it = doc.find("logouts"); it != doc.end() && it->is_array())
+    for (auto& digest : *it)
+      if (digest.is_string())
+        out.logouts.push_back(digest.get<std::string>());
+  if (!doc.contains("rooms") || !doc["rooms"].is_array())
+    return out;
   for (auto& entry : doc["rooms"])
     try {
       if (!entry.is_object() || !entry.value("room", json{}).is_string()
@@ -81,7 +90,7 @@ std::vector<room_event_ptr> parse_room_notice(const std::string& payload) {
     } catch (const json::exception&) {
       continue; // not written by a chat-actors node: skipped
     }
-  return events;
+  return out;
 }
 
 } // namespace chat

@@ -59,6 +59,27 @@ caf::expected<token_list> pg_load_tokens(pg::connection& db, std::int64_t now) {
   return result;
 }
 
+caf::expected<std::optional<user_record>> pg_load_user(pg::connection& db,
+                                                       const std::string& name) {
+  auto res = read(db, "select_user_by_name", {name});
+  if (!res)
+    return std::move(res.error());
+  if (res->rows() == 0)
+    return std::optional<user_record>{};
+  return std::optional<user_record>{user_record{res->text(0, 0), res->text(0, 1), res->text(0, 2)}};
+}
+
+caf::expected<std::optional<token_grant>> pg_load_token(pg::connection& db,
+                                                        const std::string& digest) {
+  auto res = read(db, "select_token", {digest});
+  if (!res)
+    return std::move(res.error());
+  if (res->rows() == 0)
+    return std::optional<token_grant>{};
+  return std::optional<token_grant>{
+    token_grant{identity{res->text(0, 0), res->text(0, 1)}, digest, res->int64(0, 2)}};
+}
+
 caf::expected<std::optional<room_record>> pg_load_room(pg::connection& db,
                                                        const std::string& name) {
   auto res = read(db, "select_room", {name});

@@ -35,6 +35,11 @@ caf::expected<user_list> pg_load_users(pg::connection& db);
 
 caf::expected<token_list> pg_load_tokens(pg::connection& db, std::int64_t now);
 
+caf::expected<std::optional<user_record>> pg_load_user(pg::connection& db, const std::string& name);
+
+caf::expected<std::optional<token_grant>> pg_load_token(pg::connection& db,
+                                                        const std::string& digest);
+
 caf::expected<std::optional<room_record>> pg_load_room(pg::connection& db, const std::string& name);
 
 caf::expected<history_page> pg_load_history(pg::connection& db, const std::string& room,

@@ -92,6 +92,9 @@ const std::pair<const char*, const char*> statements[] = {
   // -- reads ---------------------------------------------------------------------
   {"select_user", "SELECT 1 FROM users WHERE user_id = $1"},
   {"select_users", "SELECT user_id, name, password_hash FROM users ORDER BY n"},
+  {"select_user_by_name", "SELECT user_id, name, password_hash FROM users WHERE name = $1"},
+  {"select_token", "SELECT t.user_id, u.name, t.expires_ms FROM tokens t"
+                   " JOIN users u ON u.user_id = t.user_id WHERE t.token_hash = $1"},
   {"select_tokens", "SELECT token_hash, user_id, expires_ms FROM tokens WHERE expires_ms > $1"},
   {"select_room", "SELECT is_private, key, max_members,"
                   " COALESCE((SELECT last_seq FROM room_seqs WHERE room = $1), 0)"

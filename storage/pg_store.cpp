@@ -67,6 +67,14 @@ pg_store(pg_store_pointer self, const std::shared_ptr<pg::connection>& db, store
     [self](load_atom, token_atom, std::int64_t now_ms) {
       return read<token_list>(self, [&](pg::connection& db) { return pg_load_tokens(db, now_ms); });
     },
+    [self](load_atom, user_atom, const std::string& name) {
+      return read<std::optional<user_record>>(
+        self, [&](pg::connection& db) { return pg_load_user(db, name); });
+    },
+    [self](load_atom, token_atom, const std::string& digest) {
+      return read<std::optional<token_grant>>(
+        self, [&](pg::connection& db) { return pg_load_token(db, digest); });
+    },
     [self](load_atom, room_atom, const std::string& name) {
       return read<std::optional<room_record>>(
         self, [&](pg::connection& db) { return pg_load_room(db, name); });

@@ -133,6 +133,28 @@ caf::expected<token_list> load_tokens(store_db& db, std::int64_t now) {
   return result;
 }
 
+caf::expected<std::optional<user_record>> load_user(store_db& db, const std::string& name) {
+  auto& st = db.q.select_user_by_name.bind(name);
+  reset_guard guard{st};
+  std::optional<user_record> result;
+  if (st.next())
+    result = user_record{st.text_at(0), st.text_at(1), st.text_at(2)};
+  if (st.error())
+    return st.error();
+  return result;
+}
+
+caf::expected<std::optional<token_grant>> load_token(store_db& db, const std::string& digest) {
+  auto& st = db.q.select_token.bind(digest);
+  reset_guard guard{st};
+  std::optional<token_grant> result;
+  if (st.next())
+    result = token_grant{identity{st.text_at(0), st.text_at(1)}, digest, st.int64_at(2)};
+  if (st.error())
+    return st.error();
+  return result;
+}
+
 caf::expected<std::optional<room_record>> load_room(store_db& db, const std::string& name) {
   room_record room;
   room.name = name;

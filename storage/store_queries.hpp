@@ -26,6 +26,7 @@ struct store_queries {
   statement insert_user, insert_token, delete_token;
   statement insert_room, insert_member, delete_member, insert_message, select_last_seq;
   statement select_users, select_tokens, select_room, select_members;
+  statement select_user_by_name, select_token;
   statement select_history, select_since, select_rooms;
 };
 
@@ -75,6 +76,10 @@ caf::error update_member(store_db& db, const std::string& room, const std::strin
 caf::expected<user_list> load_users(store_db& db);
 
 caf::expected<token_list> load_tokens(store_db& db, std::int64_t now);
+
+caf::expected<std::optional<user_record>> load_user(store_db& db, const std::string& name);
+
+caf::expected<std::optional<token_grant>> load_token(store_db& db, const std::string& digest);
 
 caf::expected<std::optional<room_record>> load_room(store_db& db, const std::string& name);
 

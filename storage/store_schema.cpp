@@ -58,6 +58,9 @@ caf::error open_store(store_db& db, const std::string& path, bool synchronous_fu
                         " ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
     {&q.select_last_seq, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1"},
     {&q.select_users, "SELECT user_id, name, password_hash FROM users ORDER BY rowid"},
+    {&q.select_user_by_name, "SELECT user_id, name, password_hash FROM users WHERE name = ?1"},
+    {&q.select_token, "SELECT t.user_id, u.name, t.expires_ms FROM tokens t"
+                      " JOIN users u ON u.user_id = t.user_id WHERE t.token_hash = ?1"},
     {&q.select_tokens, "SELECT token_hash, user_id, expires_ms FROM tokens"
                        " WHERE expires_ms > ?1"},
     {&q.select_room, "SELECT is_private, key, max_members, (SELECT"

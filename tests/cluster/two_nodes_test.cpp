@@ -218,4 +218,35 @@ TEST_CASE_FIXTURE(two_nodes, "a node killed with kill -9 loses nothing it confir
   CHECK((*reply)["seq"] == 51);
 }
 
+TEST_CASE("an account and a token work on every node, and a logout on one closes the "
+          "token's sockets on the others") {
+  auto db = pg_server::shared().fresh_database();
+  server_process node1{node_on(db)};
+  server_process node2{node_on(db)};
+  // Registered and logged in on node 1, known to node 2 through the database.
+  auto ann = make_account(node1.port(), "ann");
+  auto on_node2 = open_session(node2.port(), ann.token);
+  auto also_node1 = open_session(node1.port(), ann.token);
+  // Registered on node 2, logs in on node 1; a name taken on one node is
+  // taken on the other.
+  register_user(node2.port(), "ben", "password-ben");
+  auto ben_token = login(node1.port(), "ben", "password-ben");
+  CHECK_FALSE(ben_token.empty());
+  auto taken = request(node1.port(), "POST", "/register",
+                       json{{"name", "ben"}, {"password", "password-2"}}.dump());
+  CHECK(taken.status == 409);
+  // A direct by name from node 1 to a user node 1 learned from storage.
+  auto ben_ws = open_session(node1.port(), ben_token);
+  auto dm = ben_ws.call(make_frame("dm", ann.user_id, {{"text", "hi ann"}}));
+  REQUIRE(dm);
+  CHECK(type_of(*dm) == "sent");
+  // Logout on node 2: both nodes close ann's sockets with 1008.
+  auto out = request(node2.port(), "POST", "/logout", "", bearer(ann.token));
+  CHECK(out.status == 204);
+  CHECK(on_node2.wait_closed(5s));
+  CHECK(also_node1.wait_closed(5s));
+  CHECK(also_node1.close_code() == 1008);
+  CHECK(request(node1.port(), "GET", "/history?room=@ann", "", bearer(ann.token)).status == 401);
+}
+
 } // TEST_SUITE("cluster")

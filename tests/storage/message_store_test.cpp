@@ -115,6 +115,27 @@ TEST_CASE_FIXTURE(fixture, "load users returns every stored account") {
   CHECK(users[1].name == "bob");
 }
 
+TEST_CASE_FIXTURE(fixture, "one account loads by name and one token by digest, with its user") {
+  CHECK(create_user(make_user("u1", "alice")));
+  CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t-1", "u1", 2000}));
+  auto alice
+    = ask<std::optional<user_record>>(load_atom::value, user_atom::value, std::string{"alice"});
+  REQUIRE(alice);
+  CHECK(alice->user_id == "u1");
+  CHECK(alice->password_hash == "hash-of-alice");
+  CHECK_FALSE(
+    ask<std::optional<user_record>>(load_atom::value, user_atom::value, std::string{"nobody"}));
+  auto grant
+    = ask<std::optional<token_grant>>(load_atom::value, token_atom::value, std::string{"t-1"});
+  REQUIRE(grant);
+  CHECK(grant->who.user_id == "u1");
+  CHECK(grant->who.name == "alice");
+  CHECK(grant->token_hash == "t-1");
+  CHECK(grant->expires_at_ms == 2000); // expired ones too: the asker checks
+  CHECK_FALSE(
+    ask<std::optional<token_grant>>(load_atom::value, token_atom::value, std::string{"t-2"}));
+}
+
 TEST_CASE_FIXTURE(fixture, "tokens are stored, expired ones skipped and logout removes one") {
   CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t-live", "u1", 2000}));
   CHECK(ask<bool>(create_atom::value, token_atom::value, token_record{"t-old", "u1", 1000}));

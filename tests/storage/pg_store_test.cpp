@@ -180,7 +180,8 @@ TEST_SUITE("storage postgres bus") {
 
 TEST_CASE_FIXTURE(fixture, "the bus hands on each commit's messages with their seqs") {
   caf::scoped_actor listener{*sys};
-  auto bus = spawn_pg_bus(*sys, bus_options{opts.url}, caf::actor_cast<bus_listener>(listener));
+  auto bus = spawn_pg_bus(*sys, bus_options{opts.url}, caf::actor_cast<bus_listener>(listener),
+                          caf::actor_cast<token_listener>(listener));
   REQUIRE(bus);
   append(make_message("lobby", 1));
   append(make_message("lobby", 2));

@@ -46,6 +46,8 @@ inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_con
     return {
       [](load_atom, users_atom) { return user_list{}; },
       [](load_atom, token_atom, std::int64_t) { return token_list{}; },
+      [](load_atom, user_atom, const std::string&) { return std::optional<user_record>{}; },
+      [](load_atom, token_atom, const std::string&) { return std::optional<token_grant>{}; },
       [st](load_atom, room_atom, const std::string& name) {
         if (st->loads)
           st->loads->push_back(name);

@@ -68,6 +68,7 @@ inline registry_actor::behavior_type silent_registry() {
     },
     [nobody](logout_atom, const std::string&) -> caf::result<bool> { return nobody(); },
     [](watch_atom, const std::string&, const connection_actor&) {},
+    [](revoked_atom, const std::string&) {},
   };
 }
 
