@@ -102,6 +102,8 @@ int run_server(const server_config& cfg) {
   if (cfg.storage_backend == "postgres") {
     store_opts.backend = store_backend::postgres;
     store_opts.url = cfg.storage_url;
+    // Unique per start, unlike node_id, which a person picks.
+    store_opts.instance = auth::random_token();
     store_name = "postgres";
   }
   auto storage = spawn_storage(sys, store_opts);
@@ -147,8 +149,8 @@ int run_server(const server_config& cfg) {
   // Cluster mode: the bus tells this node's rooms what other nodes commit.
   caf::actor bus;
   if (store_opts.backend == store_backend::postgres) {
-    auto spawned = spawn_pg_bus(sys, bus_options{cfg.storage_url}, bus_listener{directory},
-                                token_listener{registry});
+    auto spawned = spawn_pg_bus(sys, bus_options{cfg.storage_url, store_opts.instance},
+                                bus_listener{directory}, token_listener{registry});
     if (!spawned) {
       log_error("cannot listen on the cluster bus: " + error_text(spawned.error()));
       caf::anon_send(directory, close_atom::value);

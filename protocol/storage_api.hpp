@@ -82,8 +82,11 @@ using storage_actor = caf::typed_actor<
   caf::reacts_to<ack_atom, std::string, id_list>>;
 
 /// Who hears the cluster bus (cluster mode: storage/pg_bus.hpp): the
-/// directory, which hands each event to the room if it runs on this node.
-using bus_listener = caf::typed_actor<caf::reacts_to<stored_atom, room_event_ptr>>;
+/// directory, which hands each room event to the room if it runs on this
+/// node, and each direct to its recipient's user actor if it is online here.
+using bus_listener = caf::typed_actor<caf::reacts_to<stored_atom, room_event_ptr>,
+                                      /// (to_user, delivery): another node's direct
+                                      caf::reacts_to<direct_atom, std::string, delivery_ptr>>;
 
 /// Who hears of logouts on the cluster bus: the auth registry, which forgets
 /// the token (by digest) and closes this node's sockets that use it.

@@ -137,8 +137,8 @@ pg_write pg_delete_directs(const std::string& user_id, const id_list& ids) {
     pg_write_kind::quiet, "delete_directs", {user_id, std::move(rows)}, {}, "acks of " + user_id};
 }
 
-std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
-                                                             const std::vector<pg_write>& writes) {
+std::variant<pg_batch_result, pg_batch_failure>
+run_pg_batch(pg::connection& db, const std::vector<pg_write>& writes, const std::string& instance) {
   std::vector<std::string> rooms;
   for (auto& w : writes)
     if (w.kind == pg_write_kind::message)
@@ -167,24 +167,25 @@ std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
     }
   pg_batch_result out;
   out.replies.reserve(writes.size());
-  std::vector<chat_message> stored;
-  std::vector<std::string> logouts;
+  commit_summary commit{instance, {}, {}, {}};
   auto first = 1 + rooms.size();
   for (std::size_t i = 0; i < writes.size(); ++i) {
     out.replies.push_back(reply_of(writes[i], (*results)[first + i]));
     auto& reply = out.replies.back();
     if (writes[i].kind == pg_write_kind::message && reply)
-      stored.push_back(std::get<chat_message>(*reply));
+      commit.messages.push_back(std::get<chat_message>(*reply));
+    if (writes[i].kind == pg_write_kind::direct && reply)
+      commit.directs.push_back(std::get<direct_message>(*reply));
     // A logout: every node closes that token's sockets.
     if (std::string_view{writes[i].statement} == "delete_token" && reply && std::get<bool>(*reply))
-      logouts.push_back(writes[i].args.front());
+      commit.logouts.push_back(writes[i].args.front());
   }
   // Second: the notification, now that the seqs are known, and COMMIT.
   // NOTIFY is delivered only if the transaction commits, and in commit
   // order; a COMMIT that gets no answer has an unknown outcome, so the
   // whole batch answers `storage` and nothing is retried.
   steps.clear();
-  auto notice = commit_notice(stored, logouts);
+  auto notice = commit_notice(commit);
   if (!notice.empty())
     steps.emplace_back("notify", pg::params{std::move(notice)});
   steps.emplace_back("commit", pg::params{});

@@ -69,8 +69,8 @@ struct pg_batch_failure {
   bool retry_alone = false;
 };
 
-/// Runs the writes in one transaction.
-std::variant<pg_batch_result, pg_batch_failure> run_pg_batch(pg::connection& db,
-                                                             const std::vector<pg_write>& writes);
+/// Runs the writes in one transaction; its notification names `instance`.
+std::variant<pg_batch_result, pg_batch_failure>
+run_pg_batch(pg::connection& db, const std::vector<pg_write>& writes, const std::string& instance);
 
 } // namespace chat

@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "protocol/chat_error.hpp"
+#include "protocol/frames.hpp"
 #include "storage/pg_connection.hpp"
 #include "storage/pg_notice.hpp"
 
@@ -109,6 +110,15 @@ struct bus_state {
         hand_on(event);
       for (auto& digest : notice.logouts)
         caf::anon_send(tokens, revoked_atom::value, std::move(digest));
+      if (notice.from != opts.instance) // this node delivered its own
+        for (auto& d : notice.directs) {
+          auto to = d.to_user;
+          auto frame = make_frame(direct_frame(d));
+          auto id = d.id;
+          caf::anon_send(
+            listener, direct_atom::value, std::move(to),
+            std::make_shared<const delivery>(delivery{std::move(frame), std::move(id), {}, 0, {}}));
+        }
     }
     if (std::chrono::steady_clock::now() >= next_check) {
       check_all();

@@ -29,13 +29,15 @@
 namespace chat {
 
 struct bus_options {
-  std::string url; // the database's libpq connection string
+  std::string url;      // the database's libpq connection string
+  std::string instance; // this process (store_options::instance): its own
+                        // directs' echo is dropped
   std::chrono::milliseconds check_every{3000};
 };
 
 /// Connects and LISTENs, then spawns the bus; fails with a readable error if
-/// the database cannot be reached. Room events go to `rooms`, logged-out
-/// token digests to `tokens`. The actor takes no requests: stop it with an
+/// the database cannot be reached. Room events and other nodes' directs go
+/// to `rooms`, logged-out token digests to `tokens`. The actor takes no requests: stop it with an
 /// exit message.
 caf::expected<caf::actor> spawn_pg_bus(caf::actor_system& sys, const bus_options& opts,
                                        bus_listener rooms, token_listener tokens);

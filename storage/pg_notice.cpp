@@ -20,9 +20,9 @@ json message_json(const chat_message& msg) {
 
 } // namespace
 
-std::string commit_notice(const std::vector<chat_message>& messages,
-                          const std::vector<std::string>& logouts) {
-  if (messages.empty() && logouts.empty())
+std::string commit_notice(const commit_summary& commit) {
+  auto& messages = commit.messages;
+  if (messages.empty() && commit.logouts.empty() && commit.directs.empty())
     return {};
   // Rooms in name order; each room's messages keep the commit's (seq) order.
   std::map<std::string, std::vector<const chat_message*>> by_room;
@@ -42,8 +42,19 @@ std::string commit_notice(const std::vector<chat_message>& messages,
     }
     // Invalid UTF-8 cannot reach here (frames are parsed as JSON), but a
     // notification must never throw inside a commit.
-    return json{{"rooms", std::move(rooms)}, {"logouts", logouts}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+    json doc{{"from", commit.instance}, {"rooms", std::move(rooms)}, {"logouts", commit.logouts}};
+    if (inline_messages) {
+      json directs = json::array();
+      for (auto& d : commit.directs)
+        directs.push_back(json{{"id", d.id},
+                               {"to", d.to_user},
+                               {"from_user", d.from_user},
+                               {"from_name", d.from_name},
+                               {"body", d.body},
+                               {"ts", d.ts}});
+      doc["directs"] = std::move(directs);
+    }
+    return doc.dump(-1, ' ', false, json::error_handler_t::replace);
   };
   auto full = build(true);
   if (full.size() <= notice_max_bytes)
@@ -57,6 +68,18 @@ bus_notice parse_commit_notice(const std::string& payload) {
   auto doc = json::parse(payload, nullptr, false);
   if (!doc.is_object())
     return out;
+  if (auto it = doc.find("from"); it != doc.end() && it->is_string())
+    out.from = it->get<std::string>();
+  if (auto it = doc.find("directs"); it != doc.end() && it->is_array())
+    for (auto& d : *it)
+      try {
+        out.directs.push_back(
+          direct_message{d.at("id").get<std::string>(), d.at("to").get<std::string>(),
+                         d.at("from_user").get<std::string>(), d.at("from_name").get<std::string>(),
+                         d.at("body").get<std::string>(), d.at("ts").get<std::int64_t>()});
+      } catch (const json::exception&) {
+        continue; // not written by a chat-actors node: skipped
+      }
   if (auto it = doc.find("logouts"); it != doc.end() && it->is_array())
     for (auto& digest : *it)
       if (digest.is_string())

@@ -89,7 +89,7 @@ void pg_store_state::answer(std::vector<pg_write>& ws,
   if (auto err = connected()) {
     failure = error_text(err);
   } else {
-    auto outcome = run_pg_batch(db, ws);
+    auto outcome = run_pg_batch(db, ws, opts.instance);
     if (auto* done = std::get_if<pg_batch_result>(&outcome)) {
       auto& m = metrics::get();
       m.storage_batch.observe(static_cast<double>(ws.size()));

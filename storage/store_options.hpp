@@ -25,6 +25,9 @@ struct store_options {
   bool synchronous_full = defaults::synchronous_full; // PRAGMA synchronous = FULL instead of NORMAL
   store_backend backend = store_backend::sqlite;
   std::string url; // PostgreSQL: a libpq connection string or postgresql:// URL
+  // PostgreSQL: this process among the nodes, unique per start (the bus
+  // drops its own directs' echo by it).
+  std::string instance;
 };
 
 /// Opens the backend `opts` names and spawns the storage actor on it; fails

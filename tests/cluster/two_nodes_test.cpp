@@ -218,8 +218,8 @@ TEST_CASE_FIXTURE(two_nodes, "a node killed with kill -9 loses nothing it confir
   CHECK((*reply)["seq"] == 51);
 }
 
-TEST_CASE("an account and a token work on every node, and a logout on one closes the "
-          "token's sockets on the others") {
+TEST_CASE("an account and a token work on every node, a direct reaches its recipient "
+          "on every node, and a logout on one closes the token's sockets on the others") {
   auto db = pg_server::shared().fresh_database();
   server_process node1{node_on(db)};
   server_process node2{node_on(db)};
@@ -235,11 +235,19 @@ TEST_CASE("an account and a token work on every node, and a logout on one closes
   auto taken = request(node1.port(), "POST", "/register",
                        json{{"name", "ben"}, {"password", "password-2"}}.dump());
   CHECK(taken.status == 409);
-  // A direct by name from node 1 to a user node 1 learned from storage.
+  // A direct from node 1 reaches ann live on both nodes, once each (node 1
+  // delivers it itself and drops the bus's echo; node 2 hears it on the bus).
   auto ben_ws = open_session(node1.port(), ben_token);
   auto dm = ben_ws.call(make_frame("dm", ann.user_id, {{"text", "hi ann"}}));
   REQUIRE(dm);
   CHECK(type_of(*dm) == "sent");
+  for (auto* ws : {&on_node2, &also_node1}) {
+    auto direct = ws->read_type("direct");
+    REQUIRE(direct);
+    CHECK((*direct)["id"] == (*dm)["id"]);
+    for (auto& f : ws->drain(300ms))
+      CHECK_MESSAGE(type_of(f) != "direct", "twice: " << f.dump());
+  }
   // Logout on node 2: both nodes close ann's sockets with 1008.
   auto out = request(node2.port(), "POST", "/logout", "", bearer(ann.token));
   CHECK(out.status == 204);
