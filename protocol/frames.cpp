@@ -123,6 +123,11 @@ frame_ptr make_frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
 }
 
+delivery_ptr direct_delivery(const direct_message& msg) {
+  return std::make_shared<const delivery>(
+    delivery{make_frame(direct_frame(msg)), msg.id, {}, 0, {}});
+}
+
 std::string welcome_frame(const std::string& connection_id, const identity& who) {
   auto out = open_frame("welcome", {});
   append_field(out, "connection_id", connection_id);

@@ -27,6 +27,10 @@ std::string left_frame(const std::string& room, const std::string& ref);
 std::string message_frame(const chat_message& msg, bool replay = false);
 std::string sent_frame(const std::string& ref, const chat_message& msg);
 std::string direct_frame(const direct_message& msg, bool replay = false);
+/// A stored direct's live delivery (its frame, built once): what the
+/// sender's node and, in cluster mode, the other nodes' buses hand to the
+/// recipient's user actor.
+delivery_ptr direct_delivery(const direct_message& msg);
 std::string direct_sent_frame(const std::string& ref, const direct_message& msg);
 std::string acked_frame(const std::string& ref, std::size_t count);
 std::string truncated_frame(const std::string& room, std::int64_t from_seq);

@@ -2,7 +2,6 @@
 #include "storage/pg_batch.hpp"
 
 #include <algorithm>
-#include <string_view>
 #include <utility>
 
 #include "protocol/chat_error.hpp"
@@ -30,7 +29,8 @@ pg::params room_args(const room_record& room) {
 caf::expected<write_value> reply_of(const pg_write& w, const pg::result& res) {
   bool found = res.rows() > 0;
   switch (w.kind) {
-    case pg_write_kind::created:
+    case pg_write_kind::user:
+    case pg_write_kind::room:
       if (!found)
         return make_error(chat_errc::name_taken, "name taken: " + w.what);
       return write_value{true};
@@ -38,7 +38,7 @@ caf::expected<write_value> reply_of(const pg_write& w, const pg::result& res) {
       if (!found)
         return make_error(chat_errc::storage, "token exists");
       return write_value{true};
-    case pg_write_kind::deleted: return write_value{found};
+    case pg_write_kind::logout: return write_value{found};
     case pg_write_kind::message: {
       if (!found) // cannot happen: lock_room made the counter row
         return make_error(chat_errc::storage, "no seq counter for " + w.args.front());
@@ -66,7 +66,7 @@ pg_write pg_insert_user(const user_record& user, const room_record& channel, std
   for (auto& arg : room_args(channel))
     args.push_back(std::move(arg));
   args.push_back(pg::text_array(member_ids(channel)));
-  return {pg_write_kind::created, "insert_user", std::move(args), {}, user.name};
+  return {pg_write_kind::user, "insert_user", std::move(args), {}, user.name};
 }
 
 pg_write pg_insert_token(const token_record& token) {
@@ -78,14 +78,14 @@ pg_write pg_insert_token(const token_record& token) {
 }
 
 pg_write pg_delete_token(const std::string& token_hash) {
-  return {pg_write_kind::deleted, "delete_token", {token_hash}, {}, {}};
+  return {pg_write_kind::logout, "delete_token", {token_hash}, {}, {}};
 }
 
 pg_write pg_insert_room(const room_record& room, std::int64_t now) {
   auto args = room_args(room);
   args.push_back(std::to_string(now));
   args.push_back(pg::text_array(member_ids(room)));
-  return {pg_write_kind::created, "insert_room", std::move(args), {}, room.name};
+  return {pg_write_kind::room, "insert_room", std::move(args), {}, room.name};
 }
 
 pg_write pg_insert_message(const chat_message& msg) {
@@ -177,7 +177,7 @@ run_pg_batch(pg::connection& db, const std::vector<pg_write>& writes, const std:
     if (writes[i].kind == pg_write_kind::direct && reply)
       commit.directs.push_back(std::get<direct_message>(*reply));
     // A logout: every node closes that token's sockets.
-    if (std::string_view{writes[i].statement} == "delete_token" && reply && std::get<bool>(*reply))
+    if (writes[i].kind == pg_write_kind::logout && reply && std::get<bool>(*reply))
       commit.logouts.push_back(writes[i].args.front());
   }
   // Second: the notification, now that the seqs are known, and COMMIT.

@@ -25,9 +25,10 @@ namespace chat {
 
 /// What a write's result means.
 enum class pg_write_kind {
-  created, // a row or nothing: true, or name_taken
+  user,    // a row or nothing: true, or name_taken
+  room,    // the same
   token,   // a row: true (a token digest is never reused)
-  deleted, // whether a row went: true or false
+  logout,  // whether the token's row went: true or false
   message, // the message with its id and seq
   direct,  // the direct with its id, or unknown_user
   quiet,   // fire and forget: nobody is answered

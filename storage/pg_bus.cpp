@@ -1,7 +1,6 @@
 // The cluster bus on PostgreSQL LISTEN/NOTIFY (storage/pg_bus.hpp).
 #include "storage/pg_bus.hpp"
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,12 +21,8 @@ namespace chat {
 
 namespace {
 
-using namespace std::chrono_literals;
-
 /// How long one wait on the socket lasts: the longest an exit waits.
 constexpr int wait_slice_ms = 50;
-constexpr std::chrono::milliseconds first_backoff = 100ms;
-constexpr std::chrono::milliseconds max_backoff = 5s;
 
 caf::error listen(pg::connection& db, const std::string& url) {
   if (auto err = db.open(url, "chat-actors-bus"))
@@ -42,8 +37,7 @@ struct bus_state {
   bus_listener listener;
   token_listener tokens;
   std::chrono::steady_clock::time_point next_check{};
-  std::chrono::steady_clock::time_point next_connect{};
-  std::chrono::milliseconds backoff{0};
+  pg::reconnect_backoff backoff;
 
   void hand_on(const room_event_ptr& event) {
     metrics::get().bus_events.add();
@@ -75,16 +69,15 @@ struct bus_state {
   /// between is either notified or seen by the check.
   void reconnect() {
     auto now = std::chrono::steady_clock::now();
-    if (now < next_connect)
+    if (!backoff.due(now))
       return;
     if (auto err = listen(db, opts.url)) {
-      backoff = std::clamp(backoff * 2, first_backoff, max_backoff);
-      next_connect = now + backoff;
-      log_warn("pg_bus: reconnecting failed (next try in " + std::to_string(backoff.count())
+      backoff.failed(now);
+      log_warn("pg_bus: reconnecting failed (next try in " + std::to_string(backoff.delay().count())
                + " ms): " + error_text(err));
       return;
     }
-    backoff = 0ms;
+    backoff.reset();
     metrics::get().bus_reconnects.add();
     log_info("pg_bus: listening again; catching up every room");
     check_all();
@@ -111,14 +104,8 @@ struct bus_state {
       for (auto& digest : notice.logouts)
         caf::anon_send(tokens, revoked_atom::value, std::move(digest));
       if (notice.from != opts.instance) // this node delivered its own
-        for (auto& d : notice.directs) {
-          auto to = d.to_user;
-          auto frame = make_frame(direct_frame(d));
-          auto id = d.id;
-          caf::anon_send(
-            listener, direct_atom::value, std::move(to),
-            std::make_shared<const delivery>(delivery{std::move(frame), std::move(id), {}, 0, {}}));
-        }
+        for (auto& d : notice.directs)
+          caf::anon_send(listener, direct_atom::value, d.to_user, direct_delivery(d));
     }
     if (std::chrono::steady_clock::now() >= next_check) {
       check_all();

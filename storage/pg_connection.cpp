@@ -1,6 +1,7 @@
 // libpq behind storage/pg_connection.hpp.
 #include "storage/pg_connection.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <poll.h>
 #include <utility>
@@ -71,6 +72,12 @@ std::int64_t result::int64(int row, int col) const {
 
 bool result::boolean(int row, int col) const {
   return PQgetvalue(res_.get(), row, col)[0] == 't';
+}
+
+void reconnect_backoff::failed(clock::time_point now) {
+  using namespace std::chrono_literals;
+  delay_ = std::clamp(delay_ * 2, std::chrono::milliseconds{100ms}, std::chrono::milliseconds{5s});
+  next_ = now + delay_;
 }
 
 std::string text_array(const std::vector<std::string>& items) {

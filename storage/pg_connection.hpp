@@ -5,6 +5,7 @@
 // Private to storage/.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +44,30 @@ private:
   bool ok_ = false;
   std::string error_;
   std::string sqlstate_;
+};
+
+/// When to try connecting again after failures: at once the first time, then
+/// after 0.1 s doubling to 5 s; back to "at once" after a success. The store
+/// and the bus each keep one.
+class reconnect_backoff {
+public:
+  using clock = std::chrono::steady_clock;
+
+  /// True if a connect may be tried now.
+  bool due(clock::time_point now) const { return now >= next_; }
+
+  /// A connect failed at `now`: the next waits longer.
+  void failed(clock::time_point now);
+
+  /// A connect worked.
+  void reset() { delay_ = std::chrono::milliseconds{0}, next_ = {}; }
+
+  /// The wait before the next try.
+  std::chrono::milliseconds delay() const { return delay_; }
+
+private:
+  std::chrono::milliseconds delay_{0};
+  clock::time_point next_{};
 };
 
 /// A PostgreSQL array literal of text ({"a","b"}), for `$n::text[]`.

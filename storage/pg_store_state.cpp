@@ -2,9 +2,7 @@
 // (storage/pg_store_state.hpp).
 #include "storage/pg_store_state.hpp"
 
-#include <algorithm>
 #include <cstdio>
-#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -17,14 +15,9 @@ namespace chat {
 
 namespace {
 
-using namespace std::chrono_literals;
-
 /// Commit windows without a commit that make the store quiet (as on SQLite:
 /// storage/store_state.cpp says why five).
 constexpr int quiet_windows = 5;
-
-constexpr std::chrono::milliseconds first_backoff = 100ms;
-constexpr std::chrono::milliseconds max_backoff = 5s;
 
 void deliver(caf::response_promise& promise, caf::expected<write_value>& reply) {
   if (!reply)
@@ -53,6 +46,8 @@ void pg_store_state::hold(pg_write w, std::optional<caf::response_promise> promi
     else
       self->delayed_send(self, opts.commit_window, commit_atom::value, batch);
   }
+  if (w.kind == pg_write_kind::user)
+    held_users.insert(w.args.front());
   writes.push_back(std::move(w));
   promises.push_back(std::move(promise));
   if (writes.size() >= opts.batch_max)
@@ -60,9 +55,7 @@ void pg_store_state::hold(pg_write w, std::optional<caf::response_promise> promi
 }
 
 bool pg_store_state::holds_user(const std::string& user_id) const {
-  return std::any_of(writes.begin(), writes.end(), [&](const pg_write& w) {
-    return std::string_view{w.statement} == "insert_user" && w.args.front() == user_id;
-  });
+  return held_users.count(user_id) > 0;
 }
 
 bool pg_store_state::quiet() const {
@@ -77,6 +70,7 @@ void pg_store_state::commit() {
   auto ps = std::move(promises);
   writes.clear();
   promises.clear();
+  held_users.clear();
   answer(ws, ps);
   last_commit = std::chrono::steady_clock::now();
 }
@@ -129,20 +123,19 @@ caf::error pg_store_state::connected() {
   if (db.up())
     return caf::none;
   auto now = std::chrono::steady_clock::now();
-  if (now < next_connect)
+  if (!backoff.due(now))
     return make_error(chat_errc::storage, "database unreachable: " + trouble);
   pg::connection fresh;
   auto err = fresh.open(opts.url);
   if (!err)
     err = prepare_pg_statements(fresh);
   if (err) {
-    backoff = std::clamp(backoff * 2, first_backoff, max_backoff);
-    next_connect = now + backoff;
+    backoff.failed(now);
     failed(error_text(err));
     return err;
   }
   db = std::move(fresh);
-  backoff = std::chrono::milliseconds{0};
+  backoff.reset();
   trouble.clear();
   log_info("pg_store: connected to the database again");
   return caf::none;

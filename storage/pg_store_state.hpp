@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/response_promise.hpp>
@@ -59,11 +60,11 @@ struct pg_store_state {
   store_options opts;
   std::vector<pg_write> writes;
   std::vector<std::optional<caf::response_promise>> promises; // one per write
+  std::unordered_set<std::string> held_users;                 // user ids the open batch creates
   std::uint64_t batch = 0;
   std::optional<std::chrono::steady_clock::time_point> last_commit;
   std::string trouble;
-  std::chrono::milliseconds backoff{0};
-  std::chrono::steady_clock::time_point next_connect{};
+  pg::reconnect_backoff backoff;
 
 private:
   bool quiet() const;

@@ -26,9 +26,8 @@ void store_direct(connection_pointer self, std::string to_user, std::string body
       [self, ref](const direct_message& stored) {
         auto& st = self->state;
         st.send(direct_sent_frame(ref, stored));
-        auto d = std::make_shared<const delivery>(
-          delivery{make_frame(direct_frame(stored)), stored.id, {}, 0, {}});
-        self->send(st.params.directory, direct_atom::value, stored.to_user, d);
+        self->send(st.params.directory, direct_atom::value, stored.to_user,
+                   direct_delivery(stored));
       },
       [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
