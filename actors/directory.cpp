@@ -5,6 +5,7 @@
 #include "actors/directory.hpp"
 
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -36,7 +37,27 @@ struct directory_state {
   std::unordered_map<std::string, room_actor> rooms;
   std::unordered_map<std::string, std::vector<room_waiter>> loading;
   std::unordered_map<std::string, user_entry> users;
+  // Cluster mode: the other nodes on which each user has a connection (the
+  // cluster bus's reports).
+  std::unordered_map<std::string, std::unordered_set<std::string>> elsewhere;
   static inline const char* name = "directory";
+
+  void apply(const presence_report& report) {
+    if (report.snapshot)
+      elsewhere.clear();
+    for (const auto& p : report.entries) {
+      if (p.online) {
+        elsewhere[p.user_id].insert(p.node_id);
+        continue;
+      }
+      auto it = elsewhere.find(p.user_id);
+      if (it == elsewhere.end())
+        continue;
+      it->second.erase(p.node_id);
+      if (it->second.empty())
+        elsewhere.erase(it);
+    }
+  }
 };
 
 using directory_pointer = directory_actor::stateful_pointer<directory_state>;
@@ -167,6 +188,28 @@ directory_actor::behavior_type directory(directory_pointer self, storage_actor s
     },
     [self](rooms_atom, const std::string& user_id) {
       return self->delegate(self->state.storage, rooms_atom::value, user_id);
+    },
+    [self](ack_atom, const std::string& user_id, cursor_list& cursors, id_list& ids) {
+      // A user actor that is not running here waits for nothing.
+      auto it = self->state.users.find(user_id);
+      if (it != self->state.users.end())
+        self->send(it->second.actor, ack_atom::value, std::move(cursors), std::move(ids));
+    },
+    [self](member_atom, const std::string& room, const identity& who, bool joined) {
+      // A room that is not running here loads the change with its members.
+      auto& st = self->state;
+      auto it = st.rooms.find(room);
+      if (it == st.rooms.end())
+        return;
+      auto user = st.users.find(who.user_id);
+      self->send(it->second, member_atom::value, who,
+                 user != st.users.end() ? user->second.actor : user_actor{}, joined);
+    },
+    [self](online_atom, const presence_report_ptr& report) { self->state.apply(*report); },
+    [self](who_atom, member_list& members) {
+      for (auto& m : members)
+        m.online = m.online || self->state.elsewhere.count(m.user_id) > 0;
+      return std::move(members);
     },
     [self](stored_atom, const room_event_ptr& event) {
       auto it = self->state.rooms.find(event->room);

@@ -50,6 +50,13 @@ using user_actor = caf::typed_actor<
   /// Ids acked by one of the connections. No reply: the connection answers
   /// `acked` once the ack is in this actor's mailbox.
   caf::reacts_to<ack_atom, id_list>,
+  /// The same in cluster mode: answered once the moved cursors and the
+  /// deleted directs are committed, so a reconnect to any node replays none
+  /// of them (connection).
+  caf::replies_to<ack_atom, commit_atom, id_list>::with<bool>,
+  /// (cursors, direct ids): acks another node committed (directory, from the
+  /// cluster bus): not waited for any more.
+  caf::reacts_to<ack_atom, cursor_list, id_list>,
   /// Answered once every running room knows the user is online (connection).
   caf::replies_to<start_atom>::with<bool>,
   /// Retire (directory): write the cursors, close the connections, quit.
@@ -76,6 +83,10 @@ using room_actor = caf::typed_actor<
   /// the directory): delivered in seq order after what it already delivered;
   /// what it missed is read from storage first.
   caf::reacts_to<stored_atom, room_event_ptr>,
+  /// (who, the member's user actor here or null, joined): a membership
+  /// changed on another node (the cluster bus, through the directory): the
+  /// member list and a presence event.
+  caf::reacts_to<member_atom, identity, user_actor, bool>,
   /// Server shutdown: fan out what is pending, quit.
   caf::reacts_to<close_atom>>;
 
@@ -103,6 +114,17 @@ using directory_actor = caf::typed_actor<
   /// A room event from the cluster bus (bus_listener): to the room, if it
   /// runs on this node (else nobody here is owed it live).
   caf::reacts_to<stored_atom, room_event_ptr>,
+  /// (user_id, cursors, direct ids): another node's committed acks, to the
+  /// user's actor if it runs here (bus_listener).
+  caf::reacts_to<ack_atom, std::string, cursor_list, id_list>,
+  /// (room, who, joined): another node's membership change, to the room if
+  /// it runs here (bus_listener).
+  caf::reacts_to<member_atom, std::string, identity, bool>,
+  /// Who is online on the other nodes (bus_listener): a snapshot or changes.
+  caf::reacts_to<online_atom, presence_report_ptr>,
+  /// The members' `online` with those online on other nodes too (cluster
+  /// mode; on one node nobody is).
+  caf::replies_to<who_atom, member_list>::with<member_list>,
   /// Server shutdown: close every user (so every connection) and room.
   caf::reacts_to<close_atom>>;
 

@@ -276,6 +276,27 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
       self->quit();
     },
     [self](fanout_atom) { self->state.fan_out(self); },
+    // Another node's join or leave: the member list follows it, the
+    // member's user actor here (if any) too, and the members here get the
+    // presence event.
+    [self](member_atom, const identity& who, const user_actor& user, bool joined) {
+      auto& st = self->state;
+      auto it = st.members.find(who.user_id);
+      if (joined && it == st.members.end()) {
+        st.fan_out(self); // what is pending was sent before the join
+        it = st.members.emplace(who.user_id, member{who.name, {}}).first;
+        if (user)
+          self->send(user, joined_atom::value, st.info.name, st.info.last_seq);
+        st.mark_online(self, it->second, user);
+        st.presence(self, "join", who, who.user_id);
+      } else if (!joined && it != st.members.end()) {
+        st.fan_out(self);
+        if (it->second.user)
+          self->send(it->second.user, left_atom::value, st.info.name);
+        st.members.erase(it);
+        st.presence(self, "leave", who, {});
+      }
+    },
     [self](stored_atom, const room_event_ptr& event) {
       auto& st = self->state;
       st.known_seq = std::max(st.known_seq, event->last_seq);

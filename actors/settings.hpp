@@ -35,6 +35,10 @@ struct actor_settings {
   double burst = defaults::burst;
   /// Rejected frames in a row after which a connection is closed (1008).
   std::int64_t rate_limit_close_after = defaults::rate_limit_close_after;
+  /// Cluster mode (PostgreSQL): `acked` waits for the commit, a connect
+  /// reads the cursors other nodes wrote, user actors report presence, and
+  /// `who` counts users online on other nodes.
+  bool cluster = false;
 };
 
 } // namespace chat

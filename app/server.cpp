@@ -19,6 +19,7 @@
 #include "actors/directory.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/chat_error.hpp"
 #include "storage/pg_bus.hpp"
@@ -63,6 +64,15 @@ std::string host_name() {
   return name;
 }
 
+/// This node's name in the cluster: [cluster] node_id, else host and HTTP
+/// port (with an ephemeral port: host and a piece of the start's instance).
+std::string node_name(const server_config& cfg, const std::string& instance) {
+  if (!cfg.node_id.empty())
+    return cfg.node_id;
+  return host_name() + ":"
+         + (cfg.http_port != 0 ? std::to_string(cfg.http_port) : instance.substr(0, 8));
+}
+
 actor_settings actor_settings_of(const server_config& cfg) {
   actor_settings s;
   s.request_timeout = std::chrono::milliseconds{cfg.request_timeout_ms};
@@ -104,6 +114,8 @@ int run_server(const server_config& cfg) {
     store_opts.url = cfg.storage_url;
     // Unique per start, unlike node_id, which a person picks.
     store_opts.instance = auth::random_token();
+    store_opts.node_id = node_name(cfg, store_opts.instance);
+    metrics::get().node_id = store_opts.node_id;
     store_name = "postgres";
   }
   auto storage = spawn_storage(sys, store_opts);
@@ -121,6 +133,7 @@ int run_server(const server_config& cfg) {
   log_info("storage " + store_name + ": " + std::to_string(users->size()) + " users");
 
   auto settings = actor_settings_of(cfg);
+  settings.cluster = store_opts.backend == store_backend::postgres;
   auto directory = spawn_directory(sys, *storage, settings);
   auto pool = std::make_shared<auth::hash_pool>(cfg.hash_threads, cfg.hash_queue_max);
   auth_settings auth_cfg{cfg.server_password, cfg.token_ttl_s,
@@ -149,8 +162,9 @@ int run_server(const server_config& cfg) {
   // Cluster mode: the bus tells this node's rooms what other nodes commit.
   caf::actor bus;
   if (store_opts.backend == store_backend::postgres) {
-    auto spawned = spawn_pg_bus(sys, bus_options{cfg.storage_url, store_opts.instance},
-                                bus_listener{directory}, token_listener{registry});
+    auto spawned
+      = spawn_pg_bus(sys, bus_options{cfg.storage_url, store_opts.instance, store_opts.node_id},
+                     bus_listener{directory}, token_listener{registry});
     if (!spawned) {
       log_error("cannot listen on the cluster bus: " + error_text(spawned.error()));
       caf::anon_send(directory, close_atom::value);
@@ -193,9 +207,8 @@ int run_server(const server_config& cfg) {
       raw->run();
       log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port()));
     }
-    log_info(
-      "node "
-      + (cfg.node_id.empty() ? host_name() + ":" + std::to_string(http.port()) : cfg.node_id));
+    if (!store_opts.node_id.empty())
+      log_info("node " + store_opts.node_id);
 
     // SIGINT/SIGTERM: stop accepting, close every WebSocket with a close
     // frame (directory -> users -> connections), give the closes a moment

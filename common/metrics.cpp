@@ -194,6 +194,20 @@ std::string render(const char* (*code_name)(int)) {
   w.one("chat_bus_queue_usage_ratio", "gauge",
         "Cluster mode: PostgreSQL's notification queue usage (0..1) at the last check.",
         static_cast<double>(m.bus_queue_permille.value()) / 1000.0);
+  if (!m.node_id.empty()) {
+    w.head("chat_node_info", "gauge", "Cluster mode: this node's name ([cluster] node_id); 1.");
+    std::string label = "node_id=\"";
+    for (char c : m.node_id) { // the exposition format's label value escapes
+      if (c == '\n') {
+        label += "\\n";
+        continue;
+      }
+      if (c == '\\' || c == '"')
+        label += '\\';
+      label += c;
+    }
+    w.sample("chat_node_info", label + "\"", "1");
+  }
   w.head("chat_actors", "gauge", "Live actors, by kind.");
   w.sample("chat_actors", "kind=\"room\"", std::to_string(m.rooms.value()));
   w.sample("chat_actors", "kind=\"user\"", std::to_string(m.users.value()));

@@ -105,6 +105,9 @@ struct registry {
   gauge rooms, users, connections;
   // HTTP
   counter http_requests, http_rate_limited;
+  // Cluster mode: this node's name, set once at start-up (before any
+  // request can render it); empty on one node.
+  std::string node_id;
 };
 
 /// The process's metrics.

@@ -180,6 +180,24 @@ struct room_event {
 
 using room_event_ptr = std::shared_ptr<const room_event>;
 
+/// One user's connections on one node (cluster mode): online while that node
+/// holds a connection of the user and its heartbeat is fresh.
+struct node_presence {
+  std::string user_id;
+  std::string node_id;
+  bool online = true;
+};
+
+/// What the cluster bus learned of the other nodes' online users: a snapshot
+/// (every pair online now, replacing what was known) or changes (in commit
+/// order).
+struct presence_report {
+  bool snapshot = false;
+  std::vector<node_presence> entries;
+};
+
+using presence_report_ptr = std::shared_ptr<const presence_report>;
+
 using message_list = std::vector<chat_message>;
 using member_list = std::vector<member_view>;
 using room_list = std::vector<room_summary>;
@@ -214,6 +232,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::user_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::token_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::name_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::room_event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::presence_report_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::message_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<chat::room_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<chat::user_record>)

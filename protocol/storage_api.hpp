@@ -69,24 +69,42 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<append_atom, chat_message>::with<chat_message>,
   /// The direct with its id. An unknown to_user: unknown_user, at once.
   caf::replies_to<append_atom, direct_message>::with<direct_message>,
+  /// (user_id, cursors, direct ids): the acks of one ack frame, answered once
+  /// committed (cluster mode: `acked` waits for it, so a reconnect to any
+  /// node replays none of them). Each cursor as `cursor_atom` below, the
+  /// directs as `ack_atom` below.
+  caf::replies_to<ack_atom, std::string, cursor_list, id_list>::with<bool>,
   // -- writes, fire and forget ---------------------------------------------------
   /// (room, user_id, joined). A new member's cursor starts at the room's
   /// highest stored seq; joining again keeps it; leaving drops it.
   caf::reacts_to<member_atom, std::string, std::string, bool>,
-  /// (user_id, room, acked_seq, acked_above): overwrites the member's cursor
-  /// (acked_above is stored sorted, without duplicates or seqs <=
-  /// acked_seq); nothing for a non-member.
+  /// (user_id, room, acked_seq, acked_above): the member's cursor (acked_above
+  /// is stored sorted, without duplicates or seqs <= acked_seq); nothing for
+  /// a non-member. A cursor never moves back: a lower acked_seq than the
+  /// stored one changes nothing (cluster mode: another node's actor of the
+  /// user may have written a newer one).
   caf::reacts_to<cursor_atom, std::string, std::string, std::int64_t, std::vector<std::int64_t>>,
   /// (user_id, direct ids): deletes those directs addressed to the user;
   /// malformed ids and other users' directs are ignored.
-  caf::reacts_to<ack_atom, std::string, id_list>>;
+  caf::reacts_to<ack_atom, std::string, id_list>,
+  /// (user_id, online): whether this node holds a connection of the user
+  /// (cluster mode: other nodes show it in `who`). SQLite, one node, keeps
+  /// no presence: ignored.
+  caf::reacts_to<online_atom, std::string, bool>>;
 
 /// Who hears the cluster bus (cluster mode: storage/pg_bus.hpp): the
 /// directory, which hands each room event to the room if it runs on this
 /// node, and each direct to its recipient's user actor if it is online here.
 using bus_listener = caf::typed_actor<caf::reacts_to<stored_atom, room_event_ptr>,
                                       /// (to_user, delivery): another node's direct
-                                      caf::reacts_to<direct_atom, std::string, delivery_ptr>>;
+                                      caf::reacts_to<direct_atom, std::string, delivery_ptr>,
+                                      /// (user_id, cursors, direct ids): acks committed by another
+                                      /// node, for the user's actor here to stop waiting for them
+                                      caf::reacts_to<ack_atom, std::string, cursor_list, id_list>,
+                                      /// (room, who, joined): a membership changed on another node
+                                      caf::reacts_to<member_atom, std::string, identity, bool>,
+                                      /// who is online on the other nodes
+                                      caf::reacts_to<online_atom, presence_report_ptr>>;
 
 /// Who hears of logouts on the cluster bus: the auth registry, which forgets
 /// the token (by digest) and closes this node's sockets that use it.

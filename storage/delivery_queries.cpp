@@ -31,7 +31,10 @@ caf::error open_delivery(sqlite_db& sqlite, delivery_queries& q) {
     {&q.delete_direct, "DELETE FROM directs WHERE id = ?1 AND to_user = ?2"},
     {&q.select_directs, "SELECT id, from_user, from_name, body, ts"
                         " FROM directs WHERE to_user = ?1 ORDER BY id"},
-    {&q.update_cursor, "UPDATE members SET acked_seq = ?3, acked_above = ?4"
+    // Never back (as on PostgreSQL, where another node's actor may have
+    // written a newer cursor): storage/pg_schema.cpp.
+    {&q.update_cursor, "UPDATE members SET acked_seq = MAX(acked_seq, ?3),"
+                       " acked_above = CASE WHEN ?3 >= acked_seq THEN ?4 ELSE acked_above END"
                        " WHERE room = ?1 AND user_id = ?2"},
     {&q.select_cursors, "SELECT room, acked_seq, acked_above FROM members"
                         " WHERE user_id = ?1 ORDER BY room"},

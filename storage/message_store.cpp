@@ -130,7 +130,22 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
       return write<direct_message>(
         self, [&](store_db& db) { return insert_direct(db.sqlite, db.d, msg); });
     },
+    [self](ack_atom, const std::string& user_id, const cursor_list& cursors, const id_list& ids) {
+      // One node owns every cursor of its users here: a plain overwrite
+      // never moves one back.
+      return write<bool>(self, [&](store_db& db) -> caf::expected<bool> {
+        for (const auto& c : cursors)
+          if (auto err = update_cursor(db.d, user_id, c.room, c.acked_seq, c.acked_above))
+            return err;
+        if (auto err = delete_directs(db.d, user_id, ids))
+          return err;
+        return true;
+      });
+    },
     // -- fire and forget: committed with the next batch, failures logged ----
+    [self](online_atom, const std::string&, bool) {
+      // One node: the directory knows who is online; nothing to share.
+    },
     [self](member_atom, const std::string& room, const std::string& user_id, bool joined) {
       auto what = [&] { return "member change " + user_id + " in " + room; };
       write_quietly(self, what,

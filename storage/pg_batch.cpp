@@ -20,6 +20,22 @@ std::vector<std::string> member_ids(const room_record& room) {
   return ids;
 }
 
+/// The row numbers of the direct ids, as `$n::bigint[]`: malformed ids and
+/// room message ids are left out.
+std::string direct_rows(const id_list& ids) {
+  std::string rows = "{";
+  for (auto& id : ids) {
+    auto parsed = parse_message_id(id);
+    if (!parsed || parsed->kind != message_kind::direct)
+      continue;
+    if (rows.size() > 1)
+      rows += ',';
+    rows += std::to_string(parsed->row);
+  }
+  rows += '}';
+  return rows;
+}
+
 pg::params room_args(const room_record& room) {
   return {room.name, room.is_private ? "true" : "false", room.key,
           std::to_string(room.max_members)};
@@ -54,6 +70,11 @@ caf::expected<write_value> reply_of(const pg_write& w, const pg::result& res) {
       msg.id = direct_message_id(res.int64(0, 0));
       return write_value{std::move(msg)};
     }
+    case pg_write_kind::ack:
+    case pg_write_kind::joined:
+    case pg_write_kind::left:
+    case pg_write_kind::online:
+    case pg_write_kind::offline:
     case pg_write_kind::quiet: break;
   }
   return write_value{true};
@@ -105,7 +126,7 @@ pg_write pg_insert_direct(const direct_message& msg) {
 }
 
 pg_write pg_update_member(const std::string& room, const std::string& user_id, bool joined) {
-  return {pg_write_kind::quiet,
+  return {joined ? pg_write_kind::joined : pg_write_kind::left,
           joined ? "insert_member" : "delete_member",
           {room, user_id},
           {},
@@ -123,18 +144,37 @@ pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
 }
 
 pg_write pg_delete_directs(const std::string& user_id, const id_list& ids) {
-  std::string rows = "{";
-  for (auto& id : ids) {
-    auto parsed = parse_message_id(id);
-    if (!parsed || parsed->kind != message_kind::direct)
-      continue; // malformed ids and room message ids are ignored
-    if (rows.size() > 1)
-      rows += ',';
-    rows += std::to_string(parsed->row);
-  }
-  rows += '}';
   return {
-    pg_write_kind::quiet, "delete_directs", {user_id, std::move(rows)}, {}, "acks of " + user_id};
+    pg_write_kind::quiet, "delete_directs", {user_id, direct_rows(ids)}, {}, "acks of " + user_id};
+}
+
+pg_write pg_ack(const std::string& user_id, const cursor_list& cursors, const id_list& ids) {
+  std::vector<std::string> rooms, seqs, aboves;
+  for (auto& c : cursors) {
+    rooms.push_back(c.room);
+    seqs.push_back(std::to_string(c.acked_seq));
+    aboves.push_back(format_seqs(normalized(c.acked_above, c.acked_seq)));
+  }
+  auto notice = std::make_shared<ack_notice>(ack_notice{user_id, cursors, {}});
+  for (auto& id : ids)
+    if (auto parsed = parse_message_id(id); parsed && parsed->kind == message_kind::direct)
+      notice->directs.push_back(id);
+  pg_write w{pg_write_kind::ack,
+             "ack",
+             {user_id, pg::text_array(rooms), pg::text_array(seqs), pg::text_array(aboves),
+              direct_rows(ids)},
+             {},
+             "acks of " + user_id};
+  w.acks = std::move(notice);
+  return w;
+}
+
+pg_write pg_update_presence(const std::string& node_id, const std::string& user_id, bool online) {
+  return {online ? pg_write_kind::online : pg_write_kind::offline,
+          online ? "insert_presence" : "delete_presence",
+          {node_id, user_id},
+          {},
+          "presence of " + user_id};
 }
 
 std::variant<pg_batch_result, pg_batch_failure>
@@ -167,26 +207,51 @@ run_pg_batch(pg::connection& db, const std::vector<pg_write>& writes, const std:
     }
   pg_batch_result out;
   out.replies.reserve(writes.size());
-  commit_summary commit{instance, {}, {}, {}};
+  commit_summary commit;
+  commit.instance = instance;
   auto first = 1 + rooms.size();
   for (std::size_t i = 0; i < writes.size(); ++i) {
-    out.replies.push_back(reply_of(writes[i], (*results)[first + i]));
+    auto& w = writes[i];
+    auto& res = (*results)[first + i];
+    out.replies.push_back(reply_of(w, res));
     auto& reply = out.replies.back();
-    if (writes[i].kind == pg_write_kind::message && reply)
-      commit.messages.push_back(std::get<chat_message>(*reply));
-    if (writes[i].kind == pg_write_kind::direct && reply)
-      commit.directs.push_back(std::get<direct_message>(*reply));
-    // A logout: every node closes that token's sockets.
-    if (writes[i].kind == pg_write_kind::logout && reply && std::get<bool>(*reply))
-      commit.logouts.push_back(writes[i].args.front());
+    switch (w.kind) {
+      case pg_write_kind::message:
+        if (reply)
+          commit.messages.push_back(std::get<chat_message>(*reply));
+        break;
+      case pg_write_kind::direct:
+        if (reply)
+          commit.directs.push_back(std::get<direct_message>(*reply));
+        break;
+      case pg_write_kind::logout: // every node closes that token's sockets
+        if (reply && std::get<bool>(*reply))
+          commit.logouts.push_back(w.args.front());
+        break;
+      case pg_write_kind::ack:
+        if (w.acks)
+          commit.acks.push_back(*w.acks);
+        break;
+      case pg_write_kind::joined:
+      case pg_write_kind::left:
+        if (res.rows() > 0) // a change, not a repeat
+          commit.members.push_back(member_notice{w.args[0], identity{w.args[1], res.text(0, 0)},
+                                                 w.kind == pg_write_kind::joined});
+        break;
+      case pg_write_kind::online:
+      case pg_write_kind::offline:
+        commit.presence.push_back(
+          node_presence{w.args[1], w.args[0], w.kind == pg_write_kind::online});
+        break;
+      default: break;
+    }
   }
   // Second: the notification, now that the seqs are known, and COMMIT.
   // NOTIFY is delivered only if the transaction commits, and in commit
   // order; a COMMIT that gets no answer has an unknown outcome, so the
   // whole batch answers `storage` and nothing is retried.
   steps.clear();
-  auto notice = commit_notice(commit);
-  if (!notice.empty())
+  for (auto& notice : commit_notices(commit))
     steps.emplace_back("notify", pg::params{std::move(notice)});
   steps.emplace_back("commit", pg::params{});
   auto committed = db.pipeline(steps);

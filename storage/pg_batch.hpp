@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "protocol/messages.hpp"
 #include "storage/held_reply.hpp"
 #include "storage/pg_connection.hpp"
+#include "storage/pg_notice.hpp"
 
 namespace chat {
 
@@ -31,6 +33,11 @@ enum class pg_write_kind {
   logout,  // whether the token's row went: true or false
   message, // the message with its id and seq
   direct,  // the direct with its id, or unknown_user
+  ack,     // true (the other nodes hear of the acks)
+  joined,  // fire and forget; a row back (the member's name) for a change
+  left,    // the same
+  online,  // fire and forget; the other nodes hear of it
+  offline, // the same
   quiet,   // fire and forget: nobody is answered
 };
 
@@ -38,9 +45,10 @@ struct pg_write {
   pg_write_kind kind = pg_write_kind::quiet;
   const char* statement = "";
   pg::params args;
-  write_value request; // a message or direct to complete with its id
-  std::string what;    // a created name (for name_taken), or what a failed
-                       // quiet write loses (for the log)
+  write_value request;                    // a message or direct to complete with its id
+  std::string what;                       // a created name (for name_taken), or what a failed
+                                          // quiet write loses (for the log)
+  std::shared_ptr<const ack_notice> acks; // kind ack: for the notification
 };
 
 // -- one write per request ---------------------------------------------------------
@@ -55,6 +63,8 @@ pg_write pg_update_member(const std::string& room, const std::string& user_id, b
 pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
                           std::int64_t acked_seq, std::vector<std::int64_t> acked_above);
 pg_write pg_delete_directs(const std::string& user_id, const id_list& ids);
+pg_write pg_ack(const std::string& user_id, const cursor_list& cursors, const id_list& ids);
+pg_write pg_update_presence(const std::string& node_id, const std::string& user_id, bool online);
 
 /// A batch's outcome: one reply (or refusal) per write, in order.
 struct pg_batch_result {

@@ -27,6 +27,14 @@ constexpr int wait_slice_ms = 50;
 caf::error listen(pg::connection& db, const std::string& url) {
   if (auto err = db.open(url, "chat-actors-bus"))
     return err;
+  if (auto err = db.prepare("heartbeat", "INSERT INTO nodes VALUES($1, now())"
+                                         " ON CONFLICT (node_id) DO UPDATE SET seen_at = now()"))
+    return err;
+  if (auto err = db.prepare("online_elsewhere",
+                            "SELECT p.user_id, p.node_id FROM presence p"
+                            " JOIN nodes n ON n.node_id = p.node_id"
+                            " WHERE p.node_id <> $1 AND n.seen_at > now() - $2::interval"))
+    return err;
   return db.exec("LISTEN chat_events");
 }
 
@@ -44,6 +52,48 @@ struct bus_state {
     caf::anon_send(listener, stored_atom::value, event);
   }
 
+  /// This node's heartbeat, then who is online on the other live nodes.
+  void check_presence() {
+    auto beat = db.run("heartbeat", {opts.node_id});
+    if (!beat.ok())
+      log_warn("pg_bus: writing the heartbeat failed: " + beat.error());
+    auto rows = db.run("online_elsewhere",
+                       {opts.node_id, std::to_string(opts.stale_after.count()) + " milliseconds"});
+    if (!rows.ok()) {
+      log_warn("pg_bus: reading who is online failed: " + rows.error());
+      return;
+    }
+    auto report = std::make_shared<presence_report>();
+    report->snapshot = true;
+    for (int i = 0; i < rows.rows(); ++i)
+      report->entries.push_back(node_presence{rows.text(i, 0), rows.text(i, 1), true});
+    caf::anon_send(listener, online_atom::value, presence_report_ptr{std::move(report)});
+  }
+
+  /// What one notification tells: room events to the rooms, logouts to the
+  /// registry; another node's directs, acks, membership and presence
+  /// changes to the listener (this node's own it made already).
+  void hand_on(bus_notice& notice) {
+    for (auto& event : notice.rooms)
+      hand_on(event);
+    for (auto& digest : notice.logouts)
+      caf::anon_send(tokens, revoked_atom::value, std::move(digest));
+    if (notice.from == opts.instance)
+      return;
+    for (auto& d : notice.directs)
+      caf::anon_send(listener, direct_atom::value, d.to_user, direct_delivery(d));
+    for (auto& ack : notice.acks)
+      caf::anon_send(listener, ack_atom::value, std::move(ack.user_id), std::move(ack.cursors),
+                     std::move(ack.directs));
+    for (auto& m : notice.members)
+      caf::anon_send(listener, member_atom::value, std::move(m.room), std::move(m.who), m.joined);
+    if (!notice.presence.empty()) {
+      auto report = std::make_shared<presence_report>();
+      report->entries = std::move(notice.presence);
+      caf::anon_send(listener, online_atom::value, presence_report_ptr{std::move(report)});
+    }
+  }
+
   /// Every room's last seq to the listener: each running room compares it
   /// with what it delivered and reads what it missed.
   void check_all() {
@@ -59,6 +109,7 @@ struct bus_state {
       event->last_seq = rows.int64(i, 1);
       hand_on(event);
     }
+    check_presence();
     auto usage = db.query("SELECT pg_notification_queue_usage()");
     if (usage.ok() && usage.rows() > 0)
       metrics::get().bus_queue_permille.set(
@@ -99,13 +150,7 @@ struct bus_state {
     }
     for (auto& payload : *payloads) {
       auto notice = parse_commit_notice(payload);
-      for (auto& event : notice.rooms)
-        hand_on(event);
-      for (auto& digest : notice.logouts)
-        caf::anon_send(tokens, revoked_atom::value, std::move(digest));
-      if (notice.from != opts.instance) // this node delivered its own
-        for (auto& d : notice.directs)
-          caf::anon_send(listener, direct_atom::value, d.to_user, direct_delivery(d));
+      hand_on(notice);
     }
     if (std::chrono::steady_clock::now() >= next_check) {
       check_all();
@@ -124,7 +169,7 @@ bus_impl::behavior_type pg_bus(bus_impl::stateful_pointer<bus_state> self,
   st.opts = std::move(opts);
   st.listener = std::move(listener);
   st.tokens = std::move(tokens);
-  st.next_check = std::chrono::steady_clock::now() + st.opts.check_every;
+  st.next_check = std::chrono::steady_clock::now(); // the first tick checks
   self->send(self, caf::tick_atom::value);
   return {
     [self](caf::tick_atom) {

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS directs(id bigint GENERATED ALWAYS AS IDENTITY PRIMAR
   to_user text NOT NULL, from_user text NOT NULL, from_name text NOT NULL,
   body text NOT NULL, ts bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS directs_by_user ON directs(to_user, id);
+CREATE TABLE IF NOT EXISTS nodes(node_id text PRIMARY KEY, seen_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS presence(node_id text NOT NULL, user_id text NOT NULL,
+  PRIMARY KEY(node_id, user_id));
 )sql";
 
 // Any constant both nodes agree on: "chat" in ASCII.
@@ -74,10 +77,14 @@ const std::pair<const char*, const char*> statements[] = {
   {"delete_token", "DELETE FROM tokens WHERE token_hash = $1 RETURNING 1"},
   // A new member's cursor starts at the room's newest message; an existing
   // member keeps its own.
+  // A row back only for a change: the other nodes hear of it (with the
+  // member's name, for their presence frames).
   {"insert_member", "INSERT INTO members(room, user_id, acked_seq) VALUES($1, $2,"
                     " COALESCE((SELECT last_seq FROM room_seqs WHERE room = $1), 0))"
-                    " ON CONFLICT DO NOTHING"},
-  {"delete_member", "DELETE FROM members WHERE room = $1 AND user_id = $2"},
+                    " ON CONFLICT DO NOTHING"
+                    " RETURNING COALESCE((SELECT name FROM users WHERE user_id = $2), '')"},
+  {"delete_member", "DELETE FROM members WHERE room = $1 AND user_id = $2"
+                    " RETURNING COALESCE((SELECT name FROM users WHERE user_id = $2), '')"},
   // The room's counter (locked by lock_room) and the row in one statement.
   {"insert_message",
    "WITH c AS (UPDATE room_seqs SET last_seq = last_seq + 1 WHERE room = $1 RETURNING last_seq)"
@@ -87,8 +94,24 @@ const std::pair<const char*, const char*> statements[] = {
                     " SELECT $1, $2, $3, $4, $5 WHERE EXISTS"
                     " (SELECT 1 FROM users WHERE user_id = $1) RETURNING id"},
   {"delete_directs", "DELETE FROM directs WHERE to_user = $1 AND id = ANY($2::bigint[])"},
-  {"update_cursor", "UPDATE members SET acked_seq = $3, acked_above = $4"
+  // A cursor never moves back: the user's actor on another node may have
+  // written a newer one (a move forward from an older base keeps the
+  // newer acked_above only if its acked_seq is not behind).
+  {"update_cursor", "UPDATE members SET acked_seq = GREATEST(acked_seq, $3),"
+                    " acked_above = CASE WHEN $3 >= acked_seq THEN $4 ELSE acked_above END"
                     " WHERE room = $1 AND user_id = $2"},
+  // An ack frame's cursors (as update_cursor, from arrays) and directs.
+  {"ack", "WITH c AS (UPDATE members m SET acked_seq = GREATEST(m.acked_seq, x.seq),"
+          " acked_above = CASE WHEN x.seq >= m.acked_seq THEN x.above ELSE m.acked_above END"
+          " FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(room, seq, above)"
+          " WHERE m.user_id = $1 AND m.room = x.room RETURNING 1),"
+          " d AS (DELETE FROM directs WHERE to_user = $1 AND id = ANY($5::bigint[]) RETURNING 1)"
+          " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM d)"},
+  // Who is online where (cluster mode); a node's rows count only while its
+  // heartbeat (storage/pg_bus.cpp) is fresh.
+  {"insert_presence", "INSERT INTO presence VALUES($1, $2) ON CONFLICT DO NOTHING"},
+  {"delete_presence", "DELETE FROM presence WHERE node_id = $1 AND user_id = $2"},
+  {"clear_presence", "DELETE FROM presence WHERE node_id = $1"},
   // -- reads ---------------------------------------------------------------------
   {"select_user", "SELECT 1 FROM users WHERE user_id = $1"},
   {"select_users", "SELECT user_id, name, password_hash FROM users ORDER BY n"},

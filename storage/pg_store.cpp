@@ -130,7 +130,13 @@ pg_store(pg_store_pointer self, const std::shared_ptr<pg::connection>& db, store
       }
       return write<direct_message>(self, pg_insert_direct(msg));
     },
+    [self](ack_atom, const std::string& user_id, const cursor_list& cursors, const id_list& ids) {
+      return write<bool>(self, pg_ack(user_id, cursors, ids));
+    },
     // -- fire and forget: committed with the next batch, failures logged ----
+    [self](online_atom, const std::string& user_id, bool online) {
+      self->state.hold(pg_update_presence(self->state.opts.node_id, user_id, online), std::nullopt);
+    },
     [self](member_atom, const std::string& room, const std::string& user_id, bool joined) {
       self->state.hold(pg_update_member(room, user_id, joined), std::nullopt);
     },
@@ -153,6 +159,10 @@ caf::expected<storage_actor> spawn_pg_store(caf::actor_system& sys, const store_
     return err;
   if (auto err = open_pg_schema(*db))
     return err;
+  // This node starts without connections: what an earlier run of it left
+  // (killed, it could not clean up) is not online any more.
+  if (auto res = db->run("clear_presence", {opts.node_id}); !res.ok())
+    return make_error(chat_errc::storage, "clearing this node's presence: " + res.error());
   return storage_actor{sys.spawn<caf::detached>(pg_store, std::move(db), opts)};
 }
 

@@ -28,6 +28,8 @@ struct store_options {
   // PostgreSQL: this process among the nodes, unique per start (the bus
   // drops its own directs' echo by it).
   std::string instance;
+  // PostgreSQL: this node's name ([cluster] node_id), for presence.
+  std::string node_id;
 };
 
 /// Opens the backend `opts` names and spawns the storage actor on it; fails

@@ -63,7 +63,9 @@ void on_dm(connection_pointer self, client_request& req) {
 // the user actor's mailbox. That is enough for a client that reconnects
 // after "acked": whatever its new connection makes the user actor do is
 // queued behind the ack. No request, so no reply message and no timeout
-// entry in CAF's clock for the busiest frame clients send.
+// entry in CAF's clock for the busiest frame clients send. Cluster mode
+// asks, and answers once the ack is committed (no timeout: storage always
+// answers, as for a post).
 void on_ack(connection_pointer self, client_request& req) {
   auto& st = self->state;
   id_list ids;
@@ -84,8 +86,16 @@ void on_ack(connection_pointer self, client_request& req) {
     }
   }
   auto count = ids.size();
-  self->send(st.user, ack_atom::value, std::move(ids));
-  st.send(acked_frame(req.ref, count));
+  if (!st.params.settings.cluster) {
+    self->send(st.user, ack_atom::value, std::move(ids));
+    st.send(acked_frame(req.ref, count));
+    return;
+  }
+  // Cluster mode: the client may reconnect to another node, whose user
+  // actor knows the ack only from the database.
+  self->request(st.user, caf::infinite, ack_atom::value, commit_atom::value, std::move(ids))
+    .then([self, ref = req.ref, count](bool) { self->state.send(acked_frame(ref, count)); },
+          [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 
 } // namespace chat::connection_detail

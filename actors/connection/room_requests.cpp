@@ -135,8 +135,22 @@ void on_who(connection_pointer self, client_request& req) {
             [self, room_name = req.target, ref = req.ref](const room_actor& room) {
               self->request(room, self->state.params.settings.request_timeout, who_atom::value)
                 .then(
-                  [self, room_name, ref](const member_list& members) {
-                    self->state.send(members_frame(room_name, members, ref));
+                  [self, room_name, ref](member_list& members) {
+                    auto& st = self->state;
+                    if (!st.params.settings.cluster) {
+                      st.send(members_frame(room_name, members, ref));
+                      return;
+                    }
+                    // The room knows who is online on this node; the
+                    // directory adds the other nodes' users.
+                    self
+                      ->request(st.params.directory, st.params.settings.request_timeout,
+                                who_atom::value, std::move(members))
+                      .then(
+                        [self, room_name, ref](const member_list& all) {
+                          self->state.send(members_frame(room_name, all, ref));
+                        },
+                        [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
                   },
                   [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
             });

@@ -45,6 +45,13 @@ bool ack_ledger::owes(const cursor& c, std::int64_t seq) {
   return seq > c.acked_seq && c.acked_above.count(seq) == 0;
 }
 
+void ack_ledger::advance(cursor& c) {
+  while (!c.acked_above.empty() && *c.acked_above.begin() == c.acked_seq + 1) {
+    ++c.acked_seq;
+    c.acked_above.erase(c.acked_above.begin());
+  }
+}
+
 room_cursor ack_ledger::to_record(const std::string& room, const cursor& c) {
   return {room, c.acked_seq, {c.acked_above.begin(), c.acked_above.end()}};
 }
@@ -109,11 +116,7 @@ ack_ledger::ack_result ack_ledger::ack(const id_list& ids) {
       ++c.acked_seq; // the usual case, in order: no set to touch
     } else {
       c.acked_above.insert(p->seq);
-      // Advance over the contiguous run now acked.
-      while (!c.acked_above.empty() && *c.acked_above.begin() == c.acked_seq + 1) {
-        ++c.acked_seq;
-        c.acked_above.erase(c.acked_above.begin());
-      }
+      advance(c);
     }
     if (std::find(touched.begin(), touched.end(), p->room) == touched.end())
       touched.push_back(p->room);
@@ -122,6 +125,28 @@ ack_ledger::ack_result ack_ledger::ack(const id_list& ids) {
     out.cursors.push_back(to_record(room->first, room->second));
   release_if_idle();
   return out;
+}
+
+void ack_ledger::absorb(const room_cursor& stored) {
+  auto entry = rooms_.find(stored.room);
+  if (entry == rooms_.end())
+    return;
+  auto& c = entry->second;
+  if (stored.acked_seq > c.acked_seq) {
+    c.acked_seq = stored.acked_seq;
+    c.acked_above.erase(c.acked_above.begin(), c.acked_above.upper_bound(c.acked_seq));
+  }
+  for (auto seq : stored.acked_above)
+    if (seq > c.acked_seq)
+      c.acked_above.insert(seq);
+  advance(c);
+  if (in_flight_) {
+    auto& entries = in_flight_->entries;
+    for (auto it = entries.begin(); it != entries.end();)
+      it = it->second.room == &*entry && !owes(c, it->second.seq) ? entries.erase(it)
+                                                                  : std::next(it);
+  }
+  release_if_idle();
 }
 
 room_cursor ack_ledger::skip_before(const std::string& room, std::int64_t from_seq) {

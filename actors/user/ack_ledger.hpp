@@ -67,6 +67,11 @@ public:
   /// seq are known); direct ids ("d...") count even when not in flight.
   ack_result ack(const id_list& ids);
 
+  /// A cursor stored by the user's actor on another node (cluster mode):
+  /// what it acked is not owed here either, in flight or not. Never moves a
+  /// cursor back; nothing for a room the user is not a member of here.
+  void absorb(const room_cursor& stored);
+
   /// Storage cut the backlog of `room` before `from_seq`: the older part is
   /// history now, not owed any more. Returns the cursor to persist.
   room_cursor skip_before(const std::string& room, std::int64_t from_seq);
@@ -101,6 +106,9 @@ private:
   static std::optional<std::int64_t> key_of(const std::string& id);
 
   static bool owes(const cursor& c, std::int64_t seq);
+
+  /// Moves acked_seq over the contiguous run at the start of acked_above.
+  static void advance(cursor& c);
 
   static room_cursor to_record(const std::string& room, const cursor& c);
 

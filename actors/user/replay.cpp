@@ -2,7 +2,8 @@
 // once the user is online, storage is asked for everything unacked
 // (directs, then each room's backlog after its cursor); the connection gets
 // that as one batch, then the live frames held back meanwhile, minus what
-// the replay already carried.
+// the replay already carried. In cluster mode the cursors are read again
+// first: the user may have acked on another node.
 #include "actors/user/user_state.hpp"
 
 #include "common/clock.hpp"
@@ -66,11 +67,8 @@ void finish_replay(user_pointer self, const caf::actor_addr& addr, replay_batch&
   // else the connection went away meanwhile
 }
 
-} // namespace
-
-void start_replay(user_pointer self, const connection_actor& connection) {
+void request_replay(user_pointer self, const caf::actor_addr& addr) {
   auto& st = self->state;
-  auto addr = connection.address();
   self
     ->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
               st.ledger.cursors(), st.settings.backlog_max)
@@ -80,6 +78,29 @@ void start_replay(user_pointer self, const connection_actor& connection) {
             replay_batch none;
             finish_replay(self, addr, none);
           });
+}
+
+} // namespace
+
+void start_replay(user_pointer self, const connection_actor& connection) {
+  auto& st = self->state;
+  auto addr = connection.address();
+  if (!st.settings.cluster) {
+    request_replay(self, addr);
+    return;
+  }
+  // The user's actor on another node may have moved a cursor since this one
+  // loaded it: `acked` there waited for that commit, so this read sees it.
+  self
+    ->request(st.storage, st.settings.request_timeout, load_atom::value, cursor_atom::value,
+              st.who.user_id)
+    .then(
+      [self, addr](const cursor_list& stored) {
+        for (const auto& c : stored)
+          self->state.ledger.absorb(c);
+        request_replay(self, addr);
+      },
+      [self, addr](const caf::error&) { request_replay(self, addr); });
 }
 
 } // namespace chat::user_detail

@@ -1,9 +1,11 @@
 // What the user actor writes back and when it retires (actors/user/
 // user_state.hpp). Acks of directs go to storage at once (each deletes a
 // row); moved cursors are written once per `cursor_flush` (actor_settings),
-// when the last connection goes and before the actor stops. With no
-// connection left it waits for the in-flight deadlines, then reports itself
-// idle to the directory.
+// when the last connection goes and before the actor stops. In cluster
+// mode an ack frame's cursors and directs are written at once, in one
+// write whose commit its `acked` waits for (persist_now), and the user's
+// presence on this node is reported to storage. With no connection left it waits for the in-flight
+// deadlines, then reports itself idle to the directory.
 #include "actors/user/user_state.hpp"
 
 #include <algorithm>
@@ -35,6 +37,31 @@ void persist(user_pointer self, const ack_ledger::ack_result& changes) {
   }
   if (!changes.directs.empty())
     self->send(st.storage, ack_atom::value, st.who.user_id, changes.directs);
+}
+
+caf::typed_response_promise<bool> persist_now(user_pointer self,
+                                              const ack_ledger::ack_result& changes) {
+  auto& st = self->state;
+  st.report_unacked();
+  auto rp = self->make_response_promise<bool>();
+  // The cursors this ack moved and those moved since the last write.
+  for (const auto& c : changes.cursors)
+    st.dirty_rooms.insert(c.room);
+  cursor_list cursors;
+  for (const auto& room : st.dirty_rooms)
+    if (auto c = st.ledger.cursor_of(room))
+      cursors.push_back(std::move(*c));
+  st.dirty_rooms.clear();
+  if (cursors.empty() && changes.directs.empty())
+    return rp.deliver(true); // nothing moved: acked already, or not in flight
+  return rp.delegate(st.storage, ack_atom::value, st.who.user_id, std::move(cursors),
+                     changes.directs);
+}
+
+void report_presence(user_pointer self, bool online) {
+  auto& st = self->state;
+  if (st.settings.cluster)
+    self->send(st.storage, online_atom::value, st.who.user_id, online);
 }
 
 void check_idle(user_pointer self) {

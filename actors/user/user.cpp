@@ -57,6 +57,8 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
     for (auto it = connections.begin(); it != connections.end(); ++it)
       if (it->actor.address() == dm.source) {
         connections.erase(it);
+        if (connections.empty())
+          report_presence(self, false);
         break;
       }
     check_idle(self);
@@ -74,6 +76,8 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
       st.connections.back().actor = connection;
       st.connections.back().session = session;
       self->monitor(connection);
+      if (st.connections.size() == 1)
+        report_presence(self, true);
       if (st.online())
         start_replay(self, connection);
     },
@@ -94,6 +98,17 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
       metrics::get().acks.add(ids.size());
       persist(self, self->state.ledger.ack(ids));
     },
+    [self](ack_atom, commit_atom, const id_list& ids) {
+      metrics::get().acks.add(ids.size());
+      return persist_now(self, self->state.ledger.ack(ids));
+    },
+    [self](ack_atom, const cursor_list& cursors, const id_list& ids) {
+      auto& st = self->state;
+      for (const auto& c : cursors)
+        st.ledger.absorb(c);
+      st.ledger.ack(ids); // storage deleted these directs already
+      st.report_unacked();
+    },
     // Answered once every running room knows the user is online, so a
     // connection that waits for it sees itself online in `who` from its
     // first frame.
@@ -108,6 +123,8 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
     },
     [self](close_atom) {
       write_cursors(self);
+      if (!self->state.connections.empty())
+        report_presence(self, false);
       for (const auto& c : self->state.connections)
         self->send(c.actor, close_atom::value);
       self->quit();

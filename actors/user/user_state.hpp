@@ -102,6 +102,9 @@ void start_replay(user_pointer self, const connection_actor& connection);
 
 // retirement.cpp
 void persist(user_pointer self, const ack_ledger::ack_result& changes);
+caf::typed_response_promise<bool> persist_now(user_pointer self,
+                                              const ack_ledger::ack_result& changes);
+void report_presence(user_pointer self, bool online);
 void write_cursors(user_pointer self);
 void check_idle(user_pointer self);
 

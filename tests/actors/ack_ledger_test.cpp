@@ -197,4 +197,28 @@ TEST_CASE_FIXTURE(ledger_fixture, "bursts delivered and acked in turn keep every
   CHECK(cursor("other").acked_seq == other_seq + 1);
 }
 
+TEST_CASE_FIXTURE(ledger_fixture,
+                  "a cursor another node stored ends what it covers here, and never moves back") {
+  for (std::int64_t seq = 11; seq <= 15; ++seq)
+    REQUIRE(ledger.track("m" + std::to_string(seq), "devroom", seq, 1000));
+  ledger.ack({"m12"});
+  // The user acked 11 and 14 on another node.
+  ledger.absorb({"devroom", 11, {14}});
+  CHECK(cursor("devroom").acked_seq == 12); // 11 from there, 12 from here
+  CHECK(cursor("devroom").acked_above == std::vector<std::int64_t>{14});
+  CHECK(ledger.in_flight() == 2); // 13 and 15
+  CHECK_FALSE(ledger.owed("devroom", 14));
+  CHECK(ledger.owed("devroom", 13));
+  // An older cursor changes nothing; a room the user left here, nothing.
+  ledger.absorb({"devroom", 5, {}});
+  ledger.absorb({"elsewhere", 40, {}});
+  CHECK(cursor("devroom").acked_seq == 12);
+  CHECK(ledger.cursors().size() == 1);
+  ledger.absorb({"devroom", 13, {}});
+  CHECK(cursor("devroom").acked_seq == 14); // 13 joins the run up to 14
+  CHECK(cursor("devroom").acked_above.empty());
+  CHECK(ledger.in_flight() == 1);
+  CHECK(ledger.ack({"m13"}).cursors.empty()); // not in flight any more
+}
+
 } // TEST_SUITE("ack ledger")

@@ -225,4 +225,38 @@ TEST_CASE_FIXTURE(directory_fixture,
   CHECK(retired);
 }
 
+TEST_CASE_FIXTURE(directory_fixture,
+                  "who counts users online on other nodes, from snapshots and changes") {
+  auto report = [&](bool snapshot, std::vector<chat::node_presence> entries) {
+    self->send(directory, chat::online_atom::value,
+               std::make_shared<const chat::presence_report>(
+                 chat::presence_report{snapshot, std::move(entries)}));
+  };
+  auto online = [&]() {
+    chat::member_list in{{"u1", "ann", false}, {"u2", "bob", false}, {"u3", "cy", true}};
+    std::string out;
+    self->request(directory, 5s, chat::who_atom::value, in)
+      .receive(
+        [&](const chat::member_list& members) {
+          for (const auto& m : members)
+            if (m.online)
+              out += m.user_id + " ";
+        },
+        [](caf::error&) { FAIL("who failed"); });
+    return out;
+  };
+  CHECK(online() == "u3 "); // online here, as the room said
+  report(true, {{"u1", "n2", true}, {"u2", "n2", true}, {"u2", "n3", true}});
+  CHECK(online() == "u1 u2 u3 ");
+  report(false, {{"u2", "n2", false}}); // still on n3
+  CHECK(online() == "u1 u2 u3 ");
+  report(false, {{"u2", "n3", false}, {"u1", "n2", false}});
+  CHECK(online() == "u3 ");
+  report(false, {{"u1", "n3", true}});
+  CHECK(online() == "u1 u3 ");
+  // A snapshot replaces all: n3 stopped beating, its users are gone.
+  report(true, {{"u2", "n2", true}});
+  CHECK(online() == "u2 u3 ");
+}
+
 } // TEST_SUITE("directory")

@@ -125,4 +125,51 @@ TEST_CASE_FIXTURE(cluster_room_fixture,
   CHECK(delivered(3) == seqs{1, 2, 3});
 }
 
+TEST_CASE_FIXTURE(cluster_room_fixture,
+                  "another node's join and leave change the members and tell the members here") {
+  start(0, 0);
+  caf::scoped_actor bob{sys}; // bob's user actor on this node
+  caf::anon_send(room, chat::member_atom::value, chat::identity{"u2", "bob"},
+                 caf::actor_cast<chat::user_actor>(bob), true);
+  std::vector<std::string> presence;
+  auto collect = [&](std::size_t want) {
+    for (int i = 0; i < 20 && presence.size() < want; ++i)
+      alice->receive(
+        [&](chat::deliver_atom, const chat::delivery_batch& batch) {
+          for (const auto& d : *batch)
+            if (d->id.empty() && d->frame->find("bob") != std::string::npos)
+              presence.push_back(*d->frame); // not alice's own join
+        },
+        [](chat::relay_atom, const caf::actor_addr&, const chat::frame_ptr&) {},
+        caf::after(250ms) >> [] {});
+  };
+  collect(1);
+  REQUIRE(presence.size() == 1);
+  CHECK(presence[0].find(R"("event":"join")") != std::string::npos);
+  CHECK(presence[0].find(R"("name":"bob")") != std::string::npos);
+  // bob's actor here learns the membership and gets the room's messages.
+  bob->receive([](chat::joined_atom, const std::string& r, std::int64_t) { CHECK(r == "devroom"); },
+               caf::after(5s) >> [] { FAIL("bob's user actor not told"); });
+  chat::member_list members;
+  alice->request(room, 5s, chat::who_atom::value)
+    .receive([&](chat::member_list& m) { members = m; }, [](caf::error&) { FAIL("who failed"); });
+  REQUIRE(members.size() == 2);
+  auto& joined = members[0].user_id == "u2" ? members[0] : members[1];
+  CHECK(joined.name == "bob");
+  CHECK(joined.online);
+  // The same join again (a late notice) changes nothing; the leave does.
+  caf::anon_send(room, chat::member_atom::value, chat::identity{"u2", "bob"}, chat::user_actor{},
+                 true);
+  caf::anon_send(room, chat::member_atom::value, chat::identity{"u2", "bob"}, chat::user_actor{},
+                 false);
+  collect(2);
+  REQUIRE(presence.size() == 2);
+  CHECK(presence[1].find(R"("event":"leave")") != std::string::npos);
+  bob->receive([](chat::left_atom, const std::string& r) { CHECK(r == "devroom"); },
+               caf::after(5s) >> [] { FAIL("bob's user actor not told of the leave"); });
+  alice->request(room, 5s, chat::who_atom::value)
+    .receive([&](chat::member_list& m) { members = m; }, [](caf::error&) { FAIL("who failed"); });
+  CHECK(members.size() == 1);
+}
+
 } // TEST_SUITE("room cluster")

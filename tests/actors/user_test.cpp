@@ -55,23 +55,27 @@ chat::test::fake_storage_config owing(const caf::actor& probe) {
   return cfg;
 }
 
-chat::actor_settings settings() {
+chat::actor_settings settings(bool cluster = false) {
   chat::actor_settings s;
   s.ack_timeout = 60s;
+  s.cluster = cluster;
   return s;
 }
 
 // The real directory (no room of the user is running, so going online asks
 // none) over the fake storage; the test talks to the user actor directly.
-struct user_fixture {
+// Cluster: the user actor as in cluster mode.
+template <bool Cluster>
+struct basic_user_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor probe{sys};
   chat::storage_actor storage = chat::test::spawn_fake_storage(sys, owing(caf::actor{probe}));
-  chat::directory_actor directory = chat::spawn_directory(sys, storage, settings());
-  chat::user_actor user = chat::spawn_user(sys, {"u1", "alice"}, directory, storage, settings());
+  chat::directory_actor directory = chat::spawn_directory(sys, storage, settings(Cluster));
+  chat::user_actor user
+    = chat::spawn_user(sys, {"u1", "alice"}, directory, storage, settings(Cluster));
 
-  ~user_fixture() {
+  ~basic_user_fixture() {
     caf::anon_send(user, chat::close_atom::value);
     caf::anon_send(directory, chat::close_atom::value);
     caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
@@ -89,7 +93,25 @@ struct user_fixture {
     probe->send(user, chat::connect_atom::value, caf::actor_cast<chat::connection_actor>(c.actor),
                 chat::session_ptr{c.session});
   }
+
+  /// The cursor writes storage gets within `wait` after the last one.
+  std::vector<std::int64_t> cursor_writes(std::chrono::milliseconds wait = 1s) {
+    std::vector<std::int64_t> written;
+    for (bool got = true; got;) {
+      got = false;
+      probe->receive(
+        [&](chat::cursor_atom, const std::string&, std::int64_t seq) {
+          written.push_back(seq);
+          got = true;
+        },
+        caf::after(wait) >> [] {});
+    }
+    return written;
+  }
 };
+
+using user_fixture = basic_user_fixture<false>;
+using cluster_user_fixture = basic_user_fixture<true>;
 
 } // namespace
 
@@ -218,19 +240,56 @@ TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor
   // Three ack frames, as a client acking every message at once would send.
   for (const char* id : {"m8", "m9", "m10"})
     probe->send(user, chat::ack_atom::value, chat::id_list{id});
-  std::vector<std::int64_t> written;
-  for (;;) {
-    bool got = false;
-    probe->receive(
-      [&](chat::cursor_atom, const std::string&, std::int64_t seq) {
-        written.push_back(seq);
-        got = true;
-      },
-      caf::after(1s) >> [] {});
-    if (!got)
-      break;
-  }
-  CHECK(written == std::vector<std::int64_t>{10});
+  CHECK(cursor_writes() == std::vector<std::int64_t>{10});
+}
+
+TEST_CASE_FIXTURE(cluster_user_fixture,
+                  "cluster mode: an ack is answered after its cursor and directs are stored") {
+  auto owned = std::make_unique<conn>(sys);
+  auto& c = *owned;
+  connect(c);
+  probe->receive(
+    [](chat::online_atom, const std::string& u, bool online) {
+      CHECK(u == "u1");
+      CHECK(online);
+    },
+    caf::after(5s) >> [] { FAIL("presence not reported"); });
+  REQUIRE(c.session->take(6).size() == 6);                // m8, m9, d1, d2 in flight
+  CHECK(cursor_writes() == std::vector<std::int64_t>{7}); // the truncation
+  bool answered = false;
+  probe
+    ->request(user, 5s, chat::ack_atom::value, chat::commit_atom::value,
+              chat::id_list{"m8", "m9", "d1"})
+    .receive([&](bool ok) { answered = ok; }, [](caf::error&) { FAIL("ack failed"); });
+  CHECK(answered);
+  // The fake storage reported the write before it answered.
+  CHECK(cursor_writes(100ms) == std::vector<std::int64_t>{9});
+  probe->receive(
+    [](chat::ack_atom, const chat::id_list& ids) { CHECK(ids == chat::id_list{"d1"}); },
+    caf::after(5s) >> [] { FAIL("direct ack not stored"); });
+  // The last connection gone: not online on this node any more.
+  owned.reset();
+  probe->receive([](chat::online_atom, const std::string&, bool online) { CHECK_FALSE(online); },
+                 caf::after(5s) >> [] { FAIL("going offline not reported"); });
+}
+
+TEST_CASE_FIXTURE(cluster_user_fixture,
+                  "cluster mode: acks another node committed are not waited for or written here") {
+  conn c{sys};
+  connect(c);
+  REQUIRE(c.session->take(6).size() == 6);
+  CHECK(cursor_writes() == std::vector<std::int64_t>{7});
+  // The user acked m8, m9 and d2 through another node.
+  probe->send(user, chat::ack_atom::value, chat::cursor_list{chat::room_cursor{"devroom", 9, {}}},
+              chat::id_list{"d2"});
+  // A late ack of them here (from a client that acked on both) moves
+  // nothing: nothing to store, answered at once.
+  bool answered = false;
+  probe
+    ->request(user, 5s, chat::ack_atom::value, chat::commit_atom::value, chat::id_list{"m8", "m9"})
+    .receive([&](bool ok) { answered = ok; }, [](caf::error&) { FAIL("ack failed"); });
+  CHECK(answered);
+  CHECK(cursor_writes(300ms).empty());
 }
 
 } // TEST_SUITE("user")

@@ -116,6 +116,31 @@ observed_pairs(ws_client& ws, const std::string& room, std::size_t count) {
   return out;
 }
 
+/// Whether `who` of `room`, asked on `ws`, lists `name` as online.
+bool listed_online(ws_client& ws, const std::string& room, const std::string& name) {
+  auto members = ws.call(make_frame("who", room));
+  REQUIRE(members);
+  for (auto& m : (*members)["members"])
+    if (m["name"] == name)
+      return m["online"].get<bool>();
+  return false;
+}
+
+/// Asks `who` every 250 ms until `name`'s online flag is `online`; how long
+/// that took (or the limit, if it never was).
+std::chrono::milliseconds until_online(ws_client& ws, const std::string& room,
+                                       const std::string& name, bool online,
+                                       std::chrono::milliseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (listed_online(ws, room, name) == online)
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                   - start);
+    std::this_thread::sleep_for(250ms);
+  }
+  return limit;
+}
+
 } // namespace
 
 TEST_SUITE("cluster") {
@@ -256,6 +281,71 @@ TEST_CASE("an account and a token work on every node, a direct reaches its recip
   CHECK(also_node1.wait_closed(5s));
   CHECK(also_node1.close_code() == 1008);
   CHECK(request(node1.port(), "GET", "/history?room=@ann", "", bearer(ann.token)).status == 401);
+}
+
+TEST_CASE("an ack on one node is replayed by no node, and joins, leaves and who span the "
+          "nodes, until a node dies") {
+  auto db = pg_server::shared().fresh_database();
+  auto named = node_on(db);
+  named["cluster.node_id"] = "node \"one\"";
+  server_process node1{named};
+  server_process node2{node_on(db)};
+  // The node's name in its metrics, escaped as the exposition format says.
+  CHECK(request(node1.port(), "GET", "/metrics")
+          .body.find(R"(chat_node_info{node_id="node \"one\""} 1)")
+        != std::string::npos);
+  auto ann = make_account(node1.port(), "ann");
+  auto oscar = make_account(node1.port(), "oscar");
+  auto carl = make_account(node2.port(), "carl");
+  auto writer = open_clean(node1.port(), ann);
+  REQUIRE(writer.call(make_frame("join", "lobby")));
+  // oscar joins on node 2: ann, on node 1, hears of it.
+  auto o2 = open_clean(node2.port(), oscar);
+  REQUIRE(o2.call(make_frame("join", "lobby")));
+  auto joined = writer.read_until(
+    [](const json& f) { return type_of(f) == "presence" && f["user"]["name"] == "oscar"; }, 5s);
+  REQUIRE(joined);
+  CHECK((*joined)["event"] == "join");
+  CHECK(until_online(writer, "lobby", "oscar", true, 5s) < 5s);
+
+  // oscar on both nodes; the messages are in flight on both user actors.
+  auto o1 = open_clean(node1.port(), oscar);
+  auto sent = send_all(writer, "lobby", 3);
+  auto on1 = read_messages(o1, "lobby", 3);
+  auto on2 = read_messages(o2, "lobby", 3);
+  REQUIRE(on2.size() == 3);
+  CHECK(ids_of(on1) == ids_of(on2));
+  // Acked on node 2: `acked` came after the commit, so neither node replays
+  // them, not even node 1, whose actor had them in flight.
+  ack(o2, ids_of(on2));
+  o1.close();
+  CHECK(o1.wait_closed(5s));
+  auto again1 = open_clean(node1.port(), oscar);
+  auto again2 = open_clean(node2.port(), oscar);
+  again1.close();
+  again2.close();
+
+  // carl joins and leaves on node 2; ann on node 1 sees both.
+  auto c2 = open_clean(node2.port(), carl);
+  REQUIRE(c2.call(make_frame("join", "lobby")));
+  REQUIRE(c2.call(make_frame("leave", "lobby")));
+  auto left = writer.read_until(
+    [](const json& f) {
+      return type_of(f) == "presence" && f["user"]["name"] == "carl" && f["event"] == "leave";
+    },
+    5s);
+  CHECK(left);
+  auto members = writer.call(make_frame("who", "lobby"));
+  REQUIRE(members);
+  CHECK((*members)["members"].size() == 2); // ann and oscar
+
+  // oscar is online on node 2 only; node 2 dies: node 1 stops listing him
+  // within its heartbeat's staleness (7 s) and a check (3 s).
+  CHECK(listed_online(writer, "lobby", "oscar"));
+  node2.kill9();
+  auto gone = until_online(writer, "lobby", "oscar", false, 15s);
+  CHECK(gone < 11s);
+  MESSAGE("a dead node's user went offline after " << gone.count() << " ms");
 }
 
 } // TEST_SUITE("cluster")

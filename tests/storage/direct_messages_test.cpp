@@ -96,6 +96,28 @@ TEST_CASE_FIXTURE(delivery_fixture, "an ack deletes only the acking user's direc
 }
 
 TEST_CASE_FIXTURE(delivery_fixture,
+                  "an ack frame's directs and cursor are answered once committed, as one write") {
+  CHECK(create_user(make_user("u2", "bob")));
+  CHECK(create_user(make_user("u3", "carol")));
+  CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
+  member("lobby", "u2");
+  append_range("lobby", 1, 4);
+  send_direct(make_direct("u2", "u1", "one"));   // d1
+  send_direct(make_direct("u3", "u1", "two"));   // d2
+  send_direct(make_direct("u2", "u1", "three")); // d3
+  // Malformed ids, room ids and another user's direct are left alone.
+  CHECK(ask<bool>(ack_atom::value, std::string{"u2"}, cursor_list{room_cursor{"lobby", 2, {4}}},
+                  id_list{"d1", "d2", "m3", "dx"}));
+  restart(); // what was answered is on disk
+  CHECK(ids_of(replay("u2", {}).directs) == std::vector<std::string>{"d3"});
+  CHECK(ids_of(replay("u3", {}).directs) == std::vector<std::string>{"d2"});
+  auto list = cursors("u2"); // "@bob" (the channel), "lobby"
+  REQUIRE(list.size() == 2);
+  CHECK(list[1].acked_seq == 2);
+  CHECK(list[1].acked_above == seq_list{4});
+}
+
+TEST_CASE_FIXTURE(delivery_fixture,
                   "directs and cursors survive closing the actor system and reopening the file") {
   CHECK(create_user(make_user("u1", "alice")));
   CHECK(create_user(make_user("u2", "bob")));

@@ -38,11 +38,11 @@ TEST_CASE_FIXTURE(delivery_fixture, "a joined member's cursor starts at the room
   CHECK(list[2].acked_seq == 5);
   CHECK(list[2].acked_above.empty());
   // Joining again while a member keeps the cursor the member moved.
-  set_cursor("u1", "lobby", 3, {5});
   append_range("lobby", 6, 8);
+  set_cursor("u1", "lobby", 6, {8});
   member("lobby", "u1");
-  CHECK(cursors("u1")[2].acked_seq == 3);
-  CHECK(cursors("u1")[2].acked_above == seq_list{5});
+  CHECK(cursors("u1")[2].acked_seq == 6);
+  CHECK(cursors("u1")[2].acked_above == seq_list{8});
   // Leaving drops the cursor; a rejoin starts from the newest seq again.
   member("lobby", "u1", false);
   CHECK(member_rooms("u1") == name_list{"@alice", "empty"});
@@ -84,6 +84,27 @@ TEST_CASE_FIXTURE(delivery_fixture,
   restart();
   CHECK(cursors("u1")[0].acked_seq == 10);
   CHECK(cursors("u1")[0].acked_above.empty());
+}
+
+TEST_CASE_FIXTURE(delivery_fixture, "a cursor never moves back, by a cursor write or an ack") {
+  CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
+  member("lobby", "u1");
+  set_cursor("u1", "lobby", 7, {9});
+  // An older write (another node's actor that had not heard of the newer).
+  set_cursor("u1", "lobby", 4, {6});
+  CHECK(cursors("u1")[0].acked_seq == 7);
+  CHECK(cursors("u1")[0].acked_above == seq_list{9});
+  CHECK(ask<bool>(ack_atom::value, std::string{"u1"}, cursor_list{room_cursor{"lobby", 5, {}}},
+                  id_list{}));
+  CHECK(cursors("u1")[0].acked_seq == 7);
+  // Forward it moves, acked_above with it; an unknown room changes nothing.
+  CHECK(ask<bool>(ack_atom::value, std::string{"u1"},
+                  cursor_list{room_cursor{"lobby", 9, {11, 12}}, room_cursor{"nowhere", 3, {}}},
+                  id_list{}));
+  restart();
+  REQUIRE(cursors("u1").size() == 1);
+  CHECK(cursors("u1")[0].acked_seq == 9);
+  CHECK(cursors("u1")[0].acked_above == seq_list{11, 12});
 }
 
 TEST_CASE_FIXTURE(delivery_fixture,

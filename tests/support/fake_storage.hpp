@@ -32,8 +32,9 @@ struct fake_storage_config {
   load_log loads;
   /// What a replay answers (the same whatever the cursors).
   replay_batch replay;
-  /// Gets (cursor_atom, room, acked_seq) for every cursor write and
-  /// (ack_atom, id_list) for every direct ack, if given.
+  /// Gets (cursor_atom, room, acked_seq) for every cursor write,
+  /// (ack_atom, id_list) for every direct ack and (online_atom, user_id,
+  /// online) for every presence report, if given.
   caf::actor probe;
   /// Each room's stored messages, in seq order: appends add to them (another
   /// node's messages can be put here before the test starts).
@@ -129,6 +130,20 @@ inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_con
       [st](ack_atom, const std::string&, const id_list& ids) {
         if (st->probe)
           caf::anon_send(st->probe, ack_atom::value, ids);
+      },
+      // The probe sees one ack frame as its cursor writes and direct acks.
+      [st](ack_atom, const std::string&, const cursor_list& cursors, const id_list& ids) {
+        if (st->probe) {
+          for (const auto& c : cursors)
+            caf::anon_send(st->probe, cursor_atom::value, c.room, c.acked_seq);
+          if (!ids.empty())
+            caf::anon_send(st->probe, ack_atom::value, ids);
+        }
+        return true;
+      },
+      [st](online_atom, const std::string& user_id, bool online) {
+        if (st->probe)
+          caf::anon_send(st->probe, online_atom::value, user_id, online);
       },
     };
   });

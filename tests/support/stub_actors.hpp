@@ -29,6 +29,8 @@ inline user_actor::behavior_type silent_user() {
     [](joined_atom, const std::string&, std::int64_t) {},
     [](left_atom, const std::string&) {},
     [](ack_atom, const id_list&) {},
+    [](ack_atom, commit_atom, const id_list&) { return true; },
+    [](ack_atom, const cursor_list&, const id_list&) {},
     [](start_atom) { return true; },
     [](close_atom) {},
   };
@@ -50,6 +52,10 @@ inline directory_actor::behavior_type directory_of(directory_actor::pointer,
     [](direct_atom, const std::string&, const delivery_ptr&) {},
     [](idle_atom, const std::string&, std::uint64_t) {},
     [](stored_atom, const room_event_ptr&) {},
+    [](ack_atom, const std::string&, const cursor_list&, const id_list&) {},
+    [](member_atom, const std::string&, const identity&, bool) {},
+    [](online_atom, const presence_report_ptr&) {},
+    [](who_atom, const member_list& members) { return members; },
     [](close_atom) {},
   };
 }
