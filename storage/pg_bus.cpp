@@ -24,8 +24,11 @@ namespace {
 /// How long one wait on the socket lasts: the longest an exit waits.
 constexpr int wait_slice_ms = 50;
 
-caf::error listen(pg::connection& db, const std::string& url) {
-  if (auto err = db.open(url, "chat-actors-bus"))
+caf::error listen(pg::connection& db, const bus_options& opts) {
+  // pg_stat_activity shows which node's bus a connection is (an operator
+  // can end one node's: pg_terminate_backend).
+  auto name = "chat-actors-bus " + opts.node_id;
+  if (auto err = db.open(opts.url, name.c_str()))
     return err;
   if (auto err = db.prepare("heartbeat", "INSERT INTO nodes VALUES($1, now())"
                                          " ON CONFLICT (node_id) DO UPDATE SET seen_at = now()"))
@@ -122,7 +125,7 @@ struct bus_state {
     auto now = std::chrono::steady_clock::now();
     if (!backoff.due(now))
       return;
-    if (auto err = listen(db, opts.url)) {
+    if (auto err = listen(db, opts)) {
       backoff.failed(now);
       log_warn("pg_bus: reconnecting failed (next try in " + std::to_string(backoff.delay().count())
                + " ms): " + error_text(err));
@@ -184,7 +187,7 @@ bus_impl::behavior_type pg_bus(bus_impl::stateful_pointer<bus_state> self,
 caf::expected<caf::actor> spawn_pg_bus(caf::actor_system& sys, const bus_options& opts,
                                        bus_listener rooms, token_listener tokens) {
   auto db = std::make_shared<pg::connection>();
-  if (auto err = listen(*db, opts.url))
+  if (auto err = listen(*db, opts))
     return err;
   return caf::actor_cast<caf::actor>(
     sys.spawn<caf::detached>(pg_bus, std::move(db), opts, std::move(rooms), std::move(tokens)));
