@@ -93,6 +93,28 @@ void spawn_loaded(directory_pointer self, room_record rec) {
   finish_load(self, name, room);
 }
 
+// Loads the stored room `name` and spawns it; `missing()` if none is stored.
+template <class Missing>
+void load_stored(directory_pointer self, const std::string& name, Missing missing) {
+  auto& st = self->state;
+  self->request(st.storage, st.settings.request_timeout, load_atom::value, room_atom::value, name)
+    .then(
+      [self, missing](std::optional<room_record>& rec) mutable {
+        if (rec)
+          spawn_loaded(self, std::move(*rec));
+        else
+          missing();
+      },
+      [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+}
+
+// A room another node created while this one tried to: loaded as stored.
+void load_created(directory_pointer self, const std::string& name) {
+  load_stored(self, name, [self, name] {
+    finish_load(self, name, make_error(chat_errc::storage, "room " + name + " vanished"));
+  });
+}
+
 // No stored room by that name: create it if any waiter asked to, with the
 // options of the first such waiter (the creator).
 void create_or_fail(directory_pointer self, const std::string& name) {
@@ -114,7 +136,14 @@ void create_or_fail(directory_pointer self, const std::string& name) {
   rec.max_members = creator->opts.max_members.value_or(st.settings.default_max_members);
   self->request(st.storage, st.settings.request_timeout, create_atom::value, room_atom::value, rec)
     .then([self, rec](bool) mutable { spawn_loaded(self, std::move(rec)); },
-          [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+          [self, name](caf::error& err) {
+            // Cluster mode: another node created it since the load (its
+            // creator's options hold); load that one.
+            if (to_chat_errc(err) == chat_errc::name_taken)
+              load_created(self, name);
+            else
+              finish_load(self, name, std::move(err));
+          });
 }
 
 caf::typed_response_promise<room_actor> find_room(directory_pointer self, const std::string& name,
@@ -126,15 +155,7 @@ caf::typed_response_promise<room_actor> find_room(directory_pointer self, const 
   auto& waiters = st.loading[name];
   waiters.push_back({rp, create, std::move(opts)});
   if (waiters.size() == 1) // the first asker starts the load
-    self->request(st.storage, st.settings.request_timeout, load_atom::value, room_atom::value, name)
-      .then(
-        [self, name](std::optional<room_record>& rec) {
-          if (rec)
-            spawn_loaded(self, std::move(*rec));
-          else
-            create_or_fail(self, name);
-        },
-        [self, name](caf::error& err) { finish_load(self, name, std::move(err)); });
+    load_stored(self, name, [self, name] { create_or_fail(self, name); });
   return rp;
 }
 

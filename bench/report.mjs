@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { clusterSection } from './report_cluster.mjs';
 import { fanoutPlot } from './report_plot.mjs';
 import { latencyMedians, medianRun } from './report_pick.mjs';
 import { achievedPercent, slowBoxNote, targetRows } from './report_targets.mjs';
@@ -19,8 +20,11 @@ if (!resultsPath) {
   console.error('usage: node bench/report.mjs bench/results/<stamp>.jsonl');
   process.exit(2);
 }
-const lines = fs.readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim())
+const allLines = fs.readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim())
   .map((l) => JSON.parse(l));
+// The cluster set (bench/report_cluster.mjs) has a section of its own.
+const lines = allLines.filter((l) => !l.cluster_set);
+const clusterLines = allLines.filter((l) => l.cluster_set);
 const metaPath = resultsPath.replace(/\.jsonl$/, '.meta.json');
 const meta = fs.existsSync(metaPath) ? JSON.parse(fs.readFileSync(metaPath, 'utf8')) : {};
 
@@ -191,7 +195,7 @@ loopback; the load generator is one thread.
 }
 
 function commandsSection() {
-  const loadgen = lines.map((l) => (l.command ?? '(no command recorded)')
+  const loadgen = allLines.map((l) => (l.command ?? '(no command recorded)')
     .replace(/^\S*\/(build[^/\s]*\/chat-actors-loadgen)/, '$1'));
   return `## How this was produced
 
@@ -238,6 +242,7 @@ ${fanoutSection()}
 ${latencySection()}
 ${idleSection()}
 ${durableSection()}
+${clusterSection(clusterLines, root, { fmt, ms, ratio, failed })}
 ${profileSection()}
 ${machineSection()}
 ${commandsSection()}`;

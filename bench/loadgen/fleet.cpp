@@ -53,6 +53,10 @@ fleet::fleet(net::io_context& ioc, const options& opt, fleet_observer& observer)
     ack_timer_(ioc) {
   for (std::uint32_t i = 0; i < clients_.size(); ++i)
     clients_[i].account_name = prefix_ + "-" + std::to_string(i);
+  for (auto port : opt.ports)
+    servers_.emplace_back(server_.address(), port);
+  if (servers_.empty())
+    servers_.push_back(server_);
 }
 
 fleet::~fleet() {
@@ -153,7 +157,7 @@ void fleet::launch_connects() {
     if (server_.address().is_loopback() && opt_.source_addrs > 1)
       source = net::ip::address_v4(0x7F000001u + i % static_cast<std::uint32_t>(opt_.source_addrs));
     auto target = opt_.target == target_kind::chat ? "/ws?token=" + c.token : std::string("/");
-    c.conn->start(server_, source, target);
+    c.conn->start(servers_[i % servers_.size()], source, target);
   }
 }
 

@@ -104,7 +104,8 @@ private:
   const options& opt_;
   fleet_observer& observer_;
   std::string prefix_;
-  net::ip::tcp::endpoint server_;
+  net::ip::tcp::endpoint server_;               // the first: HTTP for the accounts
+  std::vector<net::ip::tcp::endpoint> servers_; // every --url: client i on i mod size
   std::vector<client> clients_;
   std::string scratch_; // the send frame being built
   boost::asio::steady_timer ack_timer_;

@@ -66,6 +66,7 @@ int run(int argc, char** argv) {
   out.set("elapsed_s", std::chrono::duration<double>(clock_type::now() - started).count(), 2);
   out.set("loadgen_cpu_s", self_cpu_seconds() - cpu_before);
   out.set("server_pid", opt.server_pid);
+  out.set("nodes", static_cast<std::uint64_t>(opt.ports.size()));
   out.set("command", opt.command_line);
   std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);

@@ -49,7 +49,16 @@ bool prepare_clients(run_env& env, fleet& f,
 }
 
 double server_cpu(const run_env& env) {
-  return env.opt.server_pid > 0 ? process_cpu_seconds(env.opt.server_pid) : -1;
+  if (env.opt.server_pids.empty())
+    return -1;
+  double sum = 0; // every node of a cluster run
+  for (auto pid : env.opt.server_pids) {
+    auto cpu = process_cpu_seconds(pid);
+    if (cpu < 0)
+      return -1;
+    sum += cpu;
+  }
+  return sum;
 }
 
 void report_latency(run_env& env, const latency_histogram& latency) {

@@ -32,7 +32,9 @@ modes:
 options:
   --mode MODE             fanout | latency | idle | durable
   --target chat|raw       chat-actors protocol (default) or raw broadcast
-  --url ws://HOST:PORT    the server (HOST numeric IPv4); HTTP goes to the same port
+  --url ws://HOST:PORT    the server (HOST numeric IPv4); HTTP goes to the same port.
+                          Repeated (cluster mode: ports of one host): client i
+                          connects to the (i mod count)th; accounts use the first
   --clients N             connections (default 100)
   --messages M            fanout: messages per client (default 1)
   --rate R                latency: aggregate messages/s (default 100)
@@ -43,7 +45,8 @@ options:
   --stall S               fanout: stop after S seconds without progress (default 15)
   --window W              durable: sends in flight per client (default 32)
   --timeout S             hard limit for the whole run, setup included (default 600)
-  --server-pid PID        read the server's CPU and RSS from /proc/PID
+  --server-pid PID        read the server's CPU and RSS from /proc/PID; repeated:
+                          CPU is the processes' sum (RSS: the first's)
   --synchronous TEXT      durable: the server's [storage] synchronous, reported as is
   --label TEXT            copied into the JSON line
   --room NAME             room name stem (default bench)
@@ -73,8 +76,12 @@ bool parse_url(const std::string& url, options& out) {
   double port = 0;
   if (!parse_number(rest.substr(colon + 1), port) || port < 1 || port > 65535)
     return false;
-  out.host = rest.substr(0, colon);
-  out.port = static_cast<std::uint16_t>(port);
+  auto host = rest.substr(0, colon);
+  if (!out.ports.empty() && host != out.host)
+    return false; // several --url: several ports of one host
+  out.host = host;
+  out.ports.push_back(static_cast<std::uint16_t>(port));
+  out.port = out.ports.front();
   in_addr ignored{}; // numeric IPv4 only: the generator runs no resolver
   return ::inet_pton(AF_INET, out.host.c_str(), &ignored) == 1;
 }
@@ -141,7 +148,14 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     {"--stall", number(out.stall, 0.1)},
     {"--window", number(out.window, 1)},
     {"--timeout", number(out.timeout, 1)},
-    {"--server-pid", number(out.server_pid, 1)},
+    {"--server-pid", setter([&](const std::string& v) {
+       double d = 0;
+       if (!parse_number(v, d) || d < 1)
+         return false;
+       out.server_pids.push_back(static_cast<int>(d));
+       out.server_pid = out.server_pids.front();
+       return true;
+     })},
     {"--synchronous", text(out.synchronous)},
     {"--label", text(out.label)},
     {"--room", text(out.room)},

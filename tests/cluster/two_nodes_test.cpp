@@ -331,4 +331,26 @@ TEST_CASE("an ack on one node is replayed by no node, and joins, leaves and who 
   MESSAGE("a dead node's user went offline after " << gone.count() << " ms");
 }
 
+TEST_CASE("a room created on two nodes at once is one room, and every joiner is in it") {
+  auto db = pg_server::shared().fresh_database();
+  server_process node1{node_on(db)};
+  server_process node2{node_on(db)};
+  std::vector<ws_client> clients;
+  for (int i = 0; i < 8; ++i) {
+    auto& node = i % 2 == 0 ? node1 : node2;
+    clients.push_back(open_clean(node.port(), make_account(node.port(), "j" + std::to_string(i))));
+  }
+  // Every join goes out before any answer is read: both nodes find no
+  // stored room and create it.
+  for (auto& ws : clients)
+    REQUIRE(ws.send(make_frame("join", "fresh")));
+  for (auto& ws : clients) {
+    auto reply = ws.read_until(
+      [](const json& f) { return type_of(f) == "joined" || type_of(f) == "error"; }, 10s);
+    REQUIRE(reply);
+    CHECK_MESSAGE(type_of(*reply) == "joined", reply->dump());
+  }
+  CHECK(pg_server::shared().value(db, "SELECT count(*) FROM members WHERE room = 'fresh'") == "8");
+}
+
 } // TEST_SUITE("cluster")
