@@ -138,7 +138,7 @@ public:
       },
       20s);
     if (!done)
-      m_.problems.push_back("no `replayed` after the clean reconnect");
+      m_.problems.emplace_back("no `replayed` after the clean reconnect");
     ws_.close();
   }
 
