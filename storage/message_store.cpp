@@ -131,8 +131,8 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
         self, [&](store_db& db) { return insert_direct(db.sqlite, db.d, msg); });
     },
     [self](ack_atom, const std::string& user_id, const cursor_list& cursors, const id_list& ids) {
-      // One node owns every cursor of its users here: a plain overwrite
-      // never moves one back.
+      // One batch write, answered after its commit; update_cursor never
+      // moves a cursor back (storage/delivery_queries.cpp).
       return write<bool>(self, [&](store_db& db) -> caf::expected<bool> {
         for (const auto& c : cursors)
           if (auto err = update_cursor(db.d, user_id, c.room, c.acked_seq, c.acked_above))

@@ -4,8 +4,9 @@
 // when the last connection goes and before the actor stops. In cluster
 // mode an ack frame's cursors and directs are written at once, in one
 // write whose commit its `acked` waits for (persist_now), and the user's
-// presence on this node is reported to storage. With no connection left it waits for the in-flight
-// deadlines, then reports itself idle to the directory.
+// presence on this node is reported to storage. With no connection left
+// it waits for the in-flight deadlines, then reports itself idle to the
+// directory.
 #include "actors/user/user_state.hpp"
 
 #include <algorithm>
@@ -24,11 +25,20 @@ void write_cursors(user_pointer self) {
   st.dirty_rooms.clear();
 }
 
-void persist(user_pointer self, const ack_ledger::ack_result& changes) {
-  auto& st = self->state;
+namespace {
+
+// The unacked gauge and the dirty rooms after an ack.
+void note_changes(user_state& st, const ack_ledger::ack_result& changes) {
   st.report_unacked();
   for (const auto& c : changes.cursors)
     st.dirty_rooms.insert(c.room);
+}
+
+} // namespace
+
+void persist(user_pointer self, const ack_ledger::ack_result& changes) {
+  auto& st = self->state;
+  note_changes(st, changes);
   if (st.settings.cursor_flush.count() == 0)
     write_cursors(self);
   else if (!st.dirty_rooms.empty() && !st.persist_armed) {
@@ -42,11 +52,9 @@ void persist(user_pointer self, const ack_ledger::ack_result& changes) {
 caf::typed_response_promise<bool> persist_now(user_pointer self,
                                               const ack_ledger::ack_result& changes) {
   auto& st = self->state;
-  st.report_unacked();
   auto rp = self->make_response_promise<bool>();
   // The cursors this ack moved and those moved since the last write.
-  for (const auto& c : changes.cursors)
-    st.dirty_rooms.insert(c.room);
+  note_changes(st, changes);
   cursor_list cursors;
   for (const auto& room : st.dirty_rooms)
     if (auto c = st.ledger.cursor_of(room))
