@@ -25,8 +25,12 @@ struct actor_settings {
   /// moved (0: at once). Clients ack in batches many times a second; one
   /// cursor write per room and interval instead of one per ack frame keeps
   /// that traffic off the storage thread. A crash forgets at most this much
-  /// of the acks: those messages are replayed (clients dedupe by id).
-  std::chrono::milliseconds cursor_flush{250};
+  /// of the acks: those messages are replayed (clients dedupe by id). Each
+  /// flush costs a timer and a storage write per user: at 250 ms, 1,000
+  /// users acking made 4,000 of each per second however few messages
+  /// flowed, a cost per second that slow-reading clients turned into a
+  /// cost per delivery (bench/profile.md, "Clients that read slowly").
+  std::chrono::milliseconds cursor_flush{1000};
   /// Per room, the most messages replayed on reconnect.
   std::int64_t backlog_max = defaults::backlog_max;
   /// Each connection's frame budget: a token bucket (see connection.cpp for

@@ -103,6 +103,14 @@ int run_server(const server_config& cfg) {
   caf::actor_system_config caf_cfg;
   add_chat_error_category(caf_cfg);
   caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.actor_threads));
+  // CAF's idle workers poll 100 times, then 500 times more with a 50 us
+  // sleep between polls, before they block on a condition variable. Each of
+  // those sleeps is a context switch: behind clients that read slower than
+  // the server writes, the server idles in short gaps all the time and the
+  // sleeps cost more than the deliveries (bench/profile.md, "Clients that
+  // read slowly"). Workers now block right after the busy polls; a message
+  // for a blocked worker wakes it (one futex call).
+  caf_cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system sys{caf_cfg};
 
   store_options store_opts{cfg.storage_path, std::chrono::milliseconds{cfg.commit_window_ms},

@@ -11,7 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { clusterSection } from './report_cluster.mjs';
 import { fanoutPlot } from './report_plot.mjs';
-import { latencyMedians, medianRun } from './report_pick.mjs';
+import { kindsSection } from './report_kinds.mjs';
+import { kindOf, latencyMedians, medianRun } from './report_pick.mjs';
 import { achievedPercent, slowBoxNote, targetRows } from './report_targets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,7 +24,10 @@ if (!resultsPath) {
 const allLines = fs.readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim())
   .map((l) => JSON.parse(l));
 // The cluster set (bench/report_cluster.mjs) has a section of its own.
-const lines = allLines.filter((l) => !l.cluster_set);
+const kindLines = allLines.filter((l) => !l.cluster_set);
+// The per-size tables and the plot are the own client's; the kinds side by
+// side have a section (bench/report_kinds.mjs) and rows in the targets.
+const lines = kindLines.filter((l) => kindOf(l) === 'own');
 const clusterLines = allLines.filter((l) => l.cluster_set);
 const metaPath = resultsPath.replace(/\.jsonl$/, '.meta.json');
 const meta = fs.existsSync(metaPath) ? JSON.parse(fs.readFileSync(metaPath, 'utf8')) : {};
@@ -145,15 +149,15 @@ ${rows.join('\n')}
 }
 
 function targetsSection() {
-  const rows = targetRows(lines).map((t) =>
+  const rows = targetRows(kindLines).map((t) =>
     `| ${t.metric} | ${t.must} | ${t.goal} | ${t.measured} | ${t.mustResult} | ${t.goalResult} |`);
-  const slow = slowBoxNote(lines);
+  const slow = slowBoxNote(kindLines);
   return `## Targets
 
 Measured in this run, chat-actors unless the metric is a ratio to ws.
 "not run" means this run did not include that configuration (\`bench/run --quick\` skips the target sizes).
 
-| metric | must | goal | measured | must | goal |
+| metric | must | target | measured | must | target |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 ${slow ? `\n${slow}\n` : ''}`;
@@ -196,7 +200,8 @@ loopback; the load generator is one thread.
 
 function commandsSection() {
   const loadgen = allLines.map((l) => (l.command ?? '(no command recorded)')
-    .replace(/^\S*\/(build[^/\s]*\/chat-actors-loadgen)/, '$1'));
+    .replace(/^\S*\/(build[^/\s]*\/chat-actors-loadgen)/, '$1')
+    .replace(/^\S*node \S*\/(bench\/baseline\/ws-client\.mjs)/, 'node $1'));
   return `## How this was produced
 
 \`${meta.invocation ?? 'bench/run'}\` started one fresh server per run (chat-actors:
@@ -240,6 +245,7 @@ ${quickNote}
 ${targetsSection()}
 ${fanoutSection()}
 ${latencySection()}
+${kindsSection(kindLines, { fmt, ms, ratio, failed })}
 ${idleSection()}
 ${durableSection()}
 ${clusterSection(clusterLines, root, { fmt, ms, ratio, failed })}

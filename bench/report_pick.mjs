@@ -29,12 +29,20 @@ function groups(lines, mode, keyOf) {
   return [...out.values()];
 }
 
-/// One run per (target, clients) of the fan-out lines: the median one.
+/// The client kind of a line: "own" (the loadgen's own framing, also lines
+/// from before client kinds existed), "beast" or "node-ws".
+export const kindOf = (l) => l.client ?? 'own';
+
+/// One run per (target, client kind, clients, messages) of the fan-out
+/// lines: the median one.
 export function fanoutMedians(lines) {
-  return groups(lines, 'fanout', (l) => `${l.target}/${l.clients}/${l.messages}`).map(medianRun);
+  return groups(lines, 'fanout', (l) => `${l.target}/${kindOf(l)}/${l.clients}/${l.messages}`)
+    .map(medianRun);
 }
 
-/// One run per (target, clients, rate) of the latency lines: the median one.
+/// One run per (target, client kind, clients, rate) of the latency lines:
+/// the median one.
 export function latencyMedians(lines) {
-  return groups(lines, 'latency', (l) => `${l.target}/${l.clients}/${l.rate}`).map(medianLatencyRun);
+  return groups(lines, 'latency', (l) => `${l.target}/${kindOf(l)}/${l.clients}/${l.rate}`)
+    .map(medianLatencyRun);
 }

@@ -16,10 +16,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bench/loadgen/client_conn.hpp"
 #include "bench/loadgen/clock.hpp"
 #include "bench/loadgen/frame_scan.hpp"
 #include "bench/loadgen/options.hpp"
-#include "bench/loadgen/ws_conn.hpp"
 
 namespace bench {
 
@@ -83,7 +83,7 @@ public:
 private:
   enum class stage : std::uint8_t { idle, connecting, upgraded, ready, joining, joined, closed };
   struct client {
-    std::unique_ptr<ws_conn> conn;
+    std::unique_ptr<client_conn> conn;
     stage st = stage::idle;
     std::string account_name;
     std::string token;

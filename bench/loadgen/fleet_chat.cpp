@@ -5,13 +5,6 @@
 
 namespace bench {
 
-namespace {
-
-// An ack frame leaves once it holds this many ids (the browser client's
-// batch), whatever the timer: stays far below the server's max_frame_bytes.
-constexpr std::uint32_t ack_batch_ids = 200;
-} // namespace
-
 void fleet::on_chat_frame(std::uint32_t tag, client& c, std::string_view text, std::int64_t now) {
   auto type = frame_type(text);
   if (type == "message") {
@@ -58,7 +51,8 @@ void fleet::queue_ack(std::uint32_t tag, client& c, std::string_view id) {
   c.acks += '"';
   c.acks += id;
   c.acks += '"';
-  if (++c.ack_ids >= ack_batch_ids)
+  // Whatever the timer: keeps frames far below the server's max_frame_bytes.
+  if (++c.ack_ids >= opt_.ack_batch)
     flush_acks(c);
   if (opt_.ack_every_ms > 0 && !ack_timer_armed_) {
     // Batching by time, like a real client: with one ack per read burst, a

@@ -39,11 +39,14 @@ int run(int argc, char** argv) {
   // Keys set here first keep their place when filled in at the end.
   out.set("mode", opt.mode);
   out.set("target", target_name(opt.target));
+  out.set("client", client_name(opt.client));
   out.set("label", opt.label);
   out.set("clients", opt.clients);
   out.set("ok", false);
-  if (opt.target == target_kind::chat)
+  if (opt.target == target_kind::chat) {
     out.set("ack_every_ms", opt.ack_every_ms);
+    out.set("ack_batch", opt.ack_batch);
+  }
   const auto started = clock_type::now();
   const double cpu_before = self_cpu_seconds();
   run_env env{

@@ -78,10 +78,17 @@ bool run_latency(run_env& env) {
   std::vector<std::uint32_t> next_k(opt.clients, 0);
   std::uint64_t sent = 0, measured_sent = 0;
   bool sending = true;
+  // The server's CPU over the measured window, sampled by the ticks that
+  // open and close it (a tick is at most ~1 ms late).
+  double cpu_start = -1, cpu_end = -1;
   // Absolute 1 ms ticks: a late tick sends what is due, so the rate holds.
   boost::asio::steady_timer ticker(env.ioc);
   std::function<void()> tick = [&] {
     const std::int64_t now = steady_ns();
+    if (cpu_start < 0 && now >= counter.window_start)
+      cpu_start = server_cpu(env);
+    if (cpu_end < 0 && now >= counter.window_end)
+      cpu_end = server_cpu(env);
     const auto due = std::min<std::uint64_t>(
       total_msgs, static_cast<std::uint64_t>(static_cast<double>(now - start) / 1e9 * opt.rate));
     for (; sent < due; ++sent) {
@@ -125,6 +132,8 @@ bool run_latency(run_env& env) {
               measured_expected - std::min(measured_expected, counter.measured_received));
   env.out.set("duplicates", counter.duplicates);
   report_latency(env, counter.latency);
+  if (cpu_start >= 0 && cpu_end >= 0)
+    report_cpu(env, cpu_start, cpu_end, counter.window_deliveries);
   env.out.set("foreign", counter.foreign);
   report_fleet(env, f);
   if (!in_time)

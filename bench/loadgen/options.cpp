@@ -32,6 +32,10 @@ modes:
 options:
   --mode MODE             fanout | latency | idle | durable
   --target chat|raw       chat-actors protocol (default) or raw broadcast
+  --client own|beast      own: our framing, one read per burst (default);
+                          beast: Beast's websocket::stream read loop, one
+                          async_read per message; its defaults are an ordinary
+                          app's: --ack-every-ms 50 --ack-batch 100 --source-addrs 1
   --url ws://HOST:PORT    the server (HOST numeric IPv4); HTTP goes to the same port.
                           Repeated (cluster mode: ports of one host): client i
                           connects to the (i mod count)th; accounts use the first
@@ -50,8 +54,9 @@ options:
   --synchronous TEXT      durable: the server's [storage] synchronous, reported as is
   --label TEXT            copied into the JSON line
   --room NAME             room name stem (default bench)
-  --ack-every-ms MS       chat: send the acks gathered every MS ms, or at 200 ids
-                          (default 10; 0 = one ack frame per read burst)
+  --ack-every-ms MS       chat: send the acks gathered every MS ms, or at
+                          --ack-batch ids (default 10; 0 = one ack frame per read burst)
+  --ack-batch N           chat: ids per ack frame at most (default 200)
   --source-addrs K        spread client sockets over 127.0.0.1..K (default 4)
   --connect-concurrency N WebSocket connects in progress at once (default 128)
   --http-concurrency N    register/login requests in progress at once (default 8)
@@ -96,6 +101,10 @@ const char* target_name(target_kind t) {
   return t == target_kind::chat ? "chat" : "raw";
 }
 
+const char* client_name(client_kind k) {
+  return k == client_kind::own ? "own" : "beast";
+}
+
 bool parse_options(int argc, char** argv, options& out, std::string& error) {
   // As a shell would need it to run it again: quote arguments with spaces.
   for (int i = 0; i < argc; ++i) {
@@ -137,6 +146,10 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
        out.target = v == "raw" ? target_kind::raw : target_kind::chat;
        return v == "raw" || v == "chat";
      })},
+    {"--client", setter([&](const std::string& v) {
+       out.client = v == "beast" ? client_kind::beast : client_kind::own;
+       return v == "own" || v == "beast";
+     })},
     {"--url", setter([&](const std::string& v) { return parse_url(v, out); })},
     {"--clients", number(out.clients, 1)},
     {"--messages", number(out.messages, 1)},
@@ -160,11 +173,13 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     {"--label", text(out.label)},
     {"--room", text(out.room)},
     {"--ack-every-ms", number(out.ack_every_ms, 0)},
+    {"--ack-batch", number(out.ack_batch, 1)},
     {"--source-addrs", number(out.source_addrs, 1)},
     {"--connect-concurrency", number(out.connect_concurrency, 1)},
     {"--http-concurrency", number(out.http_concurrency, 1)},
   };
   bool have_url = false;
+  std::map<std::string, bool> given;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -196,6 +211,7 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
       return false;
     }
     have_url = have_url || arg == "--url";
+    given[arg] = true;
   }
   if (out.mode.empty()) {
     error = "--mode is required";
@@ -208,6 +224,15 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
   if (out.mode == "durable" && out.target == target_kind::raw) {
     error = "--mode durable needs --target chat (the raw baseline confirms nothing)";
     return false;
+  }
+  if (out.client == client_kind::beast) {
+    // What the "ordinary client" did; each can still be set.
+    if (!given["--ack-every-ms"])
+      out.ack_every_ms = 50;
+    if (!given["--ack-batch"])
+      out.ack_batch = 100;
+    if (!given["--source-addrs"])
+      out.source_addrs = 1;
   }
   if (out.source_addrs > 250)
     out.source_addrs = 250;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/loadgen/client_conn.hpp"
+
 namespace bench {
 
 enum class target_kind { chat, raw };
@@ -13,6 +15,9 @@ enum class target_kind { chat, raw };
 struct options {
   std::string mode; // fanout | latency | idle | durable
   target_kind target = target_kind::chat;
+  // own: our framing (ws_conn); beast: Beast's websocket::stream read loop
+  // (beast_conn), with an ordinary app's ack batching and one source address.
+  client_kind client = client_kind::own;
   std::string host = "127.0.0.1"; // numeric IPv4 only: no resolver thread
   std::uint16_t port = 0;         // the first --url's
   // Every --url's port, in order (one host): client i connects to
@@ -35,6 +40,7 @@ struct options {
   std::string room = "bench"; // prefixed with the run's random prefix
   std::string password = "bench-password";
   double ack_every_ms = 10;      // ack batching period; 0 = one ack per read burst
+  std::uint32_t ack_batch = 200; // an ack frame leaves once it holds this many ids
   int source_addrs = 4;          // 127.0.0.1 .. 127.0.0.N as client addresses
   int connect_concurrency = 128; // WebSocket connects in progress at once
   int http_concurrency = 8;      // /register + /login requests in progress at once
@@ -48,5 +54,6 @@ bool parse_options(int argc, char** argv, options& out, std::string& error);
 const char* usage_text();
 
 const char* target_name(target_kind t);
+const char* client_name(client_kind k);
 
 } // namespace bench

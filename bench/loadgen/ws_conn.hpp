@@ -16,30 +16,11 @@
 #include <string>
 #include <string_view>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include "bench/loadgen/client_conn.hpp"
 
 namespace bench {
 
-namespace net = boost::asio;
-
-/// What a connection tells its owner. Called on the io_context thread.
-class conn_events {
-public:
-  /// The upgrade succeeded.
-  virtual void on_open(std::uint32_t tag) = 0;
-  /// One complete text message; `now_ns` is when its read completed.
-  virtual void on_text(std::uint32_t tag, std::string_view text, std::int64_t now_ns) = 0;
-  /// The end of one read: every message it held was passed to on_text.
-  virtual void on_burst_end(std::uint32_t tag) = 0;
-  /// The connection is over (never called after close()).
-  virtual void on_closed(std::uint32_t tag, const std::string& why) = 0;
-
-protected:
-  ~conn_events() = default;
-};
-
-class ws_conn {
+class ws_conn final : public client_conn {
 public:
   /// Bytes waiting to be written beyond which the connection gives up: the
   /// server stopped reading, and the run is broken anyway.
@@ -49,18 +30,12 @@ public:
   ws_conn(const ws_conn&) = delete;
   ws_conn& operator=(const ws_conn&) = delete;
 
-  /// Connects to `server` from `source` (port chosen at connect time) and
-  /// upgrades with GET `target` (e.g. "/ws?token=..." or "/").
   void start(const net::ip::tcp::endpoint& server, const net::ip::address& source,
-             const std::string& target);
-
-  /// Queues one text frame; it leaves with whatever else is queued.
-  void send_text(std::string_view payload);
-
-  /// Closes the socket at once; no callback follows.
-  void close();
-
-  bool is_open() const { return phase_ == phase::open; }
+             const std::string& target) override;
+  /// The frame leaves with whatever else is queued.
+  void send_text(std::string_view payload) override;
+  void close() override;
+  bool is_open() const override { return phase_ == phase::open; }
 
 private:
   enum class phase : std::uint8_t { idle, connecting, upgrading, open, closing, closed };

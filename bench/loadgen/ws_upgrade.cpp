@@ -43,21 +43,25 @@ std::string make_key(const std::function<std::uint32_t()>& random) {
 
 } // namespace
 
+std::string bind_source(net::ip::tcp::socket& socket, const net::ip::address& source) {
+  if (source.is_unspecified())
+    return {};
+  // Choose the port at connect time, per (source, destination) pair.
+  int one = 1;
+  ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  error_code ec;
+  socket.bind(net::ip::tcp::endpoint(source, 0), ec);
+  return ec ? "bind " + source.to_string() + ": " + ec.message() : std::string();
+}
+
 void ws_conn::start(const net::ip::tcp::endpoint& server, const net::ip::address& source,
                     const std::string& target) {
   error_code ec;
   socket_.open(server.protocol(), ec);
   if (ec)
     return fail("open: " + ec.message());
-  if (!source.is_unspecified()) {
-    // Choose the port at connect time, per (source, destination) pair:
-    // binding first would reserve it per source address and run out sooner.
-    int one = 1;
-    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    socket_.bind(net::ip::tcp::endpoint(source, 0), ec);
-    if (ec)
-      return fail("bind " + source.to_string() + ": " + ec.message());
-  }
+  if (auto why = bind_source(socket_, source); !why.empty())
+    return fail(why);
   upgrade_request_ = "GET " + target + " HTTP/1.1\r\nHost: " + server.address().to_string() + ":"
                      + std::to_string(server.port())
                      + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "

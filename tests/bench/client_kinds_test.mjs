@@ -1,0 +1,79 @@
+// The three client kinds of bench/ against the real chat-actors binary:
+// build/chat-actors-loadgen's own framing (--client own), Beast's
+// websocket::stream read loop (--client beast) and npm ws
+// (bench/baseline/ws-client.mjs). Each must log in, join, deliver a small
+// fan-out exactly once while acking, and report the server's CPU, so that
+// bench/run's side-by-side rows measure the same thing.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import path from "node:path";
+
+import { Server, sourceDir } from "../browser/support/server.mjs";
+
+const loadgen = process.env.CHAT_ACTORS_LOADGEN || path.join(sourceDir, "build", "chat-actors-loadgen");
+const nodeClient = path.join(sourceDir, "bench", "baseline", "ws-client.mjs");
+
+// As bench/run configures the server: limits that never cut a run.
+const limits = {
+  "limits.messages_per_second": "100000",
+  "limits.burst": "100000",
+  "limits.logins_per_minute_per_ip": "100000",
+  "limits.logins_per_minute_per_name": "100000",
+  "limits.max_connections_per_ip": "100000",
+};
+
+const kinds = {
+  own: [loadgen, "--client", "own"],
+  beast: [loadgen, "--client", "beast"],
+  "node-ws": [process.execPath, nodeClient],
+};
+
+function run(kind, args) {
+  const [cmd, ...pre] = kinds[kind];
+  return new Promise((resolve) => {
+    execFile(cmd, [...pre, ...args], { timeout: 90_000 }, (err, stdout, stderr) => {
+      const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      resolve({ code: err ? err.code : 0, result: line ? JSON.parse(line) : null, stderr });
+    });
+  });
+}
+
+let server;
+before(async () => {
+  server = await Server.start(limits);
+});
+after(() => server?.close());
+
+for (const kind of Object.keys(kinds)) {
+  test(`${kind}: a 30 x 2 fan-out reaches every client once, acked, with the server's CPU`, async () => {
+    const { code, result, stderr } = await run(kind, [
+      "--url", `ws://127.0.0.1:${server.port}`, "--server-pid", String(server.child.pid),
+      "--mode", "fanout", "--clients", "30", "--messages", "2", "--settle", "0.2",
+      "--label", `kinds ${kind}`, "--timeout", "60",
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.equal(result.client, kind);
+    assert.equal(result.ok, true);
+    assert.equal(result.deliveries, 30 * 30 * 2);
+    assert.equal(result.missing, 0);
+    assert.equal(result.duplicates, 0);
+    assert.equal(result.error_frames, 0);
+    assert.ok(result.ack_frames > 0, "a client that acks nothing is not a real client");
+    assert.equal(typeof result.cpu_s_per_million, "number");
+  });
+}
+
+test("the latency mode reports the server's CPU over its window, for every kind", async () => {
+  for (const kind of Object.keys(kinds)) {
+    const { code, result, stderr } = await run(kind, [
+      "--url", `ws://127.0.0.1:${server.port}`, "--server-pid", String(server.child.pid),
+      "--mode", "latency", "--clients", "10", "--rate", "50", "--seconds", "1", "--warmup", "0.5",
+      "--drain", "5", "--settle", "0.2", "--timeout", "60",
+    ]);
+    assert.equal(code, 0, `${kind}: ${stderr}`);
+    assert.equal(result.missing, 0, kind);
+    assert.ok(result.server_cpu_s >= 0, kind);
+    assert.equal(typeof result.cpu_s_per_million, "number", kind);
+  }
+});
