@@ -58,6 +58,8 @@ chat::test::fake_storage_config owing(const caf::actor& probe) {
 chat::actor_settings settings(bool cluster = false) {
   chat::actor_settings s;
   s.ack_timeout = 60s;
+  // Well inside cursor_writes()' quiet second, whatever the default is.
+  s.cursor_flush = 250ms;
   s.cluster = cluster;
   return s;
 }
