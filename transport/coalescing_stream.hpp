@@ -142,7 +142,7 @@ public:
     auto& out = *out_;
     if (out.writing || out.error || out.pending.empty())
       return;
-    auto& socket = beast::get_lowest_layer(next_).socket();
+    auto& socket = socket_of(beast::get_lowest_layer(next_));
     beast::error_code ec;
     if (!socket.non_blocking())
       socket.non_blocking(true, ec);
@@ -180,6 +180,10 @@ public:
   }
 
 private:
+  // The socket at the bottom: a plain one, or a tcp_stream's.
+  static tcp::socket& socket_of(tcp::socket& s) { return s; }
+  static tcp::socket& socket_of(beast::tcp_stream& s) { return s.socket(); }
+
   struct output {
     std::string pending; // accepted, not yet handed to the socket
     std::string sending; // in the current async_write

@@ -19,7 +19,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,7 +94,7 @@ private:
     bool counted;
     std::string ack = {}; // line mode: the id to ack once written
   };
-  std::deque<queued> queue_;
+  std::vector<queued> queue_; // not a deque: that allocates 0.6 KiB even empty
   std::vector<queued> in_flight_;
   std::size_t counted_ = 0; // counted frames in queue_ and in_flight_
   bool closing_ = false;    // no more frames accepted

@@ -6,10 +6,10 @@
 // to transport/.
 #pragma once
 
-#include <deque>
 #include <memory>
-#include <optional>
 #include <string>
+
+#include <boost/container/devector.hpp>
 
 #include "transport/chat_session.hpp"
 #include "transport/coalescing_stream.hpp"
@@ -39,8 +39,13 @@ private:
   void start_close(websocket::close_reason reason);
   void do_close();
 
-  websocket::stream<coalescing_stream<beast::tcp_stream>> ws_;
-  beast::flat_buffer buffer_;
+  // Over the plain socket, not a beast::tcp_stream: the WebSocket stream
+  // keeps its own timeouts, and a tcp_stream's timers and the state its
+  // pending read carries cost each idle connection ~0.7 KiB.
+  websocket::stream<coalescing_stream<tcp::socket>> ws_;
+  std::string text_;          // the message being read
+  std::size_t asked_ = 0;     // bytes of text_'s end the pending read may fill
+  std::size_t last_size_ = 0; // of the last whole text message
   // Frames not yet encoded into the coalescing layer (it is full). A
   // replay's frames are not counted against write_queue_max (see
   // session::send_batch).
@@ -48,12 +53,15 @@ private:
     frame_ptr frame;
     bool counted;
   };
-  std::deque<queued> queue_;
+  // Not std::deque: it allocates a block and its map (0.6 KiB) even empty.
+  boost::container::devector<queued> queue_;
   std::size_t counted_ = 0; // queued frames that count against the limit
   bool waiting_ = false;    // for room in the coalescing layer
   bool closing_ = false;    // no more frames accepted
   bool close_sent_ = false;
-  std::optional<websocket::close_reason> close_reason_;
+  // Boxed: a close_reason holds its 123-byte reason inline, and only a
+  // closing session needs one.
+  std::unique_ptr<websocket::close_reason> close_reason_;
 };
 
 } // namespace chat

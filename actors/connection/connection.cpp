@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/connection/connection_state.hpp"
+#include "actors/request_timeouts.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "protocol/frames.hpp"
@@ -144,19 +145,19 @@ connection_actor::behavior_type connection(connection_pointer self, connection_p
   self->send(st.params.registry, watch_atom::value, st.params.grant.token_hash,
              connection_actor{self});
   // No frame is handled before the user actor is known (await)...
-  self
-    ->request(st.params.directory, st.params.settings.request_timeout, connect_atom::value,
-              st.params.grant.who, connection_actor{self}, st.params.session)
-    .await(
-      [self](const user_actor& user) {
-        self->state.user = user;
-        // ... and none before the user is online in its rooms.
-        self->request(user, self->state.params.settings.request_timeout, start_atom::value)
-          .await(
-            [](bool) {},
-            [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
-      },
-      [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
+  await_dropping(
+    self,
+    self->request(st.params.directory, st.params.settings.request_timeout, connect_atom::value,
+                  st.params.grant.who, connection_actor{self}, st.params.session),
+    [self](const user_actor& user) {
+      self->state.user = user;
+      // ... and none before the user is online in its rooms.
+      await_dropping(
+        self, self->request(user, self->state.params.settings.request_timeout, start_atom::value),
+        [](bool) {},
+        [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
+    },
+    [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
   return {
     [self](frame_atom, const std::string& text) { on_frame(self, text); },
     // From the registry's sweep: an idle socket learns of its token's end

@@ -4,6 +4,7 @@
 // that as one batch, then the live frames held back meanwhile, minus what
 // the replay already carried. In cluster mode the cursors are read again
 // first: the user may have acked on another node.
+#include "actors/request_timeouts.hpp"
 #include "actors/user/user_state.hpp"
 
 #include "common/clock.hpp"
@@ -69,15 +70,16 @@ void finish_replay(user_pointer self, const caf::actor_addr& addr, replay_batch&
 
 void request_replay(user_pointer self, const caf::actor_addr& addr) {
   auto& st = self->state;
-  self
-    ->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
-              st.ledger.cursors(), st.settings.backlog_max)
-    .then([self, addr](replay_batch& batch) { finish_replay(self, addr, batch); },
-          [self, addr](const caf::error&) {
-            // Storage trouble: go live; the next connect replays again.
-            replay_batch none;
-            finish_replay(self, addr, none);
-          });
+  then_dropping(
+    self,
+    self->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
+                  st.ledger.cursors(), st.settings.backlog_max),
+    [self, addr](replay_batch& batch) { finish_replay(self, addr, batch); },
+    [self, addr](const caf::error&) {
+      // Storage trouble: go live; the next connect replays again.
+      replay_batch none;
+      finish_replay(self, addr, none);
+    });
 }
 
 } // namespace
@@ -91,16 +93,16 @@ void start_replay(user_pointer self, const connection_actor& connection) {
   }
   // The user's actor on another node may have moved a cursor since this one
   // loaded it: `acked` there waited for that commit, so this read sees it.
-  self
-    ->request(st.storage, st.settings.request_timeout, load_atom::value, cursor_atom::value,
-              st.who.user_id)
-    .then(
-      [self, addr](const cursor_list& stored) {
-        for (const auto& c : stored)
-          self->state.ledger.absorb(c);
-        request_replay(self, addr);
-      },
-      [self, addr](const caf::error&) { request_replay(self, addr); });
+  then_dropping(
+    self,
+    self->request(st.storage, st.settings.request_timeout, load_atom::value, cursor_atom::value,
+                  st.who.user_id),
+    [self, addr](const cursor_list& stored) {
+      for (const auto& c : stored)
+        self->state.ledger.absorb(c);
+      request_replay(self, addr);
+    },
+    [self, addr](const caf::error&) { request_replay(self, addr); });
 }
 
 } // namespace chat::user_detail

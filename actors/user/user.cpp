@@ -4,6 +4,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/request_timeouts.hpp"
 #include "actors/user/user_state.hpp"
 #include "common/metrics.hpp"
 
@@ -37,10 +38,11 @@ void go_online(user_pointer self, const cursor_list& cursors) {
   st.ledger.load(cursors);
   st.rooms_pending = cursors.size() + 1; // +1: this function's own share
   for (const auto& c : cursors)
-    self
-      ->request(st.directory, st.settings.request_timeout, online_atom::value, c.room,
-                st.who.user_id, user_actor{self})
-      .then([self](bool) { room_told(self); }, [self](const caf::error&) { room_told(self); });
+    then_dropping(
+      self,
+      self->request(st.directory, st.settings.request_timeout, online_atom::value, c.room,
+                    st.who.user_id, user_actor{self}),
+      [self](bool) { room_told(self); }, [self](const caf::error&) { room_told(self); });
   room_told(self);
 }
 
@@ -63,11 +65,12 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
       }
     check_idle(self);
   });
-  self
-    ->request(st.storage, settings.request_timeout, load_atom::value, cursor_atom::value,
-              st.who.user_id)
-    .await([self](const cursor_list& cursors) { go_online(self, cursors); },
-           [self](const caf::error&) { go_online(self, {}); });
+  await_dropping(
+    self,
+    self->request(st.storage, settings.request_timeout, load_atom::value, cursor_atom::value,
+                  st.who.user_id),
+    [self](const cursor_list& cursors) { go_online(self, cursors); },
+    [self](const caf::error&) { go_online(self, {}); });
   return {
     [self](connect_atom, const connection_actor& connection, const session_ptr& session) {
       auto& st = self->state;
