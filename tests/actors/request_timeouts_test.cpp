@@ -26,7 +26,8 @@ caf::behavior echo() {
 
 // Asks `responder` once with a 60 s timeout, then lives on; `replies` adds
 // up what came back.
-caf::behavior asker(caf::event_based_actor* self, caf::actor responder, taking how, int* replies) {
+caf::behavior asker(caf::event_based_actor* self, const caf::actor& responder, taking how,
+                    int* replies) {
   auto asked = self->request(responder, 60s, 7);
   auto on_reply = [replies](int x) { *replies += x; };
   auto on_error = [](const caf::error&) {};

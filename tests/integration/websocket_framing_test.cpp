@@ -71,8 +71,8 @@ TEST_CASE("fragmented and pipelined text messages are each read whole, in order"
   REQUIRE(raw.send_raw(client_frame(continuation, true, first.substr(1507))
                        + client_frame(text, true, second) + client_frame(text, true, third)));
 
-  for (const std::string expected : {"fragmented:" + std::string(3000, 'f'), std::string("short"),
-                                     "long:" + std::string(2000, 'l')}) {
+  for (const std::string& expected : {"fragmented:" + std::string(3000, 'f'), std::string("short"),
+                                      "long:" + std::string(2000, 'l')}) {
     auto direct = cb.read_type("direct");
     REQUIRE_MESSAGE(direct, "bob got no direct message for: ", expected.substr(0, 20));
     CHECK((*direct)["from"]["user_id"] == ann.user_id);
