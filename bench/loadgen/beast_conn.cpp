@@ -132,10 +132,10 @@ private:
 } // namespace
 
 std::unique_ptr<client_conn> make_conn(client_kind kind, net::io_context& ioc, conn_events& events,
-                                       std::uint32_t tag) {
+                                       std::uint32_t tag, const slow_reading* slow) {
   if (kind == client_kind::beast)
-    return std::make_unique<beast_conn>(ioc, events, tag);
-  return std::make_unique<ws_conn>(ioc, events, tag);
+    return std::make_unique<beast_conn>(ioc, events, tag); // options refuse a slow beast
+  return std::make_unique<ws_conn>(ioc, events, tag, slow);
 }
 
 } // namespace bench

@@ -6,6 +6,7 @@
 // generator's single io_context thread, so there is no locking anywhere.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,8 +53,18 @@ public:
 
 enum class client_kind : std::uint8_t { own, beast };
 
+/// A client that reads slowly in small pieces, without stalling: at most
+/// `piece` bytes per read, `gap` between reads, a receive buffer of
+/// `rcvbuf` bytes (so the server sees a small window, as with a phone).
+struct slow_reading {
+  std::size_t piece = 1536;
+  std::chrono::microseconds gap{1000};
+  int rcvbuf = 16384;
+};
+
+/// `slow`: this connection reads as it says (own kind only).
 std::unique_ptr<client_conn> make_conn(client_kind kind, net::io_context& ioc, conn_events& events,
-                                       std::uint32_t tag);
+                                       std::uint32_t tag, const slow_reading* slow = nullptr);
 
 /// Binds `socket` (open) to `source` with the port left to connect time:
 /// binding a port first would reserve it per source address and run out

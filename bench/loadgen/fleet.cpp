@@ -148,7 +148,7 @@ void fleet::launch_connects() {
   while (connecting_ < opt_.connect_concurrency && next_connect_ < clients_.size()) {
     auto i = next_connect_++;
     auto& c = clients_[i];
-    c.conn = make_conn(opt_.client, ioc_, *this, i);
+    c.conn = make_conn(opt_.client, ioc_, *this, i, slow(i) ? &opt_.slow : nullptr);
     c.st = stage::connecting;
     ++connecting_;
     // 127.0.0.0/8 is all loopback: spread clients over several source

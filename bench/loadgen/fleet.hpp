@@ -44,6 +44,11 @@ public:
   /// those of another on the same server.
   const std::string& prefix() const { return prefix_; }
   std::uint32_t size() const { return static_cast<std::uint32_t>(clients_.size()); }
+  /// Whether client `i` is one of the --slow-readers (spread evenly).
+  bool slow(std::uint32_t i) const {
+    std::uint64_t k = opt_.slow_readers, n = clients_.size();
+    return k > 0 && (i + 1) * k / n > i * k / n;
+  }
 
   // Setup phases. Each runs the event loop until it is done or `deadline`
   // passes; false means it failed, with error() saying why.

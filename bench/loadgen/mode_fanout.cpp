@@ -3,6 +3,8 @@
 // deliveries. Reports the time from the barrier to the last delivery,
 // deliveries/s, the server's CPU seconds over that span per million
 // deliveries, and the missing and duplicate deliveries.
+#include <vector>
+
 #include "bench/loadgen/fleet.hpp"
 #include "bench/loadgen/modes.hpp"
 #include "bench/loadgen/stats.hpp"
@@ -18,6 +20,9 @@ public:
       messages_(messages),
       seen_(clients, std::uint64_t{clients} * messages) {}
 
+  /// Receivers whose deliveries count apart (the slow readers).
+  std::vector<bool> slow;
+
   void on_message(std::uint32_t receiver, const body_fields& b, std::int64_t now) override {
     if (b.c >= clients_ || b.k >= messages_) {
       ++foreign;
@@ -30,12 +35,18 @@ public:
     ++delivered;
     last_ns = now;
     latency.record(now - b.t);
+    if (!slow.empty() && !slow[receiver]) {
+      ++others_delivered;
+      others_last_ns = now;
+    }
   }
 
   std::uint64_t delivered = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t foreign = 0; // bodies that are not from this run's senders
   std::int64_t last_ns = 0;
+  std::uint64_t others_delivered = 0; // to clients that are not slow readers
+  std::int64_t others_last_ns = 0;
   latency_histogram latency;
 
 private:
@@ -54,6 +65,9 @@ bool run_fanout(run_env& env) {
   env.out.set("expected", expected);
   fanout_counter counter(opt.clients, opt.messages);
   fleet f(env.ioc, opt, counter);
+  if (opt.slow_readers > 0)
+    for (std::uint32_t i = 0; i < opt.clients; ++i)
+      counter.slow.push_back(f.slow(i));
   const std::string room = opt.room + "-" + f.prefix();
   if (!prepare_clients(
         env, f, [&](std::uint32_t) { return room; }, n * (n - 1) / 2))
@@ -87,6 +101,18 @@ bool run_fanout(run_env& env) {
   env.out.set("duration_s", span_s, 4);
   env.out.set("deliveries_per_s", counter.delivered > 0 ? counter.delivered / span_s : 0.0, 0);
   report_cpu(env, cpu_before, cpu_after, counter.delivered);
+  if (opt.slow_readers > 0) {
+    // How the clients that read at full speed fared beside the slow ones.
+    const double others_s
+      = static_cast<double>(std::max<std::int64_t>(counter.others_last_ns - t0, 1)) / 1e9;
+    env.out.set("slow_readers", opt.slow_readers);
+    env.out.set("slow_piece", opt.slow.piece);
+    env.out.set("slow_gap_ms", static_cast<double>(opt.slow.gap.count()) / 1000.0, 3);
+    env.out.set("slow_rcvbuf", opt.slow.rcvbuf);
+    env.out.set("others_deliveries", counter.others_delivered);
+    env.out.set("others_duration_s", others_s, 4);
+    env.out.set("others_deliveries_per_s", counter.others_delivered / others_s, 0);
+  }
   report_latency(env, counter.latency);
   env.out.set("foreign", counter.foreign);
   report_fleet(env, f);

@@ -48,6 +48,12 @@ options:
   --settle S              quiet time before the barrier or RSS sample (default 0.5)
   --stall S               fanout: stop after S seconds without progress (default 15)
   --window W              durable: sends in flight per client (default 32)
+  --slow-readers K        fanout, own client: K of the clients, spread evenly, read
+                          slowly in small pieces (never stalled); the others'
+                          deliveries/s is reported apart (default 0)
+  --slow-piece BYTES      a slow reader's bytes per read (default 1536)
+  --slow-gap-ms MS        a slow reader's pause between reads (default 1)
+  --slow-rcvbuf BYTES     a slow reader's socket receive buffer (default 16384)
   --timeout S             hard limit for the whole run, setup included (default 600)
   --server-pid PID        read the server's CPU and RSS from /proc/PID; repeated:
                           CPU is the processes' sum (RSS: the first's)
@@ -176,6 +182,16 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     {"--ack-batch", number(out.ack_batch, 1)},
     {"--source-addrs", number(out.source_addrs, 1)},
     {"--connect-concurrency", number(out.connect_concurrency, 1)},
+    {"--slow-readers", number(out.slow_readers, 0)},
+    {"--slow-piece", number(out.slow.piece, 1)},
+    {"--slow-gap-ms", setter([&out](const std::string& v) {
+       double d = 0;
+       if (!parse_number(v, d))
+         return false;
+       out.slow.gap = std::chrono::microseconds(static_cast<std::int64_t>(d * 1000));
+       return true;
+     })},
+    {"--slow-rcvbuf", number(out.slow.rcvbuf, 1024)},
     {"--http-concurrency", number(out.http_concurrency, 1)},
   };
   bool have_url = false;
@@ -233,6 +249,12 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
       out.ack_batch = 100;
     if (!given["--source-addrs"])
       out.source_addrs = 1;
+  }
+  if (out.slow_readers > 0
+      && (out.mode != "fanout" || out.client != client_kind::own
+          || out.slow_readers >= out.clients)) {
+    error = "--slow-readers needs --mode fanout, --client own and fewer than --clients";
+    return false;
   }
   if (out.source_addrs > 250)
     out.source_addrs = 250;

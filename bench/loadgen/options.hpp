@@ -24,17 +24,19 @@ struct options {
   // ports[i % size] (cluster mode: clients spread over the nodes).
   std::vector<std::uint16_t> ports;
   std::uint32_t clients = 100;
-  std::uint32_t messages = 1;   // fanout: messages per client
-  double rate = 100;            // latency: aggregate sends per second
-  double seconds = 10;          // latency, durable: measured time; idle: hold time
-  double warmup = 1;            // latency, durable: sent but not measured
-  double drain = 15;            // latency, durable: wait for stragglers after sending
-  double settle = 0.5;          // quiet time before the barrier / RSS sample
-  double stall = 15;            // fanout: give up after this long without a delivery
-  double timeout = 600;         // the whole run, setup included
-  std::uint32_t window = 32;    // durable: sends in flight per client
-  int server_pid = 0;           // for /proc CPU and RSS; 0 = not measured
-  std::vector<int> server_pids; // every --server-pid: CPU is their sum
+  std::uint32_t messages = 1;     // fanout: messages per client
+  double rate = 100;              // latency: aggregate sends per second
+  double seconds = 10;            // latency, durable: measured time; idle: hold time
+  double warmup = 1;              // latency, durable: sent but not measured
+  double drain = 15;              // latency, durable: wait for stragglers after sending
+  double settle = 0.5;            // quiet time before the barrier / RSS sample
+  double stall = 15;              // fanout: give up after this long without a delivery
+  double timeout = 600;           // the whole run, setup included
+  std::uint32_t window = 32;      // durable: sends in flight per client
+  std::uint32_t slow_readers = 0; // fanout: clients that read slowly (spread evenly)
+  slow_reading slow;              // how they read
+  int server_pid = 0;             // for /proc CPU and RSS; 0 = not measured
+  std::vector<int> server_pids;   // every --server-pid: CPU is their sum
   std::string label;
   std::string synchronous;    // durable: the server's setting, reported as is
   std::string room = "bench"; // prefixed with the run's random prefix

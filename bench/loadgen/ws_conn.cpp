@@ -2,6 +2,7 @@
 // coalesced writes; see ws_conn.hpp.
 #include "bench/loadgen/ws_conn.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <boost/asio/write.hpp>
@@ -29,13 +30,18 @@ std::uint32_t ws_conn::next_random() {
   return s;
 }
 
-ws_conn::ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag)
+ws_conn::ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag,
+                 const slow_reading* slow)
   : socket_(ioc),
     events_(events),
     tag_(tag),
     mask_state_(0x9E3779B9u ^ (tag * 2654435761u) ^ static_cast<std::uint32_t>(steady_ns())) {
   if (mask_state_ == 0)
     mask_state_ = 1;
+  if (slow) {
+    slow_ = std::make_unique<slow_reading>(*slow);
+    pause_ = std::make_unique<net::steady_timer>(ioc);
+  }
 }
 
 void ws_conn::reserve_read_space() {
@@ -53,7 +59,10 @@ void ws_conn::reserve_read_space() {
 
 void ws_conn::do_read() {
   reserve_read_space();
-  socket_.async_read_some(net::buffer(in_.get() + in_size_, in_cap_ - in_size_),
+  auto room = in_cap_ - in_size_;
+  if (slow_)
+    room = std::min(room, slow_->piece);
+  socket_.async_read_some(net::buffer(in_.get() + in_size_, room),
                           [this](const error_code& ec, std::size_t n) { on_read(ec, n); });
 }
 
@@ -73,7 +82,13 @@ void ws_conn::on_read(const error_code& ec, std::size_t n) {
     in_ = std::move(bigger);
     in_cap_ *= 2;
   }
-  do_read();
+  if (!slow_)
+    return do_read();
+  pause_->expires_after(slow_->gap);
+  pause_->async_wait([this](const error_code& ec) {
+    if (!ec && (phase_ == phase::open || phase_ == phase::closing))
+      do_read();
+  });
 }
 
 bool ws_conn::parse_frames(std::int64_t now) {
@@ -192,6 +207,8 @@ void ws_conn::fail(const std::string& why) {
     return;
   const bool echo_close = phase_ == phase::closing && writing_;
   phase_ = phase::closed;
+  if (pause_)
+    pause_->cancel();
   if (!echo_close) { // else the close frame is in flight; the socket dies with us
     error_code ignored;
     socket_.close(ignored);
@@ -201,6 +218,8 @@ void ws_conn::fail(const std::string& why) {
 
 void ws_conn::close() {
   phase_ = phase::closed;
+  if (pause_)
+    pause_->cancel();
   error_code ignored;
   socket_.close(ignored);
 }

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "bench/loadgen/client_conn.hpp"
 
 namespace bench {
@@ -26,7 +28,9 @@ public:
   /// server stopped reading, and the run is broken anyway.
   static constexpr std::size_t write_backlog_limit = 64u << 20;
 
-  ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag);
+  /// `slow`: reads as it says (else as fast as it can).
+  ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag,
+          const slow_reading* slow = nullptr);
   ws_conn(const ws_conn&) = delete;
   ws_conn& operator=(const ws_conn&) = delete;
 
@@ -65,6 +69,8 @@ private:
   std::size_t in_size_ = 0;
   std::string fragments_; // a message split over continuation frames
   bool fragmented_ = false;
+  std::unique_ptr<slow_reading> slow_;       // a slow reader's pace
+  std::unique_ptr<net::steady_timer> pause_; // a slow reader's gap between reads
 
   // Write side: two buffers swapped per write, so frames queued during a
   // write are coalesced and no buffer is reallocated once warm.

@@ -62,6 +62,8 @@ void ws_conn::start(const net::ip::tcp::endpoint& server, const net::ip::address
     return fail("open: " + ec.message());
   if (auto why = bind_source(socket_, source); !why.empty())
     return fail(why);
+  if (slow_) // before connect: the window scale is agreed in the handshake
+    socket_.set_option(net::socket_base::receive_buffer_size(slow_->rcvbuf), ec);
   upgrade_request_ = "GET " + target + " HTTP/1.1\r\nHost: " + server.address().to_string() + ":"
                      + std::to_string(server.port())
                      + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "

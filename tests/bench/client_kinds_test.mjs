@@ -9,19 +9,11 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 
-import { Server, sourceDir } from "../browser/support/server.mjs";
+import { Server, loadLimits, sourceDir } from "../browser/support/server.mjs";
 
 const loadgen = process.env.CHAT_ACTORS_LOADGEN || path.join(sourceDir, "build", "chat-actors-loadgen");
 const nodeClient = path.join(sourceDir, "bench", "baseline", "ws-client.mjs");
 
-// As bench/run configures the server: limits that never cut a run.
-const limits = {
-  "limits.messages_per_second": "100000",
-  "limits.burst": "100000",
-  "limits.logins_per_minute_per_ip": "100000",
-  "limits.logins_per_minute_per_name": "100000",
-  "limits.max_connections_per_ip": "100000",
-};
 
 const kinds = {
   own: [loadgen, "--client", "own"],
@@ -41,7 +33,7 @@ function run(kind, args) {
 
 let server;
 before(async () => {
-  server = await Server.start(limits);
+  server = await Server.start(loadLimits);
 });
 after(() => server?.close());
 
@@ -75,5 +67,36 @@ test("the latency mode reports the server's CPU over its window, for every kind"
     assert.equal(result.missing, 0, kind);
     assert.ok(result.server_cpu_s >= 0, kind);
     assert.equal(typeof result.cpu_s_per_million, "number", kind);
+  }
+});
+
+test("--slow-readers: the slow few get everything too and the others' rate is reported apart", async () => {
+  const { code, result, stderr } = await run("own", [
+    "--url", `ws://127.0.0.1:${server.port}`, "--server-pid", String(server.child.pid),
+    "--mode", "fanout", "--clients", "30", "--messages", "4", "--settle", "0.2",
+    "--slow-readers", "3", "--slow-piece", "512", "--slow-gap-ms", "2", "--timeout", "60",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.equal(result.ok, true);
+  assert.equal(result.slow_readers, 3);
+  assert.equal(result.slow_piece, 512);
+  assert.equal(result.slow_gap_ms, 2);
+  assert.equal(result.deliveries, 30 * 30 * 4);
+  assert.equal(result.missing, 0);
+  assert.equal(result.closed, 0);
+  // The 27 others' own share of the deliveries, over their own time.
+  assert.equal(result.others_deliveries, 27 * 30 * 4);
+  assert.ok(result.others_duration_s > 0 && result.others_duration_s <= result.duration_s);
+  assert.ok(result.others_deliveries_per_s > 0);
+});
+
+test("--slow-readers is refused where it would not be measured", async () => {
+  for (const extra of [["--client", "beast"], ["--clients", "3"], ["--mode", "latency"]]) {
+    const { code, stderr } = await run("own", [
+      "--url", `ws://127.0.0.1:${server.port}`, "--mode", "fanout", "--clients", "30",
+      "--slow-readers", "3", ...extra,
+    ]);
+    assert.equal(code, 2, `${extra.join(" ")}: ${stderr}`);
+    assert.match(stderr, /--slow-readers needs/);
   }
 });

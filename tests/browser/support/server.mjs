@@ -20,6 +20,17 @@ function freePort() {
   });
 }
 
+/** As bench/run configures the server for a load run: rate and connection
+ * limits that never cut a run (a fan-out sends thousands per second per
+ * connection from one address); everything else stays the default. */
+export const loadLimits = {
+  "limits.messages_per_second": "100000",
+  "limits.burst": "100000",
+  "limits.logins_per_minute_per_ip": "100000",
+  "limits.logins_per_minute_per_name": "100000",
+  "limits.max_connections_per_ip": "100000",
+};
+
 export class Server {
   /** `settings`: {"section.key": value} on top of the test defaults. */
   static async start(settings = {}) {
