@@ -23,11 +23,7 @@ void ack_ledger::left(const std::string& room) {
   auto entry = rooms_.find(room);
   if (entry == rooms_.end())
     return;
-  if (in_flight_) {
-    auto& entries = in_flight_->entries;
-    for (auto it = entries.begin(); it != entries.end();)
-      it = it->second.room == &*entry ? entries.erase(it) : std::next(it);
-  }
+  boost::unordered::erase_if(in_flight_, [&](const auto& kv) { return kv.second.room == &*entry; });
   rooms_.erase(entry);
   release_if_idle();
 }
@@ -90,7 +86,7 @@ bool ack_ledger::track(const std::string& id, const std::string& room, std::int6
   // Storage makes every id; one of another form could never be acked, so it
   // is not kept (a room message stays owed through its cursor).
   if (auto key = key_of(id))
-    in_flight_entries()[*key] = pending{entry, seq, deadline_ms};
+    in_flight_[*key] = pending{entry, seq, deadline_ms};
   return true;
 }
 
@@ -140,12 +136,9 @@ void ack_ledger::absorb(const room_cursor& stored) {
     if (seq > c.acked_seq)
       c.acked_above.insert(seq);
   advance(c);
-  if (in_flight_) {
-    auto& entries = in_flight_->entries;
-    for (auto it = entries.begin(); it != entries.end();)
-      it = it->second.room == &*entry && !owes(c, it->second.seq) ? entries.erase(it)
-                                                                  : std::next(it);
-  }
+  boost::unordered::erase_if(in_flight_, [&](const auto& kv) {
+    return kv.second.room == &*entry && !owes(c, kv.second.seq);
+  });
   release_if_idle();
 }
 
@@ -159,43 +152,31 @@ room_cursor ack_ledger::skip_before(const std::string& room, std::int64_t from_s
 }
 
 bool ack_ledger::expire(std::int64_t now_ms) {
-  if (in_flight_) {
-    auto& entries = in_flight_->entries;
-    for (auto it = entries.begin(); it != entries.end();)
-      it = it->second.deadline_ms <= now_ms ? entries.erase(it) : std::next(it);
-  }
+  boost::unordered::erase_if(in_flight_,
+                             [&](const auto& kv) { return kv.second.deadline_ms <= now_ms; });
   release_if_idle();
   return in_flight() == 0;
 }
 
-std::pmr::unordered_map<std::int64_t, ack_ledger::pending>& ack_ledger::in_flight_entries() {
-  if (!in_flight_)
-    in_flight_ = std::make_unique<in_flight_set>();
-  return in_flight_->entries;
-}
-
 std::optional<ack_ledger::pending> ack_ledger::take_in_flight(std::int64_t key) {
-  if (!in_flight_)
-    return std::nullopt;
-  auto& entries = in_flight_->entries;
-  auto it = entries.find(key);
-  if (it == entries.end())
+  auto it = in_flight_.find(key);
+  if (it == in_flight_.end())
     return std::nullopt;
   auto p = it->second;
-  entries.erase(it);
+  in_flight_.erase(it);
   return p;
 }
 
 void ack_ledger::release_if_idle() {
-  if (in_flight_ && in_flight_->entries.empty())
-    in_flight_.reset();
+  // clear() and erase keep the array; a fresh table holds none.
+  if (in_flight_.empty() && in_flight_.bucket_count() > 0)
+    decltype(in_flight_)().swap(in_flight_);
 }
 
 std::int64_t ack_ledger::latest_deadline() const {
   std::int64_t latest = 0;
-  if (in_flight_)
-    for (const auto& [id, p] : in_flight_->entries)
-      latest = std::max(latest, p.deadline_ms);
+  for (const auto& [id, p] : in_flight_)
+    latest = std::max(latest, p.deadline_ms);
   return latest;
 }
 

@@ -11,13 +11,12 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
-#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "protocol/messages.hpp"
 
@@ -79,7 +78,7 @@ public:
   /// Drops in-flight entries whose deadline passed; true when none is left.
   bool expire(std::int64_t now_ms);
 
-  std::size_t in_flight() const { return in_flight_ ? in_flight_->entries.size() : 0; }
+  std::size_t in_flight() const { return in_flight_.size(); }
 
   /// The latest deadline in flight (0 if none).
   std::int64_t latest_deadline() const;
@@ -112,28 +111,20 @@ private:
 
   static room_cursor to_record(const std::string& room, const cursor& c);
 
-  // Every delivery adds an in-flight entry and its ack removes it: the
-  // nodes come from a pool of their own instead of a malloc and a free
-  // each. The pool (with its map, ~0.7 KiB on the heap before the first
-  // node, libstdc++'s pool constructor allocating most of it) exists only
-  // while something is in flight, so an idle user keeps neither it nor a
-  // burst's worth of nodes.
-  struct in_flight_set {
-    std::pmr::unsynchronized_pool_resource pool;
-    std::pmr::unordered_map<std::int64_t, pending> entries{&pool};
-  };
-
-  /// The in-flight entries, made when the first one comes.
-  std::pmr::unordered_map<std::int64_t, pending>& in_flight_entries();
-
   /// Removes and returns the in-flight entry of `key`; none if not in flight.
   std::optional<pending> take_in_flight(std::int64_t key);
 
-  /// Drops the in-flight set, pool and all, once it is empty.
+  /// Gives the in-flight table's array back once it is empty.
   void release_if_idle();
 
   std::map<std::string, cursor> rooms_;
-  std::unique_ptr<in_flight_set> in_flight_; // null while nothing is in flight
+
+  // Every delivery adds an in-flight entry and its ack removes it. An
+  // open-addressing table keeps them (32 bytes each) in one array: a client
+  // that reads slowly has thousands in flight, and a node-based map's bucket
+  // and node missed the cache on most deliveries and acks (bench/profile.md,
+  // issue 18). Empty, it holds no memory: an idle user keeps nothing.
+  boost::unordered_flat_map<std::int64_t, pending> in_flight_;
 };
 
 } // namespace chat
