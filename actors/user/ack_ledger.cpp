@@ -23,9 +23,8 @@ void ack_ledger::left(const std::string& room) {
   auto entry = rooms_.find(room);
   if (entry == rooms_.end())
     return;
-  boost::unordered::erase_if(in_flight_, [&](const auto& kv) { return kv.second.room == &*entry; });
+  erase_in_flight_if([&](const pending& p) { return p.room == &*entry; });
   rooms_.erase(entry);
-  release_if_idle();
 }
 
 bool ack_ledger::member_of(const std::string& room) const {
@@ -67,11 +66,11 @@ std::optional<room_cursor> ack_ledger::cursor_of(const std::string& room) const 
   return to_record(room, it->second);
 }
 
-std::optional<std::int64_t> ack_ledger::key_of(const std::string& id) {
+std::optional<ack_ledger::flight_key> ack_ledger::key_of(const std::string& id) {
   auto parsed = parse_message_id(id);
   if (!parsed)
     return std::nullopt;
-  return parsed->kind == message_kind::room ? parsed->row : -parsed->row;
+  return flight_key{parsed->kind != message_kind::room, parsed->row};
 }
 
 bool ack_ledger::track(const std::string& id, const std::string& room, std::int64_t seq,
@@ -86,7 +85,7 @@ bool ack_ledger::track(const std::string& id, const std::string& room, std::int6
   // Storage makes every id; one of another form could never be acked, so it
   // is not kept (a room message stays owed through its cursor).
   if (auto key = key_of(id))
-    in_flight_[*key] = pending{entry, seq, deadline_ms};
+    table_of(*key).put(key->row, pending{entry, seq, deadline_ms});
   return true;
 }
 
@@ -95,9 +94,9 @@ ack_ledger::ack_result ack_ledger::ack(const id_list& ids) {
   std::vector<room_entry> touched; // an ack frame rarely spans many rooms
   for (const auto& id : ids) {
     auto key = key_of(id);
-    auto p = key ? take_in_flight(*key) : std::nullopt;
+    auto p = key ? table_of(*key).take(key->row) : std::nullopt;
     if (!p) {
-      if (key && *key < 0)
+      if (key && key->direct)
         out.directs.push_back(id); // storage deletes only this user's own
       continue;
     }
@@ -119,7 +118,6 @@ ack_ledger::ack_result ack_ledger::ack(const id_list& ids) {
   }
   for (const auto& room : touched)
     out.cursors.push_back(to_record(room->first, room->second));
-  release_if_idle();
   return out;
 }
 
@@ -136,10 +134,7 @@ void ack_ledger::absorb(const room_cursor& stored) {
     if (seq > c.acked_seq)
       c.acked_above.insert(seq);
   advance(c);
-  boost::unordered::erase_if(in_flight_, [&](const auto& kv) {
-    return kv.second.room == &*entry && !owes(c, kv.second.seq);
-  });
-  release_if_idle();
+  erase_in_flight_if([&](const pending& p) { return p.room == &*entry && !owes(c, p.seq); });
 }
 
 room_cursor ack_ledger::skip_before(const std::string& room, std::int64_t from_seq) {
@@ -152,31 +147,16 @@ room_cursor ack_ledger::skip_before(const std::string& room, std::int64_t from_s
 }
 
 bool ack_ledger::expire(std::int64_t now_ms) {
-  boost::unordered::erase_if(in_flight_,
-                             [&](const auto& kv) { return kv.second.deadline_ms <= now_ms; });
-  release_if_idle();
+  erase_in_flight_if([&](const pending& p) { return p.deadline_ms <= now_ms; });
   return in_flight() == 0;
-}
-
-std::optional<ack_ledger::pending> ack_ledger::take_in_flight(std::int64_t key) {
-  auto it = in_flight_.find(key);
-  if (it == in_flight_.end())
-    return std::nullopt;
-  auto p = it->second;
-  in_flight_.erase(it);
-  return p;
-}
-
-void ack_ledger::release_if_idle() {
-  // clear() and erase keep the array; a fresh table holds none.
-  if (in_flight_.empty() && in_flight_.bucket_count() > 0)
-    decltype(in_flight_)().swap(in_flight_);
 }
 
 std::int64_t ack_ledger::latest_deadline() const {
   std::int64_t latest = 0;
-  for (const auto& [id, p] : in_flight_)
-    latest = std::max(latest, p.deadline_ms);
+  auto later
+    = [&](std::int64_t /*key*/, const pending& p) { latest = std::max(latest, p.deadline_ms); };
+  room_flight_.for_each(later);
+  direct_flight_.for_each(later);
   return latest;
 }
 

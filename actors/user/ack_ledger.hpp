@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
+#include "actors/user/in_flight_table.hpp"
 
 #include "protocol/messages.hpp"
 
@@ -78,7 +78,7 @@ public:
   /// Drops in-flight entries whose deadline passed; true when none is left.
   bool expire(std::int64_t now_ms);
 
-  std::size_t in_flight() const { return in_flight_.size(); }
+  std::size_t in_flight() const { return room_flight_.size() + direct_flight_.size(); }
 
   /// The latest deadline in flight (0 if none).
   std::int64_t latest_deadline() const;
@@ -101,8 +101,14 @@ private:
     std::int64_t deadline_ms = 0;
   };
 
+  /// Where a storage id is kept in flight: its table and row id.
+  struct flight_key {
+    bool direct = false;
+    std::int64_t row = 0;
+  };
+
   /// The in-flight key of a storage id; none for anything else.
-  static std::optional<std::int64_t> key_of(const std::string& id);
+  static std::optional<flight_key> key_of(const std::string& id);
 
   static bool owes(const cursor& c, std::int64_t seq);
 
@@ -111,20 +117,25 @@ private:
 
   static room_cursor to_record(const std::string& room, const cursor& c);
 
-  /// Removes and returns the in-flight entry of `key`; none if not in flight.
-  std::optional<pending> take_in_flight(std::int64_t key);
+  in_flight_table<pending>& table_of(const flight_key& key) {
+    return key.direct ? direct_flight_ : room_flight_;
+  }
 
-  /// Gives the in-flight table's array back once it is empty.
-  void release_if_idle();
+  /// Removes from both tables what `pred(pending)` says.
+  template <class Pred>
+  void erase_in_flight_if(Pred pred) {
+    auto by_value = [&](std::int64_t /*key*/, const pending& p) { return pred(p); };
+    room_flight_.erase_if(by_value);
+    direct_flight_.erase_if(by_value);
+  }
 
   std::map<std::string, cursor> rooms_;
 
-  // Every delivery adds an in-flight entry and its ack removes it. An
-  // open-addressing table keeps them (32 bytes each) in one array: a client
-  // that reads slowly has thousands in flight, and a node-based map's bucket
-  // and node missed the cache on most deliveries and acks (bench/profile.md,
-  // issue 18). Empty, it holds no memory: an idle user keeps nothing.
-  boost::unordered_flat_map<std::int64_t, pending> in_flight_;
+  // Every delivery adds an in-flight entry and its ack removes it; room
+  // messages and directs apart, each table in its own row-id order
+  // (in_flight_table.hpp says why not a hash map).
+  in_flight_table<pending> room_flight_;
+  in_flight_table<pending> direct_flight_;
 };
 
 } // namespace chat
