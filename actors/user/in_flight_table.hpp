@@ -63,15 +63,14 @@ public:
   }
 
   /// Removes every entry for which `pred(key, value)` holds.
+  /// In place, keeping key order (cluster mode calls it per absorbed ack).
   template <class Pred>
   void erase_if(Pred pred) {
-    std::vector<slot> kept;
-    for (auto it = slots_.begin() + static_cast<std::ptrdiff_t>(head_); it != slots_.end(); ++it)
-      if (it->live && !pred(it->key, it->value))
-        kept.push_back(*it);
-    live_ = kept.size();
-    head_ = 0;
-    slots_.swap(kept);
+    auto first = slots_.begin() + static_cast<std::ptrdiff_t>(head_);
+    auto kept_end = std::remove_if(first, slots_.end(),
+                                   [&](const slot& s) { return !s.live || pred(s.key, s.value); });
+    slots_.erase(kept_end, slots_.end());
+    live_ = slots_.size() - head_;
     trim_front();
   }
 

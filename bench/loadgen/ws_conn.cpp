@@ -35,13 +35,12 @@ ws_conn::ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag,
   : socket_(ioc),
     events_(events),
     tag_(tag),
-    mask_state_(0x9E3779B9u ^ (tag * 2654435761u) ^ static_cast<std::uint32_t>(steady_ns())) {
+    mask_state_(0x9E3779B9u ^ (tag * 2654435761u) ^ static_cast<std::uint32_t>(steady_ns())),
+    slow_(slow) {
   if (mask_state_ == 0)
     mask_state_ = 1;
-  if (slow) {
-    slow_ = std::make_unique<slow_reading>(*slow);
+  if (slow_)
     pause_ = std::make_unique<net::steady_timer>(ioc);
-  }
 }
 
 void ws_conn::reserve_read_space() {

@@ -28,7 +28,7 @@ public:
   /// server stopped reading, and the run is broken anyway.
   static constexpr std::size_t write_backlog_limit = 64u << 20;
 
-  /// `slow`: reads as it says (else as fast as it can).
+  /// `slow`: reads as it says (else as fast as it can); must outlive this.
   ws_conn(net::io_context& ioc, conn_events& events, std::uint32_t tag,
           const slow_reading* slow = nullptr);
   ws_conn(const ws_conn&) = delete;
@@ -69,7 +69,7 @@ private:
   std::size_t in_size_ = 0;
   std::string fragments_; // a message split over continuation frames
   bool fragmented_ = false;
-  std::unique_ptr<slow_reading> slow_;       // a slow reader's pace
+  const slow_reading* slow_;                 // a slow reader's pace (the run's options)
   std::unique_ptr<net::steady_timer> pause_; // a slow reader's gap between reads
 
   // Write side: two buffers swapped per write, so frames queued during a

@@ -14,7 +14,6 @@ import { Server, loadLimits, sourceDir } from "../browser/support/server.mjs";
 const loadgen = process.env.CHAT_ACTORS_LOADGEN || path.join(sourceDir, "build", "chat-actors-loadgen");
 const nodeClient = path.join(sourceDir, "bench", "baseline", "ws-client.mjs");
 
-
 const kinds = {
   own: [loadgen, "--client", "own"],
   beast: [loadgen, "--client", "beast"],
