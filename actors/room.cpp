@@ -103,7 +103,7 @@ struct room_state {
   }
 
   // A stored message of this room, from this node's post or from the bus.
-  void stored(room_pointer self, chat_message msg) {
+  void stored(room_pointer self, const chat_message& msg) {
     if (msg.seq <= delivered_seq)
       return; // delivered already (the bus echoes this node's own commits)
     if (msg.seq == delivered_seq + 1 && early.empty()) {
@@ -111,7 +111,7 @@ struct room_state {
       return;
     }
     known_seq = std::max(known_seq, msg.seq);
-    early.emplace(msg.seq, std::move(msg));
+    early.emplace(msg.seq, msg);
     drain(self);
   }
 

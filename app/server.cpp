@@ -26,6 +26,7 @@
 #include "storage/store_options.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
+#include "transport/tls_store.hpp"
 
 namespace chat {
 
@@ -88,6 +89,10 @@ actor_settings actor_settings_of(const server_config& cfg) {
 
 } // namespace
 
+std::shared_ptr<tls_store> load_certificate(const server_config& cfg, std::string& error) {
+  return tls_store::open({cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_min_version}, error);
+}
+
 int run_server(const server_config& cfg) {
   set_log_level(cfg.log_level == "debug"   ? log_level::debug
                 : cfg.log_level == "warn"  ? log_level::warn
@@ -96,6 +101,17 @@ int run_server(const server_config& cfg) {
   if (!auth::init()) {
     log_error("libsodium failed to initialize");
     return 1;
+  }
+  // The certificate is read before anything starts: a bad one stops the
+  // server here, with the file and OpenSSL's reason.
+  std::shared_ptr<tls_store> tls;
+  if (cfg.tls()) {
+    std::string error;
+    tls = load_certificate(cfg, error);
+    if (!tls) {
+      log_error("cannot load the TLS certificate: " + error);
+      return 1;
+    }
   }
   // Declared first so it is destroyed last: sessions still held by actors
   // close their sockets while the actor system shuts down.
@@ -166,6 +182,8 @@ int run_server(const server_config& cfg) {
   tcfg.max_frame_bytes = settings.max_frame_bytes;
   auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage, settings, tcfg);
   ctx->pool = &io;
+  ctx->tls = tls;
+  ctx->tls_tcp = cfg.tls_tcp;
 
   // Cluster mode: the bus tells this node's rooms what other nodes commit.
   caf::actor bus;
@@ -210,10 +228,12 @@ int run_server(const server_config& cfg) {
       }
     }
     http.run();
-    log_info("listening on http://" + cfg.bind + ":" + std::to_string(http.port()));
+    log_info(std::string("listening on ") + (tls ? "https://" : "http://") + cfg.bind + ":"
+             + std::to_string(http.port()) + (tls ? " (TLS " + tls->cert_file() + ")" : ""));
     if (raw) {
       raw->run();
-      log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port()));
+      log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port())
+               + (tls && cfg.tls_tcp ? " (TLS)" : ""));
     }
     if (!store_opts.node_id.empty())
       log_info("node " + store_opts.node_id);
@@ -232,6 +252,24 @@ int run_server(const server_config& cfg) {
       drain.expires_after(20ms);
       drain.async_wait([&](const boost::system::error_code&) { wait_drained(); });
     };
+    // SIGHUP: read the certificate again (a renewal); connections already
+    // open keep the one they started with, and a bad file keeps the old one.
+    net::signal_set hangup{io.first(), SIGHUP};
+    std::function<void()> wait_hangup = [&] {
+      hangup.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec)
+          return;
+        if (!tls) {
+          log_info("SIGHUP: no [tls] certificate to reload");
+        } else if (auto err = tls->reload(); err.empty()) {
+          log_info("SIGHUP: TLS certificate reloaded from " + tls->cert_file());
+        } else {
+          log_error("SIGHUP: TLS certificate not reloaded, the old one stays: " + err);
+        }
+        wait_hangup();
+      });
+    };
+    wait_hangup();
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec)
         return;
@@ -240,6 +278,7 @@ int run_server(const server_config& cfg) {
       http.stop();
       if (raw)
         raw->stop();
+      hangup.cancel();
       stop_actors();
       deadline = std::chrono::steady_clock::now() + 3s;
       wait_drained();

@@ -38,11 +38,13 @@ void client::connect() {
   if (stopping_)
     return;
   if (token_.empty()) {
-    int status = 0;
+    http_answer answer;
     std::string error;
-    token_ = login(opts_.http, opts_.name, opts_.password, status, error);
+    token_ = login(opts_.http, opts_.name, opts_.password, answer, error);
     if (token_.empty()) {
-      if (status == 401 || status == 400)
+      // Bad credentials, or a certificate this client does not trust:
+      // trying again will not change either.
+      if (answer.status == 401 || answer.status == 400 || answer.untrusted)
         return handlers_.on_fatal("login failed: " + error);
       return retry("login: " + error);
     }

@@ -12,15 +12,16 @@ struct http_answer {
   int status = 0; // 0: no answer (see error)
   std::string error;
   std::string body;
+  bool untrusted = false; // the TLS handshake failed: the certificate was refused
 };
 
 /// POSTs {"name","password"} to `target` ("/login", "/register").
 http_answer post_credentials(const endpoint& ep, const std::string& target, const std::string& name,
                              const std::string& password);
 
-/// Logs in; returns the token, or "" with `status` (401 bad credentials,
-/// 0 unreachable) and `error` set.
+/// Logs in; returns the token, or "" with `answer` (status 401: bad
+/// credentials, 0: no answer, `untrusted`) and `error` set.
 std::string login(const endpoint& ep, const std::string& name, const std::string& password,
-                  int& status, std::string& error);
+                  http_answer& answer, std::string& error);
 
 } // namespace chat::cli

@@ -6,7 +6,10 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <nlohmann/json.hpp>
+
+#include "cli/tls.hpp"
 
 namespace chat::cli {
 
@@ -31,13 +34,22 @@ void link::run(const endpoint& ep, const std::string& token) {
     if (!ec && !self->open_)
       self->fail("connect timed out");
   });
+  if (ep.tls && !tcp_mode_) {
+    std::string error;
+    tls_ctx_ = tls_context(ep, error);
+    if (!tls_ctx_)
+      return fail(error);
+    tls_ws_ = std::make_unique<websocket::stream<net::ssl::stream<tcp::socket>>>(ws_.get_executor(),
+                                                                                 *tls_ctx_);
+    expect_host(tls_ws_->next_layer(), ep);
+  }
   auto host = ep.host + ":" + std::to_string(ep.port);
   resolver_.async_resolve(
     ep.host, std::to_string(ep.port),
     [self, host, token](error_code ec, const tcp::resolver::results_type& results) {
       if (ec)
         return self->fail("resolve: " + ec.message());
-      net::async_connect(self->ws_.next_layer(), results,
+      net::async_connect(self->socket(), results,
                          [self, host, token](error_code ec, const tcp::endpoint&) {
                            if (ec)
                              return self->fail("connect: " + ec.message());
@@ -50,7 +62,7 @@ void link::on_connected(const std::string& host, const std::string& token) {
   if (closed_)
     return;
   error_code ignored;
-  ws_.next_layer().set_option(tcp::no_delay(true), ignored);
+  socket().set_option(tcp::no_delay(true), ignored);
   auto self = shared_from_this();
   if (tcp_mode_) {
     open_ = true;
@@ -59,18 +71,29 @@ void link::on_connected(const std::string& host, const std::string& token) {
     read_next();
     return;
   }
-  ws_.read_message_max(16 * 1024 * 1024);
-  ws_.async_handshake(upgrade_res_, host, "/ws?token=" + token, [self](error_code ec) {
-    if (ec) {
-      bool refused = self->upgrade_res_.result_int() == 401;
-      return self->fail("handshake: " + (refused ? std::string("401 unauthorized") : ec.message()),
-                        refused);
-    }
-    self->open_ = true;
-    self->deadline_.cancel();
-    self->read_next();
-    self->write_next();
-  });
+  auto upgrade = [self, host, token](auto& ws) {
+    ws.read_message_max(16 * 1024 * 1024);
+    ws.async_handshake(self->upgrade_res_, host, "/ws?token=" + token, [self](error_code ec) {
+      if (ec) {
+        bool refused = self->upgrade_res_.result_int() == 401;
+        return self->fail(
+          "handshake: " + (refused ? std::string("401 unauthorized") : ec.message()), refused);
+      }
+      self->open_ = true;
+      self->deadline_.cancel();
+      self->read_next();
+      self->write_next();
+    });
+  };
+  if (!tls_ws_)
+    return upgrade(ws_);
+  // wss: the TLS handshake (the certificate checked) comes first.
+  tls_ws_->next_layer().async_handshake(net::ssl::stream_base::client,
+                                        [self, upgrade](error_code ec) {
+                                          if (ec)
+                                            return self->fail("tls handshake: " + ec.message());
+                                          upgrade(*self->tls_ws_);
+                                        });
 }
 
 void link::read_next() {
@@ -91,24 +114,28 @@ void link::read_next() {
       });
     return;
   }
-  ws_.async_read(read_buf_, [self](error_code ec, std::size_t) {
-    if (ec) {
-      auto reason = self->ws_.reason();
-      std::string why = ec == websocket::error::closed
-                          ? "closed by server (" + std::to_string(int(reason.code))
-                              + (reason.reason.empty()
-                                   ? ""
-                                   : " " + std::string(reason.reason.data(), reason.reason.size()))
-                              + ")"
-                          : ec.message();
-      return self->fail(why);
-    }
-    auto text = beast::buffers_to_string(self->read_buf_.data());
-    self->read_buf_.consume(self->read_buf_.size());
-    if (self->handlers_.on_text)
-      self->handlers_.on_text(std::move(text));
-    if (!self->closed_)
-      self->read_next();
+  with_ws([&](auto& ws) {
+    ws.async_read(read_buf_, [self](error_code ec, std::size_t) {
+      if (ec) {
+        websocket::close_reason reason;
+        self->with_ws([&](auto& w) { reason = w.reason(); });
+        std::string why
+          = ec == websocket::error::closed
+              ? "closed by server (" + std::to_string(int(reason.code))
+                  + (reason.reason.empty()
+                       ? ""
+                       : " " + std::string(reason.reason.data(), reason.reason.size()))
+                  + ")"
+              : ec.message();
+        return self->fail(why);
+      }
+      auto text = beast::buffers_to_string(self->read_buf_.data());
+      self->read_buf_.consume(self->read_buf_.size());
+      if (self->handlers_.on_text)
+        self->handlers_.on_text(std::move(text));
+      if (!self->closed_)
+        self->read_next();
+    });
   });
 }
 
@@ -141,7 +168,7 @@ void link::write_next() {
   if (tcp_mode_)
     net::async_write(ws_.next_layer(), net::buffer(queue_.front()), done);
   else
-    ws_.async_write(net::buffer(queue_.front()), done);
+    with_ws([&](auto& ws) { ws.async_write(net::buffer(queue_.front()), done); });
 }
 
 void link::fail(const std::string& why, bool refused) {
@@ -151,7 +178,7 @@ void link::fail(const std::string& why, bool refused) {
   open_ = false;
   deadline_.cancel();
   error_code ignored;
-  ws_.next_layer().close(ignored);
+  socket().close(ignored);
   if (handlers_.on_closed)
     handlers_.on_closed(why, refused);
 }
@@ -160,7 +187,7 @@ void link::close(std::function<void()> done) {
   if (closed_ || !open_) {
     closed_ = true;
     error_code ignored;
-    ws_.next_layer().close(ignored);
+    socket().close(ignored);
     return done();
   }
   closed_ = true;
@@ -168,15 +195,15 @@ void link::close(std::function<void()> done) {
   auto self = shared_from_this();
   auto finish = [self, done = std::move(done)](error_code) {
     error_code ignored;
-    self->ws_.next_layer().close(ignored);
+    self->socket().close(ignored);
     done();
   };
   if (tcp_mode_ || writing_) { // a close frame may not overlap a write
     error_code ignored;
-    ws_.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
+    socket().shutdown(tcp::socket::shutdown_send, ignored);
     return finish({});
   }
-  ws_.async_close(websocket::close_code::normal, finish);
+  with_ws([&](auto& ws) { ws.async_close(websocket::close_code::normal, finish); });
 }
 
 } // namespace chat::cli

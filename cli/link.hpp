@@ -1,5 +1,6 @@
 // One connection attempt to the server: TCP connect, then either the
-// WebSocket upgrade (GET /ws?token=T) or, in raw TCP JSON mode, the
+// WebSocket upgrade (GET /ws?token=T; over TLS for wss://) or, in raw TCP
+// JSON mode, the
 // {"action":"auth"} first line. Text in, text out, one JSON object each;
 // a bounded write queue. A dropped link is not reused: client makes a new one.
 #pragma once
@@ -12,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
@@ -50,8 +52,24 @@ private:
   void write_next();
   void fail(const std::string& why, bool refused = false);
 
+  // The WebSocket, plain or over TLS: `f(ws)` on the one in use.
+  template <class F>
+  void with_ws(F&& f) {
+    if (tls_ws_)
+      f(*tls_ws_);
+    else
+      f(ws_);
+  }
+  boost::asio::ip::tcp::socket& socket() {
+    return tls_ws_ ? tls_ws_->next_layer().next_layer() : ws_.next_layer();
+  }
+
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_; // plain, and raw TCP
+  std::shared_ptr<boost::asio::ssl::context> tls_ctx_;
+  std::unique_ptr<
+    boost::beast::websocket::stream<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>>
+    tls_ws_; // wss://
   boost::asio::steady_timer deadline_;
   boost::beast::websocket::response_type upgrade_res_;
   boost::beast::flat_buffer read_buf_;

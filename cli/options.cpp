@@ -8,10 +8,12 @@
 namespace chat::cli {
 
 const char* usage() {
-  return "usage: chat-actors-cli (--url ws://HOST:PORT | --tcp HOST:PORT [--http HOST:PORT])\n"
-         "                       --name NAME [--password-file FILE] [--register]\n"
-         "                       [--send ROOM TEXT | --listen ROOM [--count N]]\n"
-         "  --url            WebSocket server (also used for HTTP login)\n"
+  return "usage: chat-actors-cli (--url ws[s]://HOST:PORT | --tcp HOST:PORT [--http HOST:PORT])\n"
+         "                       [--ca-file FILE] --name NAME [--password-file FILE]\n"
+         "                       [--register] [--send ROOM TEXT | --listen ROOM [--count N]]\n"
+         "  --url            WebSocket server (also used for HTTP login); wss:// for TLS\n"
+         "  --ca-file        PEM CA that checks a wss:// or https:// server's certificate\n"
+         "                   (default: the system's CAs)\n"
          "  --tcp            raw TCP JSON mode instead of WebSocket\n"
          "  --http           HTTP host:port for login with --tcp (default: from --url,\n"
          "                   else 127.0.0.1:8080)\n"
@@ -24,9 +26,17 @@ const char* usage() {
 }
 
 std::optional<endpoint> parse_endpoint(std::string text) {
-  for (const char* scheme : {"ws://", "http://", "tcp://"})
-    if (text.rfind(scheme, 0) == 0)
-      text.erase(0, std::string(scheme).size());
+  struct scheme {
+    std::string prefix;
+    bool tls;
+  };
+  bool tls = false;
+  for (const scheme& s : {scheme{"ws://", false}, scheme{"http://", false}, scheme{"tcp://", false},
+                          scheme{"wss://", true}, scheme{"https://", true}})
+    if (text.rfind(s.prefix, 0) == 0) {
+      tls = s.tls;
+      text.erase(0, s.prefix.size());
+    }
   if (auto slash = text.find('/'); slash != std::string::npos)
     text.erase(slash);
   auto colon = text.rfind(':');
@@ -38,7 +48,7 @@ std::optional<endpoint> parse_endpoint(std::string text) {
   auto port = std::stoul(port_text);
   if (port == 0 || port > 65535)
     return std::nullopt;
-  return endpoint{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+  return endpoint{text.substr(0, colon), static_cast<std::uint16_t>(port), tls, {}};
 }
 
 namespace {
@@ -71,7 +81,7 @@ std::optional<std::string> read_password(const std::string& file, std::string& e
 std::optional<options> parse_options(int argc, char** argv, std::string& error, bool& help) {
   options opts;
   std::optional<endpoint> url, http;
-  std::string password_file;
+  std::string password_file, ca_file;
   bool have_mode = false;
   help = false;
   for (int i = 1; i < argc; ++i) {
@@ -109,6 +119,11 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error, 
       if (!v)
         return std::nullopt;
       opts.name = *v;
+    } else if (arg == "--ca-file") {
+      auto v = value("FILE");
+      if (!v)
+        return std::nullopt;
+      ca_file = *v;
     } else if (arg == "--password-file") {
       auto v = value("FILE");
       if (!v)
@@ -166,7 +181,16 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error, 
     error = "empty ROOM";
     return std::nullopt;
   }
-  opts.http = http ? *http : url ? *url : endpoint{"127.0.0.1", 8080};
+  opts.http = http ? *http : url ? *url : endpoint{"127.0.0.1", 8080, false, {}};
+  if (opts.tcp && opts.tcp->tls) {
+    error = "--tcp is plain TCP: no tls";
+    return std::nullopt;
+  }
+  if (!ca_file.empty() && !opts.http.tls) {
+    error = "--ca-file needs a wss:// or https:// server";
+    return std::nullopt;
+  }
+  opts.http.ca_file = ca_file;
   auto password = read_password(password_file, error);
   if (!password)
     return std::nullopt;

@@ -8,10 +8,14 @@
 
 namespace chat::cli {
 
-/// host:port of one server endpoint.
+/// host:port of one server endpoint, and whether it speaks TLS (wss://,
+/// https://) with the CA file that checks its certificate (empty: the
+/// system's CAs).
 struct endpoint {
   std::string host;
   std::uint16_t port = 0;
+  bool tls = false;
+  std::string ca_file;
 };
 
 enum class mode { interactive, send, listen };
@@ -36,7 +40,8 @@ const char* usage();
 /// $CHAT_PASSWORD. `help` is set when --help was given.
 std::optional<options> parse_options(int argc, char** argv, std::string& error, bool& help);
 
-/// "host:port" (an optional "ws://" prefix and path allowed) -> endpoint.
+/// "host:port" (an optional "ws://", "http://", "wss://" or "https://"
+/// prefix, the last two for TLS, and a path allowed) -> endpoint.
 std::optional<endpoint> parse_endpoint(std::string text);
 
 } // namespace chat::cli

@@ -73,4 +73,10 @@ inline constexpr std::uint32_t default_max_members = 1000;
 // [log]
 inline constexpr std::string_view log_level = "info";
 
+// [tls]: off unless a certificate is given.
+inline constexpr std::string_view tls_cert_file{}; // PEM, the chain after the certificate
+inline constexpr std::string_view tls_key_file{};  // PEM
+inline constexpr std::string_view tls_min_version = "1.2";
+inline constexpr bool tls_tcp = false; // the raw TCP port over TLS too
+
 } // namespace chat::defaults

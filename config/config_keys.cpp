@@ -73,11 +73,13 @@ const std::vector<text_key> text_keys = {
   {"storage", "path", text_kind::path},       {"storage", "synchronous", text_kind::synchronous},
   {"storage", "backend", text_kind::backend}, {"storage", "url", text_kind::url},
   {"cluster", "node_id", text_kind::node_id}, {"auth", "server_password", text_kind::any},
-  {"log", "level", text_kind::log_level},
+  {"log", "level", text_kind::log_level},     {"tls", "cert_file", text_kind::tls_file},
+  {"tls", "key_file", text_kind::tls_file},   {"tls", "min_version", text_kind::tls_version},
+  {"tls", "tcp", text_kind::boolean},
 };
 
 const std::vector<const char*> sections
-  = {"server", "storage", "cluster", "auth", "delivery", "limits", "log"};
+  = {"server", "storage", "cluster", "auth", "delivery", "limits", "log", "tls"};
 
 std::string text_value(const server_config& cfg, const text_key& key) {
   switch (key.kind) {
@@ -90,6 +92,10 @@ std::string text_value(const server_config& cfg, const text_key& key) {
     case text_kind::backend: return cfg.storage_backend;
     case text_kind::url: return cfg.storage_url;
     case text_kind::node_id: return cfg.node_id;
+    case text_kind::tls_file:
+      return std::strcmp(key.name, "cert_file") == 0 ? cfg.tls_cert_file : cfg.tls_key_file;
+    case text_kind::tls_version: return cfg.tls_min_version;
+    case text_kind::boolean: return cfg.tls_tcp ? "true" : "false";
   }
   return {};
 }

@@ -22,7 +22,19 @@ struct int_key {
   std::int64_t (*get)(const server_config&);
 };
 
-enum class text_kind { non_empty, any, path, synchronous, log_level, backend, url, node_id };
+enum class text_kind {
+  non_empty,
+  any,
+  path,
+  synchronous,
+  log_level,
+  backend,
+  url,
+  node_id,
+  tls_file, // a path, or empty
+  tls_version,
+  boolean // true or false
+};
 
 struct text_key {
   const char* section;

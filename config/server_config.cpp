@@ -63,9 +63,8 @@ std::string expected_range(std::int64_t min, std::int64_t max) {
 
 void fail(parse_state& st, const std::string& section, const std::string& name,
           const std::string& value, const std::string& expected) {
-  if (st.result.error.empty())
-    st.result.error
-      = "bad value for [" + section + "] " + name + ": '" + value + "' (expected " + expected + ")";
+  st.result.errors.push_back("bad value for [" + section + "] " + name + ": '" + value
+                             + "' (expected " + expected + ")");
 }
 
 void apply_int(parse_state& st, const int_key& key, const std::string& value) {
@@ -117,7 +116,40 @@ void apply_text(parse_state& st, const text_key& key, const std::string& value) 
       break;
     case text_kind::url: cfg.storage_url = value; break;
     case text_kind::node_id: cfg.node_id = value; break;
+    case text_kind::tls_file:
+      (std::strcmp(key.name, "cert_file") == 0 ? cfg.tls_cert_file : cfg.tls_key_file) = value;
+      break;
+    case text_kind::tls_version:
+      if (value == "1.2" || value == "1.3")
+        cfg.tls_min_version = value;
+      else
+        fail(st, key.section, key.name, value, "1.2 or 1.3");
+      break;
+    case text_kind::boolean:
+      if (value == "true" || value == "false")
+        cfg.tls_tcp = value == "true";
+      else
+        fail(st, key.section, key.name, value, "true or false");
+      break;
   }
+}
+
+// Sets a key of the tables; false if there is no such key.
+bool apply_known(parse_state& st, const std::string& section, const std::string& name,
+                 const std::string& value) {
+  for (const auto& key : int_keys) {
+    if (section == key.section && name == key.name) {
+      apply_int(st, key, value);
+      return true;
+    }
+  }
+  for (const auto& key : text_keys) {
+    if (section == key.section && name == key.name) {
+      apply_text(st, key, value);
+      return true;
+    }
+  }
+  return false;
 }
 
 int on_entry(void* user, const char* raw_section, const char* raw_name, const char* raw_value) {
@@ -128,23 +160,12 @@ int on_entry(void* user, const char* raw_section, const char* raw_name, const ch
   // inih reports an indented line as a continuation of the previous key's
   // value (configparser style); that and a repeated key look the same here.
   if (!st.seen.emplace(section, name).second) {
-    if (st.result.error.empty())
-      st.result.error
-        = "[" + section + "] " + name + " is set twice (or an indented line continues it)";
+    st.result.errors.push_back("[" + section + "] " + name
+                               + " is set twice (or an indented line continues it)");
     return 1;
   }
-  for (const auto& key : int_keys) {
-    if (section == key.section && name == key.name) {
-      apply_int(st, key, value);
-      return 1;
-    }
-  }
-  for (const auto& key : text_keys) {
-    if (section == key.section && name == key.name) {
-      apply_text(st, key, value);
-      return 1;
-    }
-  }
+  if (apply_known(st, section, name, value))
+    return 1;
   auto& warnings = st.result.warnings;
   if (section.empty()) {
     warnings.push_back("unknown key " + name + " before any [section] (ignored)");
@@ -184,41 +205,74 @@ std::string check_text(const std::string& text) {
   return {};
 }
 
+// Sets `overrides` over what the file said, with the same checks; their
+// relative paths resolve against the working directory.
+void apply_overrides(parse_state& st, const std::vector<config_entry>& overrides) {
+  auto& cfg = st.result.config;
+  std::error_code ec;
+  const auto cwd = fs::current_path(ec);
+  for (const auto& o : overrides) {
+    auto web_root = cfg.web_root, storage_path = cfg.storage_path;
+    if (!apply_known(st, o.section, o.name, o.value)) {
+      st.result.errors.push_back("no such setting [" + o.section + "] " + o.name);
+      continue;
+    }
+    if (cfg.web_root != web_root)
+      cfg.web_root = resolve(cwd, cfg.web_root);
+    if (cfg.storage_path != storage_path)
+      cfg.storage_path = resolve(cwd, cfg.storage_path);
+  }
+}
+
 } // namespace
 
-config_result parse_config(const std::string& text, const std::string& base_dir) {
+const std::string& config_result::error() const {
+  static const std::string none;
+  return errors.empty() ? none : errors.front();
+}
+
+config_result parse_config(const std::string& text, const std::string& base_dir,
+                           const std::vector<config_entry>& overrides) {
   parse_state st;
+  auto& result = st.result;
   if (auto err = check_text(text); !err.empty()) {
-    st.result.error = std::move(err);
-    return std::move(st.result);
+    result.errors.push_back(std::move(err));
+    return std::move(result);
   }
   int rc = ini_parse_string(text.c_str(), &on_entry, &st);
-  auto& result = st.result;
   if (rc != 0) // > 0: first bad line; < 0: out of memory (heap builds only)
-    result.error = rc > 0 ? "syntax error on line " + std::to_string(rc)
-                              + " of the config (expected [section] or key = value)"
-                          : std::string{"cannot parse the config: out of memory"};
-  if (result.ok() && result.config.storage_backend == "postgres"
-      && result.config.storage_url.empty())
-    result.error = "[storage] backend = postgres needs [storage] url (a libpq connection string)";
-  if (!result.ok())
-    return std::move(result);
+    result.errors.push_back(rc > 0 ? "syntax error on line " + std::to_string(rc)
+                                       + " of the config (expected [section] or key = value)"
+                                   : std::string{"cannot parse the config: out of memory"});
   std::error_code ec;
   fs::path base = base_dir.empty() ? fs::current_path(ec) : fs::absolute(base_dir, ec);
   if (ec) {
-    result.error = "cannot resolve config folder '" + base_dir + "': " + ec.message();
+    result.errors.push_back("cannot resolve config folder '" + base_dir + "': " + ec.message());
     return std::move(result);
   }
   auto& cfg = result.config;
   cfg.web_root = resolve(base, cfg.web_root);
   cfg.storage_path = resolve(base, cfg.storage_path);
+  for (auto* file : {&cfg.tls_cert_file, &cfg.tls_key_file})
+    if (!file->empty())
+      *file = resolve(base, *file);
+  apply_overrides(st, overrides);
+  if (cfg.storage_backend == "postgres" && cfg.storage_url.empty())
+    result.errors.emplace_back(
+      "[storage] backend = postgres needs [storage] url (a libpq connection "
+      "string)");
+  if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty())
+    result.errors.emplace_back(
+      "[tls] cert_file and key_file go together: set both for TLS, or neither");
+  if (cfg.tls_tcp && !cfg.tls())
+    result.errors.emplace_back("[tls] tcp = true needs [tls] cert_file and key_file");
   return std::move(result);
 }
 
-config_result load_config(const std::string& path) {
+config_result load_config(const std::string& path, const std::vector<config_entry>& overrides) {
   config_result result;
   auto cannot_read = [&](int err) {
-    result.error = "cannot read config file " + path + ": " + std::strerror(err);
+    result.errors.push_back("cannot read config file " + path + ": " + std::strerror(err));
     return std::move(result);
   };
   std::error_code ec;
@@ -238,7 +292,7 @@ config_result load_config(const std::string& path) {
   auto abs = fs::absolute(path, ec);
   if (ec)
     return cannot_read(ec.value());
-  return parse_config(text, abs.parent_path().string());
+  return parse_config(text, abs.parent_path().string(), overrides);
 }
 
 } // namespace chat

@@ -60,25 +60,27 @@ struct server_config {
   std::uint32_t default_max_members = defaults::default_max_members;
   // [log]
   std::string log_level{defaults::log_level}; // debug, info, warn or error
+  // [tls]
+  std::string tls_cert_file{defaults::tls_cert_file}; // empty: plain HTTP; absolute after loading
+  std::string tls_key_file{defaults::tls_key_file};
+  std::string tls_min_version{defaults::tls_min_version}; // 1.2 or 1.3
+  bool tls_tcp = defaults::tls_tcp;
+  bool tls() const { return !tls_cert_file.empty(); }
 };
 
-/// The outcome of reading a config file: either `error` is set (the server
-/// must exit with status 2 and print it) or `config` holds the values.
-/// `warnings` lists unknown sections/keys; the server prints them and goes on.
+/// The outcome of reading a config file: either `errors` lists every
+/// problem found, in the order found (the server must exit with status 2;
+/// --check-config prints them all), or `config` holds the values.
+/// `warnings` lists unknown sections/keys, which the server prints and goes
+/// on.
 struct config_result {
   server_config config;
-  std::string error;
+  std::vector<std::string> errors;
   std::vector<std::string> warnings;
-  bool ok() const { return error.empty(); }
+  bool ok() const { return errors.empty(); }
+  /// The first problem, what a starting server prints ("" when ok).
+  const std::string& error() const;
 };
-
-/// Reads `path`. Relative paths (web_root and storage path, whether the file
-/// sets them or leaves them at their defaults) resolve against the folder
-/// holding the file.
-config_result load_config(const std::string& path);
-
-/// The same, from INI text; relative paths resolve against `base_dir`.
-config_result parse_config(const std::string& text, const std::string& base_dir);
 
 /// A key parse_config reads, with a value spelled as the file would spell it.
 struct config_entry {
@@ -86,6 +88,17 @@ struct config_entry {
   std::string name;
   std::string value;
 };
+
+/// Reads `path`. Relative paths (web_root and storage path, whether the file
+/// sets them or leaves them at their defaults) resolve against the folder
+/// holding the file. `overrides` (the command line's flags, environment
+/// variables) win over the file, with the same checks; their relative paths
+/// resolve against the working directory.
+config_result load_config(const std::string& path, const std::vector<config_entry>& overrides = {});
+
+/// The same, from INI text; relative paths resolve against `base_dir`.
+config_result parse_config(const std::string& text, const std::string& base_dir,
+                           const std::vector<config_entry>& overrides = {});
 
 /// Every key parse_config knows, with its value in `cfg`.
 /// `config_entries(server_config{})` are the defaults, which

@@ -1,6 +1,6 @@
 #include "protocol/request.hpp"
 
-#include "protocol/ack_frame.hpp"
+#include "protocol/plain_frame.hpp"
 
 namespace chat {
 
@@ -11,13 +11,9 @@ using json = nlohmann::json;
 } // namespace
 
 caf::expected<client_request> parse_request(std::string_view text, std::string& ref_out) {
-  if (auto ack = read_plain_ack(text)) {
-    client_request req;
-    req.action = "ack";
-    req.ref = std::move(ack->ref);
-    ref_out = req.ref;
-    req.ack_ids = std::move(ack->ids);
-    return req;
+  if (auto plain = read_plain_frame(text)) {
+    ref_out = plain->ref;
+    return std::move(*plain);
   }
   auto doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
@@ -38,7 +34,17 @@ caf::expected<client_request> parse_request(std::string_view text, std::string& 
   }
   if (auto body = doc.find("body"); body != doc.end() && !body->is_null())
     req.body = std::move(*body);
+  else
+    req.body = json::object();
   return req;
+}
+
+std::optional<std::string> object_body_text(client_request& req) {
+  if (req.body_text)
+    return std::move(req.body_text);
+  if (!req.body.is_object())
+    return std::nullopt;
+  return req.body.dump();
 }
 
 } // namespace chat

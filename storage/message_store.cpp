@@ -118,8 +118,9 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
     [self](create_atom, room_atom, const room_record& room) {
       return write<bool>(self, [&](store_db& db) { return insert_room(db, room); });
     },
-    [self](append_atom, const chat_message& msg) {
-      return write<chat_message>(self, [&](store_db& db) { return insert_message(db, msg); });
+    [self](append_atom, chat_message& msg) {
+      return write<chat_message>(self,
+                                 [&](store_db& db) { return insert_message(db, std::move(msg)); });
     },
     [self](append_atom, const direct_message& msg) -> caf::typed_response_promise<direct_message> {
       // An unknown recipient is refused at once, without opening a batch.

@@ -192,7 +192,8 @@ void statement::reset() {
 }
 
 void statement::bind_one(int index, const std::string& x) {
-  sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()), SQLITE_TRANSIENT);
+  // No copy: bind() keeps the string alive until the statement is reset.
+  sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()), SQLITE_STATIC);
 }
 
 void statement::bind_one(int index, std::int64_t x) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include <caf/error.hpp>
 
@@ -73,9 +74,13 @@ public:
   caf::error prepare(sqlite_db& db, const char* sql);
 
   /// Starts a new execution: resets the statement, forgets the last error
-  /// and binds `xs` to the parameters ?1, ?2, ...
+  /// and binds `xs` to the parameters ?1, ?2, ... Text is bound without a
+  /// copy (SQLITE_STATIC), so a string must outlive the execution (the next
+  /// reset): no temporaries, which the assertion below turns away.
   template <class... Ts>
-  statement& bind(const Ts&... xs) {
+  statement& bind(Ts&&... xs) {
+    static_assert((!std::is_same_v<Ts, std::string> && ...),
+                  "bind a string that lives until the statement is reset, not a temporary");
     reset();
     error_ = caf::none;
     code_ = 0;

@@ -2,7 +2,10 @@
 // (storage/store_queries.hpp).
 #include "storage/store_queries.hpp"
 
+#include <string>
 #include <utility>
+
+#include "protocol/chat_error.hpp"
 
 namespace chat {
 
@@ -24,6 +27,32 @@ CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY AUTOINCREMENT,
   body TEXT, ts INTEGER, UNIQUE(room, seq));
 )sql";
 
+// The schema's version, kept in the file's PRAGMA user_version. 0 is a new
+// file or one from before the version was kept (the same tables): it gets
+// this server's. A newer one is refused: its tables may mean something this
+// server does not know. A future change to the tables bumps this and
+// migrates older files here, in open_store.
+constexpr std::int64_t sqlite_schema_version = 1;
+
+caf::error check_schema_version(sqlite_db& db) {
+  statement version;
+  if (auto err = version.prepare(db, "PRAGMA user_version"))
+    return err;
+  version.bind();
+  if (!version.next())
+    return version.error();
+  auto found = version.int64_at(0);
+  version.reset();
+  if (found > sqlite_schema_version)
+    return make_error(chat_errc::storage, "the database's schema version " + std::to_string(found)
+                                            + " is newer than this server's ("
+                                            + std::to_string(sqlite_schema_version)
+                                            + "): run a chat-actors that knows it");
+  if (found < sqlite_schema_version)
+    return db.exec(("PRAGMA user_version = " + std::to_string(sqlite_schema_version)).c_str());
+  return caf::none;
+}
+
 } // namespace
 
 void forget_seqs(store_db& db) {
@@ -33,6 +62,8 @@ void forget_seqs(store_db& db) {
 /// Opens the file, creates missing tables and prepares every statement.
 caf::error open_store(store_db& db, const std::string& path, bool synchronous_full) {
   if (auto err = db.sqlite.open(path, synchronous_full))
+    return err;
+  if (auto err = check_schema_version(db.sqlite))
     return err;
   if (auto err = db.sqlite.exec(store_schema))
     return err;

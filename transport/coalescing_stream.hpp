@@ -134,15 +134,19 @@ public:
   }
 
   /// Writes what is pending, unless a write is in flight (its completion
-  /// writes the rest). The socket is tried right away, without blocking: on
-  /// loopback that usually takes everything, and then no asynchronous
-  /// operation (no completion handler) is needed at all; what it does not
-  /// take goes out asynchronously.
+  /// writes the rest). A plain socket is tried right away, without
+  /// blocking: on loopback that usually takes everything, and then no
+  /// asynchronous operation (no completion handler) is needed at all; what
+  /// it does not take goes out asynchronously. Under TLS everything goes
+  /// through the TLS stream's asynchronous write (it encrypts).
   void flush() {
     auto& out = *out_;
     if (out.writing || out.error || out.pending.empty())
       return;
-    auto& socket = socket_of(beast::get_lowest_layer(next_));
+    auto* direct = direct_socket(beast::get_lowest_layer(next_));
+    if (direct == nullptr)
+      return write_out(next_, out_);
+    auto& socket = *direct;
     beast::error_code ec;
     if (!socket.non_blocking())
       socket.non_blocking(true, ec);
@@ -180,9 +184,14 @@ public:
   }
 
 private:
-  // The socket at the bottom: a plain one, or a tcp_stream's.
-  static tcp::socket& socket_of(tcp::socket& s) { return s; }
-  static tcp::socket& socket_of(beast::tcp_stream& s) { return s.socket(); }
+  // The socket at the bottom, if bytes may be written to it as they are: a
+  // plain one, a tcp_stream's, or a byte_stream's when it is not TLS.
+  static tcp::socket* direct_socket(tcp::socket& s) { return &s; }
+  static tcp::socket* direct_socket(beast::tcp_stream& s) { return &s.socket(); }
+  template <class Stream>
+  static auto direct_socket(Stream& s) -> decltype(s.plain_socket()) {
+    return s.plain_socket();
+  }
 
   struct output {
     std::string pending; // accepted, not yet handed to the socket

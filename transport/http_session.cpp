@@ -9,9 +9,10 @@
 
 namespace chat {
 
-http_session::http_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+http_session::http_session(byte_stream&& stream, std::shared_ptr<server_context> ctx,
                            connection_limits::slot address_slot)
-  : stream_(std::move(socket)),
+  : stream_(std::move(stream)),
+    timer_(stream_.get_executor()),
     ctx_(std::move(ctx)),
     address_slot_(std::move(address_slot)) {
   beast::error_code ec;
@@ -23,7 +24,55 @@ void http_session::run() {
   // run() is called on the listener's thread: start on the socket's own,
   // where every handler of this session runs.
   net::dispatch(stream_.get_executor(),
-                beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+                beast::bind_front_handler(&http_session::start, shared_from_this()));
+}
+
+void http_session::start() {
+  if (!stream_.tls())
+    return do_read();
+  // A client that stalls in the handshake (or sends no ClientHello at all)
+  // is dropped after handshake_timeout; its socket counted against the
+  // caps from accept on.
+  expire_after(ctx_->cfg.handshake_timeout);
+  stream_.tls_stream()->async_handshake(
+    net::ssl::stream_base::server,
+    beast::bind_front_handler(&http_session::on_handshake, shared_from_this()));
+}
+
+void http_session::on_handshake(beast::error_code ec) {
+  if (ec)
+    return fail(ec, "tls handshake");
+  do_read();
+}
+
+void http_session::expire_after(std::chrono::steady_clock::duration d) {
+  timer_.expires_after(d);
+  timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self)
+      return; // re-armed, cancelled, or the session is gone
+    beast::error_code ignored;
+    self->stream_.socket().close(ignored); // fails whatever is pending
+  });
+}
+
+void http_session::expire_never() {
+  timer_.cancel();
+}
+
+void http_session::close() {
+  beast::error_code ec;
+  if (!stream_.tls()) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  // close_notify, and the peer's answer within http_timeout at most.
+  expire_after(ctx_->cfg.http_timeout);
+  stream_.tls_stream()->async_shutdown([self = shared_from_this()](beast::error_code) {
+    self->expire_never();
+    beast::error_code ignored;
+    self->stream_.socket().close(ignored);
+  });
 }
 
 void http_session::do_read() {
@@ -32,16 +81,14 @@ void http_session::do_read() {
   parser_->header_limit(16 * 1024);
   // Header and body must arrive within http_timeout (a silent or trickling
   // client is dropped then).
-  stream_.expires_after(ctx_->cfg.http_timeout);
+  expire_after(ctx_->cfg.http_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
-  if (ec == http::error::end_of_stream) {
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    return;
-  }
+  if (ec == http::error::end_of_stream)
+    return close();
   if (ec == http::error::body_limit) {
     http_request head;
     head.version(11);
@@ -63,7 +110,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void http_session::handle(http_request req) {
-  stream_.expires_never(); // the answer may take an actor round trip
+  expire_never(); // the answer may take an actor round trip
   if (!address_slot_) {
     req.keep_alive(false);
     return write(error_response(req, http::status::service_unavailable,
@@ -102,7 +149,8 @@ void http_session::upgrade(http_request req) {
     *ctx_, *shared_req,
     [self, shared_req, place](const token_grant& grant) {
       net::post(self->stream_.get_executor(), [self, shared_req, grant, place] {
-        std::make_shared<websocket_session>(self->stream_.release_socket(), self->ctx_,
+        self->expire_never();
+        std::make_shared<websocket_session>(std::move(self->stream_), self->ctx_,
                                             std::move(self->address_slot_))
           ->run(*shared_req, grant, std::move(*place));
       });
@@ -119,7 +167,7 @@ std::function<void(http::response<http::string_body>)> http_session::post_back()
 
 void http_session::write(http::message_generator msg) {
   bool keep_alive = msg.keep_alive();
-  stream_.expires_after(ctx_->cfg.http_timeout);
+  expire_after(ctx_->cfg.http_timeout);
   beast::async_write(
     stream_, std::move(msg),
     beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
@@ -128,10 +176,8 @@ void http_session::write(http::message_generator msg) {
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   if (ec)
     return fail(ec, "http write");
-  if (!keep_alive) {
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    return;
-  }
+  if (!keep_alive)
+    return close();
   do_read();
 }
 

@@ -6,6 +6,7 @@
 #include "transport/io_pool.hpp"
 #include "transport/net.hpp"
 #include "transport/tcp_session.hpp"
+#include "transport/tls_store.hpp"
 
 namespace chat {
 
@@ -64,6 +65,15 @@ public:
   }
 
 private:
+  // TLS when the server has a certificate and this port uses it ([tls] tcp
+  // for the raw TCP port), with the certificate current now (a reload
+  // applies to later sockets).
+  byte_stream stream_for(tcp::socket&& socket, bool port_uses_tls) {
+    if (ctx_->tls && port_uses_tls)
+      return byte_stream(std::move(socket), ctx_->tls->current());
+    return byte_stream(std::move(socket));
+  }
+
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open())
       return; // stopped
@@ -84,9 +94,12 @@ private:
                  + ") reached");
       }
       if (kind_ == listener::kind::tcp)
-        std::make_shared<tcp_session>(std::move(socket), ctx_, std::move(slot))->run();
+        std::make_shared<tcp_session>(stream_for(std::move(socket), ctx_->tls_tcp), ctx_,
+                                      std::move(slot))
+          ->run();
       else
-        std::make_shared<http_session>(std::move(socket), ctx_, std::move(slot))->run();
+        std::make_shared<http_session>(stream_for(std::move(socket), true), ctx_, std::move(slot))
+          ->run();
     }
     accept();
   }

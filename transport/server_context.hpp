@@ -20,6 +20,7 @@
 namespace chat {
 
 class io_pool;
+class tls_store;
 
 struct transport_settings {
   std::string web_root;                                    // absolute
@@ -60,7 +61,11 @@ struct server_context {
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;
-  io_pool* pool = nullptr;                // the I/O threads (chat sessions find their outbox there)
+  io_pool* pool = nullptr; // the I/O threads (chat sessions find their outbox there)
+  // The certificate when [tls] is on, else null: the HTTP port speaks TLS,
+  // and the raw TCP port too with [tls] tcp = true (tls_tcp).
+  std::shared_ptr<tls_store> tls;
+  bool tls_tcp = false;
   std::atomic<bool> shutting_down{false}; // GET /healthz says 503 then
   std::atomic<std::uint64_t> next_connection_id{1};
 };

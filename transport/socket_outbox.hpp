@@ -11,6 +11,11 @@
 //
 // Order: a session's frames and its close leave in the order they were
 // pushed (all go through here).
+//
+// Writes: a drain hands every session its frames first and asks each one to
+// write only after that, once (write_queued), so what was pushed apart for
+// one socket (a message's echo from the user actor and its "sent" from the
+// connection actor, the replies of one storage commit) leaves in one send().
 #pragma once
 
 #include <cstdint>
@@ -31,9 +36,17 @@ public:
   class target {
   public:
     virtual ~target() = default;
-    /// `frames` are moved from.
+    /// `frames` are moved from. A target may write them at once or keep
+    /// them for write_queued.
     virtual void take_frames(frame_ptr* frames, std::size_t n, bool counted) = 0;
     virtual void take_close(std::uint16_t code, std::string reason) = 0;
+    /// Called once per drain on every target the drain handed something,
+    /// after all of it: writes what is queued.
+    virtual void write_queued() = 0;
+
+  private:
+    friend class socket_outbox;
+    bool in_drain_ = false; // already on the drain's list of targets to write
   };
 
   /// `ioc` must be run by exactly one thread.
@@ -89,14 +102,24 @@ private:
         e.to->take_frames(&e.one, 1, e.counted);
       else
         e.to->take_frames(e.many.data(), e.many.size(), e.counted);
+      if (!e.to->in_drain_) {
+        e.to->in_drain_ = true;
+        to_write_.push_back(e.to.get()); // kept alive by draining_
+      }
     }
+    for (auto* t : to_write_) {
+      t->in_drain_ = false;
+      t->write_queued();
+    }
+    to_write_.clear();
     draining_.clear();
   }
 
   net::io_context& ioc_;
   std::mutex mtx_;
-  std::vector<entry> pending_;  // guarded by mtx_
-  std::vector<entry> draining_; // the I/O thread's own
+  std::vector<entry> pending_;    // guarded by mtx_
+  std::vector<entry> draining_;   // the I/O thread's own
+  std::vector<target*> to_write_; // the I/O thread's own
 };
 
 } // namespace chat

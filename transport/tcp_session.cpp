@@ -11,26 +11,51 @@
 
 namespace chat {
 
-tcp_session::tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+tcp_session::tcp_session(byte_stream&& stream, std::shared_ptr<server_context> ctx,
                          connection_limits::slot address_slot)
-  : chat_session(transport::tcp, socket.get_executor(), std::move(ctx), std::move(address_slot)),
-    socket_(std::move(socket)),
-    timer_(socket_.get_executor()),
+  : chat_session(transport::tcp, stream.get_executor(), std::move(ctx), std::move(address_slot)),
+    stream_(std::move(stream)),
+    timer_(stream_.get_executor()),
     chunk_(read_chunk) {
 }
 
 void tcp_session::run() {
   // run() is called on the listener's thread: start on the socket's own.
-  net::dispatch(socket_.get_executor(), [self = shared_as<tcp_session>()] {
-    if (self->over_address_limit())
-      return self->refuse("too many connections from this address", chat_errc::busy);
+  net::dispatch(stream_.get_executor(), [self = shared_as<tcp_session>()] {
+    if (!self->stream_.tls())
+      return self->start();
+    // TLS first, within handshake_timeout_s (a stalled or garbage handshake
+    // is dropped: nothing can be said to a peer without TLS).
     self->timer_.expires_after(self->ctx_->cfg.handshake_timeout);
     self->timer_.async_wait([self](beast::error_code ec) {
-      if (!ec && self->phase_ != phase::open)
-        self->refuse("login timed out");
+      if (!ec)
+        self->finish();
     });
-    self->do_read();
+    self->stream_.tls_stream()->async_handshake(
+      net::ssl::stream_base::server, beast::bind_front_handler(&tcp_session::on_handshake, self));
   });
+}
+
+void tcp_session::on_handshake(beast::error_code ec) {
+  timer_.cancel();
+  if (ec) {
+    fail(ec, "tls handshake");
+    return finish();
+  }
+  start();
+}
+
+void tcp_session::start() {
+  if (finished_)
+    return;
+  if (over_address_limit())
+    return refuse("too many connections from this address", chat_errc::busy);
+  timer_.expires_after(ctx_->cfg.handshake_timeout);
+  timer_.async_wait([self = shared_as<tcp_session>()](beast::error_code ec) {
+    if (!ec && self->phase_ != phase::open)
+      self->refuse("login timed out");
+  });
+  do_read();
 }
 
 // -- reading ------------------------------------------------------------------
@@ -39,7 +64,7 @@ void tcp_session::do_read() {
   if (reading_ || peer_done_ || finished_)
     return;
   reading_ = true;
-  socket_.async_read_some(net::buffer(chunk_), beast::bind_front_handler(&tcp_session::on_read,
+  stream_.async_read_some(net::buffer(chunk_), beast::bind_front_handler(&tcp_session::on_read,
                                                                          shared_as<tcp_session>()));
 }
 

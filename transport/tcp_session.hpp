@@ -27,6 +27,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "protocol/chat_error.hpp"
+#include "transport/byte_stream.hpp"
 #include "transport/chat_session.hpp"
 #include "transport/net.hpp"
 
@@ -42,7 +43,7 @@ public:
 
   /// An empty `address_slot` (the address is at max_connections_per_ip):
   /// the session answers with an error line and closes.
-  tcp_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+  tcp_session(byte_stream&& stream, std::shared_ptr<server_context> ctx,
               connection_limits::slot address_slot);
 
   /// Starts reading the first (login or auth) line.
@@ -51,11 +52,14 @@ public:
   // socket_outbox::target: on this socket's I/O thread.
   void take_frames(frame_ptr* frames, std::size_t n, bool counted) override;
   void take_close(std::uint16_t code, std::string reason) override;
+  void write_queued() override;
 
 private:
   enum class phase { greeting, authorizing, open };
 
   // Reading (tcp_session.cpp).
+  void on_handshake(beast::error_code ec);
+  void start(); // after the TLS handshake, if any
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void take_lines(); // hands every complete line in in_ on
@@ -78,8 +82,8 @@ private:
   void do_shutdown(); // everything is written: FIN, then wait for the peer's
   void finish();      // close the socket and detach
 
-  tcp::socket socket_;
-  net::steady_timer timer_; // login deadline, then the linger after shutdown
+  byte_stream stream_;      // the socket, or TLS over it ([tls] tcp = true)
+  net::steady_timer timer_; // handshake and login deadline, then the linger after shutdown
   std::string in_;          // bytes read, not yet a complete line
   std::vector<char> chunk_;
   bool discarding_ = false; // an over-long line: drop bytes up to its newline

@@ -22,7 +22,7 @@ void tcp_session::on_greeting(const std::string& line) {
     return refuse(greeting_help);
   if (g->login) {
     beast::error_code ec;
-    auto peer = socket_.remote_endpoint(ec);
+    auto peer = stream_.socket().remote_endpoint(ec);
     auto address = ec ? std::string("?") : peer.address().to_string();
     if (auto wait = ctx_->logins->login(g->name, address, steady_ms()); wait > 0) {
       log_warn("TCP login as '" + g->name + "' from " + address + " refused: too many attempts");
@@ -37,12 +37,12 @@ void tcp_session::on_greeting(const std::string& line) {
   authorize(
     *ctx_, std::move(*g),
     [self](token_grant grant) {
-      net::post(self->socket_.get_executor(), [self, grant = std::move(grant)]() mutable {
+      net::post(self->stream_.get_executor(), [self, grant = std::move(grant)]() mutable {
         self->on_authorized(std::move(grant));
       });
     },
     [self](caf::error err) {
-      net::post(self->socket_.get_executor(), [self, err = std::move(err)] {
+      net::post(self->stream_.get_executor(), [self, err = std::move(err)] {
         // Whatever failed (credentials, a timeout), this socket is not in.
         self->refuse(error_text(err));
       });

@@ -22,6 +22,11 @@ void tcp_session::take_close(std::uint16_t, std::string) {
   start_close();
 }
 
+void tcp_session::write_queued() {
+  // Nothing to do: take_frames starts a write at once, and frames that come
+  // while one is in flight wait in the queue and leave together after it.
+}
+
 void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
   if (closing_ || n == 0)
     return;
@@ -61,7 +66,7 @@ void tcp_session::do_write() {
     buffers.push_back(net::buffer(*q.frame));
     buffers.push_back(net::buffer(&newline, 1));
   }
-  net::async_write(socket_, buffers, // the operation keeps its own copy
+  net::async_write(stream_, buffers, // the operation keeps its own copy
                    beast::bind_front_handler(&tcp_session::on_write, shared_as<tcp_session>()));
 }
 
@@ -100,8 +105,12 @@ void tcp_session::do_shutdown() {
   if (shut_down_ || finished_)
     return;
   shut_down_ = true;
+  // Under TLS this is a FIN without TLS's close_notify: a close_notify
+  // would need a TLS operation beside the read that stays pending to see
+  // the peer's end, which Asio's TLS stream does not allow. Everything
+  // written has been sent; a client may report the EOF as unexpected.
   beast::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (peer_done_ || ec)
     return finish();
   // Closing the socket with unread input could send a reset and lose what
@@ -119,7 +128,7 @@ void tcp_session::finish() {
   finished_ = true;
   timer_.cancel();
   beast::error_code ec;
-  socket_.close(ec);
+  stream_.socket().close(ec);
   detach();
 }
 

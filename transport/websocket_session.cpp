@@ -6,11 +6,11 @@
 
 namespace chat {
 
-websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+websocket_session::websocket_session(byte_stream&& stream, std::shared_ptr<server_context> ctx,
                                      connection_limits::slot address_slot)
-  : chat_session(transport::websocket, socket.get_executor(), std::move(ctx),
+  : chat_session(transport::websocket, stream.get_executor(), std::move(ctx),
                  std::move(address_slot)),
-    ws_(std::move(socket)) {
+    ws_(std::move(stream)) {
 }
 
 // Beast builds its handshake response from `req` before async_accept returns,
@@ -87,7 +87,18 @@ void websocket_session::take_close(std::uint16_t code, std::string reason) {
 void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool counted) {
   if (closing_ || n == 0)
     return;
-  if (counted && counted_ + n > ctx_->cfg.write_queue_max) {
+  for (std::size_t i = 0; i < n; ++i)
+    queue_.push_back({std::move(frames[i]), counted});
+  if (counted)
+    counted_ += n;
+  // write_queue_max bounds the frames a socket could not take, not what one
+  // hand-over brings (a drain may hold hundreds for a reader that keeps up):
+  // over it, encode what the socket's buffer takes before judging.
+  if (counted_ > ctx_->cfg.write_queue_max && !waiting_)
+    do_write();
+  if (closing_)
+    return;
+  if (counted_ > ctx_->cfg.write_queue_max) {
     // A slow consumer must not hold memory (or a room) hostage.
     warn_slow_consumer();
     queue_.clear(); // frames already encoded are copies: nothing is in flight here
@@ -95,12 +106,13 @@ void websocket_session::take_frames(frame_ptr* frames, std::size_t n, bool count
     start_close({websocket::close_code::try_again_later, "write queue overflow"});
     return;
   }
-  if (counted)
-    counted_ += n;
   metrics::get().frames_out.add(n);
-  for (std::size_t i = 0; i < n; ++i)
-    queue_.push_back({std::move(frames[i]), counted});
-  if (!waiting_)
+}
+
+// After the outbox handed over everything it had for this socket (a close
+// waits for the queue, see start_close).
+void websocket_session::write_queued() {
+  if (!waiting_ && !queue_.empty())
     do_write();
 }
 

@@ -11,6 +11,7 @@
 
 #include <boost/container/devector.hpp>
 
+#include "transport/byte_stream.hpp"
 #include "transport/chat_session.hpp"
 #include "transport/coalescing_stream.hpp"
 #include "transport/net.hpp"
@@ -20,7 +21,7 @@ namespace chat {
 class websocket_session : public chat_session {
 public:
   /// `address_slot` is held for as long as the socket lives.
-  websocket_session(tcp::socket&& socket, std::shared_ptr<server_context> ctx,
+  websocket_session(byte_stream&& stream, std::shared_ptr<server_context> ctx,
                     connection_limits::slot address_slot);
 
   /// Completes the upgrade `req` for `grant`, then holds `place` (one of
@@ -30,6 +31,7 @@ public:
   // socket_outbox::target: on this socket's I/O thread.
   void take_frames(frame_ptr* frames, std::size_t n, bool counted) override;
   void take_close(std::uint16_t code, std::string reason) override;
+  void write_queued() override;
 
 private:
   void on_accept(beast::error_code ec, token_grant grant, connection_limits::slot place);
@@ -39,10 +41,10 @@ private:
   void start_close(websocket::close_reason reason);
   void do_close();
 
-  // Over the plain socket, not a beast::tcp_stream: the WebSocket stream
-  // keeps its own timeouts, and a tcp_stream's timers and the state its
-  // pending read carries cost each idle connection ~0.7 KiB.
-  websocket::stream<coalescing_stream<tcp::socket>> ws_;
+  // Over the socket (or its TLS stream), not a beast::tcp_stream: the
+  // WebSocket stream keeps its own timeouts, and a tcp_stream's timers and
+  // the state its pending read carries cost each idle connection ~0.7 KiB.
+  websocket::stream<coalescing_stream<byte_stream>> ws_;
   std::string text_;          // the message being read
   std::size_t asked_ = 0;     // bytes of text_'s end the pending read may fill
   std::size_t last_size_ = 0; // of the last whole text message

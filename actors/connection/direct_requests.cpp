@@ -41,12 +41,13 @@ void on_dm(connection_pointer self, client_request& req) {
     st.send_error(chat_errc::bad_request, "target must be a user id or @name", req.ref);
     return;
   }
-  if (!req.body.is_object()) {
+  auto body = object_body_text(req);
+  if (!body) {
     st.send_error(chat_errc::bad_request, "body must be a JSON object", req.ref);
     return;
   }
   if (req.target.front() != '@') {
-    store_direct(self, req.target, req.body.dump(), req.ref);
+    store_direct(self, req.target, std::move(*body), req.ref);
     return;
   }
   // By name: the registry knows names. Later frames wait (await) so that
@@ -54,7 +55,7 @@ void on_dm(connection_pointer self, client_request& req) {
   self
     ->request(st.params.registry, st.params.settings.request_timeout, user_atom::value,
               req.target.substr(1))
-    .await([self, body = req.body.dump(),
+    .await([self, body = std::move(*body),
             ref = req.ref](const identity& who) { store_direct(self, who.user_id, body, ref); },
            [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }

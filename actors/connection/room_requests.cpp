@@ -82,18 +82,19 @@ void on_join(connection_pointer self, client_request& req) {
 }
 
 void on_send(connection_pointer self, client_request& req) {
-  if (!req.body.is_object()) {
+  auto body = object_body_text(req);
+  if (!body) {
     self->state.send_error(chat_errc::bad_request, "body must be a JSON object", req.ref);
     return;
   }
-  with_room(self, req.target, false, {}, req.ref,
-            [self, body = req.body.dump(), ref = req.ref](const room_actor& room) {
-              auto& st = self->state;
-              self->request(room, caf::infinite, post_atom::value, st.params.grant.who, body)
-                .then(
-                  [self, ref](const chat_message& msg) { self->state.send(sent_frame(ref, msg)); },
-                  [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
-            });
+  with_room(
+    self, req.target, false, {}, req.ref,
+    [self, body = std::move(*body), ref = req.ref](const room_actor& room) mutable {
+      auto& st = self->state;
+      self->request(room, caf::infinite, post_atom::value, st.params.grant.who, std::move(body))
+        .then([self, ref](const chat_message& msg) { self->state.send(sent_frame(ref, msg)); },
+              [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
+    });
 }
 
 void on_leave(connection_pointer self, client_request& req) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -60,7 +61,7 @@ TEST_CASE("the shipped server.ini sets every key to its default") {
   // checks how the file spells them, this that the parser reads the same.
   auto root = repo_root().lexically_normal();
   auto res = chat::load_config((root / "config/server.ini").string());
-  REQUIRE_MESSAGE(res.ok(), res.error);
+  REQUIRE_MESSAGE(res.ok(), res.error());
   CHECK(res.warnings.empty());
   auto empty = chat::parse_config("", (root / "config").string());
   REQUIRE(empty.ok());
@@ -100,7 +101,7 @@ TEST_CASE("inline comments are dropped and empty values are kept empty") {
                    "server_password =       ; empty = none\n"
                    "[limits]\n"
                    "  burst   =   7  \n");
-  REQUIRE_MESSAGE(res.ok(), res.error);
+  REQUIRE_MESSAGE(res.ok(), res.error());
   CHECK(res.warnings.empty());
   CHECK(res.config.bind == "0.0.0.0");
   CHECK(res.config.http_port == 0);
@@ -130,7 +131,7 @@ TEST_CASE("relative paths resolve against the base folder, lexically") {
 TEST_CASE_FIXTURE(temp_dir_fixture, "load_config resolves paths against the file's folder") {
   auto file = write("etc/chat.ini", "[storage]\npath = state/chat.db\n");
   auto res = chat::load_config(file.string());
-  REQUIRE_MESSAGE(res.ok(), res.error);
+  REQUIRE_MESSAGE(res.ok(), res.error());
   CHECK(res.config.storage_path == (dir / "etc/state/chat.db").string());
   CHECK(res.config.web_root == (dir / "web").string()); // the default, ../web
 }
@@ -139,7 +140,7 @@ TEST_CASE("unknown keys and sections give warnings but load") {
   auto res = parse("stray = 1\n"
                    "[server]\nfoo = 1\nhttp_port = 81\n"
                    "[extras]\na = 1\nb = 2\n");
-  REQUIRE_MESSAGE(res.ok(), res.error);
+  REQUIRE_MESSAGE(res.ok(), res.error());
   CHECK(res.config.http_port == 81);
   REQUIRE(res.warnings.size() == 3);
   CHECK(res.warnings[0] == "unknown key stray before any [section] (ignored)");
@@ -199,45 +200,106 @@ TEST_CASE("each kind of bad value is an error naming section and key") {
     CAPTURE(c.text);
     auto res = parse(c.text);
     CHECK_FALSE(res.ok());
-    CHECK_MESSAGE(contains(res.error, c.expected), res.error);
+    CHECK_MESSAGE(contains(res.error(), c.expected), res.error());
   }
 }
 
-TEST_CASE("the first bad value is the one reported") {
-  auto res = parse("[server]\nhttp_port = x\n[limits]\nburst = y\n");
-  CHECK(contains(res.error, "[server] http_port"));
+TEST_CASE("the first bad value is the one reported, and every problem is listed") {
+  auto res = parse("[server]\nhttp_port = x\nbind = a\nbind = b\n[limits]\nburst = y\n");
+  CHECK(contains(res.error(), "[server] http_port"));
+  REQUIRE(res.errors.size() == 3);
+  CHECK(res.errors[0] == res.error());
+  CHECK(contains(res.errors[1], "[server] bind is set twice"));
+  CHECK(contains(res.errors[2], "[limits] burst: 'y'"));
+}
+
+TEST_CASE("overrides win over the file, with the file's checks") {
+  using entries = std::vector<chat::config_entry>;
+  auto res = chat::parse_config("[server]\nhttp_port = 8080\nbind = 127.0.0.1\n", "/base",
+                                entries{{"server", "http_port", "9000"},
+                                        {"server", "bind", "127.0.0.2"},
+                                        {"server", "http_port", "9001"}});
+  REQUIRE(res.ok());
+  CHECK(res.config.http_port == 9001); // the last one given wins
+  CHECK(res.config.bind == "127.0.0.2");
+
+  auto bad = chat::parse_config("", "/base",
+                                entries{{"server", "tcp_port", "70000"}, {"storage", "nope", "1"}});
+  REQUIRE(bad.errors.size() == 2);
+  CHECK(contains(bad.errors[0], "bad value for [server] tcp_port: '70000'"));
+  CHECK(contains(bad.errors[1], "no such setting [storage] nope"));
+}
+
+TEST_CASE("an override's relative path resolves against the working directory") {
+  using entries = std::vector<chat::config_entry>;
+  auto res = chat::parse_config("[storage]\npath = file.db\n", "/base",
+                                entries{{"storage", "path", "data/./chat.db"}});
+  REQUIRE(res.ok());
+  CHECK(res.config.storage_path == (fs::current_path() / "data/chat.db").string());
+  CHECK(res.config.web_root == "/web"); // not overridden: ../web from the file's folder
+}
+
+TEST_CASE("a postgres url may come from an override instead of the file") {
+  auto missing = parse("[storage]\nbackend = postgres\n");
+  CHECK(contains(missing.error(), "needs [storage] url"));
+  auto given = chat::parse_config("[storage]\nbackend = postgres\n", "/base",
+                                  {{"storage", "url", "host=/tmp dbname=chat"}});
+  REQUIRE(given.ok());
+  CHECK(given.config.storage_url == "host=/tmp dbname=chat");
 }
 
 TEST_CASE("a syntax error names its line") {
   auto res = parse("[server]\nbind = 127.0.0.1\nthis line has no equals sign\n");
   CHECK_FALSE(res.ok());
-  CHECK(contains(res.error, "line 3"));
+  CHECK(contains(res.error(), "line 3"));
 
   auto section = parse("\n[server\nbind = x\n");
-  CHECK(contains(section.error, "line 2"));
+  CHECK(contains(section.error(), "line 2"));
 }
 
 TEST_CASE("a key set twice or continued by an indented line is an error") {
   auto twice = parse("[server]\nbind = a\nbind = b\n");
-  CHECK(contains(twice.error, "[server] bind is set twice"));
+  CHECK(contains(twice.error(), "[server] bind is set twice"));
   auto indented = parse("[server]\nbind = a\n  http_port = 80\n");
-  CHECK(contains(indented.error, "[server] bind is set twice"));
+  CHECK(contains(indented.error(), "[server] bind is set twice"));
 }
 
 TEST_CASE("a line too long for inih is an error, not a silent cut") {
   auto res = parse("[auth]\nserver_password = " + std::string(300, 'x') + "\n");
-  CHECK(contains(res.error, "line 2"));
-  CHECK(contains(res.error, "too long"));
+  CHECK(contains(res.error(), "line 2"));
+  CHECK(contains(res.error(), "too long"));
 }
 
 TEST_CASE_FIXTURE(temp_dir_fixture, "a missing or unreadable file is an error") {
   auto missing = (dir / "nope.ini").string();
   auto res = chat::load_config(missing);
   CHECK_FALSE(res.ok());
-  CHECK(contains(res.error, "cannot read config file " + missing));
+  CHECK(contains(res.error(), "cannot read config file " + missing));
 
   auto folder = chat::load_config(dir.string());
-  CHECK(contains(folder.error, "cannot read config file " + dir.string()));
+  CHECK(contains(folder.error(), "cannot read config file " + dir.string()));
+}
+
+TEST_CASE("[tls] is off by default, its files resolve like other paths and go together") {
+  auto none = parse("");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none.config.tls());
+  CHECK(none.config.tls_min_version == "1.2");
+
+  auto on = parse(
+    "[tls]\ncert_file = certs/chain.pem\nkey_file = /etc/k.pem\nmin_version = 1.3\ntcp = true\n");
+  REQUIRE(on.ok());
+  CHECK(on.config.tls());
+  CHECK(on.config.tls_cert_file == "/base/dir/certs/chain.pem");
+  CHECK(on.config.tls_key_file == "/etc/k.pem");
+  CHECK(on.config.tls_min_version == "1.3");
+  CHECK(on.config.tls_tcp);
+
+  CHECK(
+    contains(parse("[tls]\ncert_file = c.pem\n").error(), "cert_file and key_file go together"));
+  CHECK(contains(parse("[tls]\nmin_version = 1.1\n").error(), "(expected 1.2 or 1.3)"));
+  CHECK(contains(parse("[tls]\ntcp = true\n").error(), "tcp = true needs"));
+  CHECK(contains(parse("[tls]\ntcp = yes\n").error(), "(expected true or false)"));
 }
 
 TEST_CASE("synchronous = full sets the flag, and other values are errors") {
@@ -250,8 +312,8 @@ TEST_CASE("synchronous = full sets the flag, and other values are errors") {
   CHECK_FALSE(normal.config.synchronous_full);
 
   auto bad = parse("[storage]\nsynchronous = off\n");
-  CHECK(contains(bad.error, "bad value for [storage] synchronous: 'off' (expected normal "
-                            "or full)"));
+  CHECK(contains(bad.error(), "bad value for [storage] synchronous: 'off' (expected normal "
+                              "or full)"));
 }
 
 } // TEST_SUITE("config")

@@ -1,5 +1,5 @@
 // Fuzzes the client frame decoder: chat::parse_request (protocol/request.cpp and
-// its DOM-less ack reader, protocol/ack_frame.cpp), as
+// its DOM-less reader of ack, send and dm frames, protocol/plain_frame.cpp), as
 // the connection actor runs it on every WebSocket text frame and JSON-mode TCP
 // line up to max_frame_bytes, plus the room/user name checks and the server
 // frames built from what it returns.
@@ -10,8 +10,9 @@
 // - the ref, echoed raw into error_frame, leaves a JSON object whose "ref" is
 //   the client's value (a ref can never break a server frame);
 // - valid_room_name / valid_user_name accept exactly the documented grammar;
-// - a `send` body, serialized as the connection does (body.dump()) and put
-//   into message_frame, parses back to the same body, and line mode
+// - a `send` body, as the connection takes it (object_body_text: the plain
+//   reader's text or the DOM's dump()) and put into message_frame, parses
+//   back to the body the DOM reads, and line mode
 //   (format_frame) shows it as a single line;
 // - an ack read without the DOM has the ids and the ref the DOM reads.
 #include "protocol/frames.hpp"
@@ -82,10 +83,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto dom_ref = doc.contains("ref") && !doc["ref"].is_null() ? doc["ref"].dump() : "";
     FUZZ_CHECK(req->ref == dom_ref, "a plain ack's ref renders as dump() does");
   }
-  if (req->body.is_object()) {
-    chat::chat_message msg{"m1", 1, "room", "0123456789abcdef", "alice", req->body.dump(), 0};
+  bool plain_body = req->body_text.has_value();
+  if (auto body = chat::object_body_text(*req)) {
+    // What a receiver of the message reads is the frame's body as the DOM
+    // reads it (an absent body is an empty object), whichever reader took it.
+    auto sent = doc.contains("body") && !doc["body"].is_null() ? doc["body"] : json::object();
+    FUZZ_CHECK(sent.is_object(), "only an object body is sent");
+    FUZZ_CHECK(!plain_body || req->action == "send" || req->action == "dm",
+               "a body read without the DOM is a send's or dm's");
+    chat::chat_message msg{"m1", 1, "room", "0123456789abcdef", "alice", std::move(*body), 0};
     auto frame = json::parse(chat::message_frame(msg, true));
-    FUZZ_CHECK(frame["body"] == req->body, "message body round-trips");
+    FUZZ_CHECK(frame["body"] == sent, "message body round-trips");
     auto line = chat::format_frame(frame);
     FUZZ_CHECK(line && line->find('\n') == std::string::npos, "one message, one line");
   }

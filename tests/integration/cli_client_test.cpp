@@ -17,6 +17,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/tcp_client.hpp"
+#include "tests/support/tls_client.hpp"
 #include "tests/support/ws_client.hpp"
 
 using namespace chat::test;
@@ -177,6 +178,8 @@ TEST_CASE("bad arguments print usage and exit 2") {
     {"--url", "ws://127.0.0.1:1"},
     {"--url", "ws://127.0.0.1:1", "--name", "a", "--listen", "r", "--count", "0"},
     {"--url", "ws://127.0.0.1:1", "--name", "a", "--send", "room"},
+    {"--url", "ws://127.0.0.1:1", "--name", "a", "--ca-file", "ca.pem"}, // no TLS to check
+    {"--tcp", "wss://127.0.0.1:1", "--name", "a"},
   };
   for (auto& args : bad) {
     cli_process cli(args);
@@ -316,6 +319,64 @@ TEST_CASE("interactive: a typed line goes to the joined room, /quit exits 0") {
   CHECK((*direct)["from"]["name"] == "alice");
   cli.write_line("/quit");
   CHECK(cli.wait_exit() == 0);
+}
+
+TEST_CASE("over wss with --ca-file the client logs in, sends and gets what it missed") {
+  test_pki pki;
+  auto cert = pki.issue("server");
+  server_process server{{{"tls.cert_file", cert.cert_file}, {"tls.key_file", cert.key_file}}};
+  temp_dir files;
+  auto password_file = files.write("password", "password123\n");
+  auto args = [&](const std::string& name, std::vector<std::string> more) {
+    std::vector<std::string> all{
+      "--url",           "wss://127.0.0.1:" + std::to_string(server.port()),
+      "--ca-file",       pki.ca_file(),
+      "--name",          name,
+      "--password-file", password_file,
+      "--register"};
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  };
+  cli_process bob_joins(args("bob", {"--send", "vault", "bob was here"}));
+  CHECK(bob_joins.wait_exit() == 0);
+  cli_process alice(args("alice", {"--send", "vault", "hello over tls"}));
+  CHECK(alice.wait_exit() == 0);
+  INFO("alice: ", alice.output);
+  CHECK(alice.output.find("sent m") != std::string::npos);
+  // bob was offline: the replay over wss brings alice's message (after his
+  // own, which --send does not ack).
+  cli_process bob(args("bob", {"--listen", "vault", "--count", "2"}));
+  CHECK(bob.wait_exit() == 0);
+  INFO("bob: ", bob.output);
+  CHECK(bob.output.find("alice: hello over tls") != std::string::npos);
+}
+
+TEST_CASE("the client refuses a server whose certificate its CA did not sign, without retrying") {
+  test_pki pki, other;
+  auto cert = pki.issue("server");
+  server_process server{{{"tls.cert_file", cert.cert_file}, {"tls.key_file", cert.key_file}}};
+  temp_dir files;
+  auto password_file = files.write("password", "password123\n");
+  for (bool register_first : {true, false}) {
+    std::vector<std::string> args{"--url",
+                                  "wss://127.0.0.1:" + std::to_string(server.port()),
+                                  "--ca-file",
+                                  other.ca_file(),
+                                  "--name",
+                                  "mallory_victim",
+                                  "--password-file",
+                                  password_file,
+                                  "--send",
+                                  "room",
+                                  "text"};
+    if (register_first)
+      args.emplace_back("--register");
+    cli_process cli(args);
+    auto code = cli.wait_exit(10s);
+    INFO("register first: ", register_first, "; output: ", cli.output);
+    CHECK(code == 1);
+    CHECK(cli.output.find("certificate verify failed") != std::string::npos);
+  }
 }
 
 } // TEST_SUITE("terminal client")

@@ -293,4 +293,42 @@ TEST_CASE("a socket that stops reading is closed, the others get everything, and
   CHECK(server.stop() == 0);
 }
 
+// write_queue_max bounds what a socket could not take, not what one hand-over
+// brings: a sender that pipelines its sends makes the room hand a reader's
+// socket many frames per outbox drain, far more than a limit of 2.
+TEST_CASE("a reader that keeps up is never closed, however many frames reach its socket at once") {
+  constexpr int burst = 400;
+  server_process server{{{"limits.write_queue_max", "2"},
+                         {"limits.messages_per_second", "100000"},
+                         {"limits.burst", "100000"}}};
+  auto port = server.port();
+  auto ann = make_account(port, "ann_keeps"), ben = make_account(port, "ben_keeps");
+  auto ca = open_clean(port, ann);
+  auto cb = open_clean(port, ben);
+  for (auto* ws : {&ca, &cb}) {
+    auto joined = ws->call(make_frame("join", room));
+    REQUIRE(joined);
+    REQUIRE(type_of(*joined) == "joined");
+  }
+  cb.drain(std::chrono::milliseconds(100)); // ann's presence
+  auto deadline = clock_type::now() + std::chrono::seconds(60);
+  reader_result ben_got;
+  std::thread ben_reader([&] { read_room(cb, burst, deadline, ben_got); });
+  std::string send_failure;
+  for (int n = 0; n < burst && send_failure.empty(); ++n)
+    if (!ca.send(make_frame("send", room, {{"text", "pipelined " + std::to_string(n)}}),
+                 time_left(deadline)))
+      send_failure = "send " + std::to_string(n) + " failed: " + ca.error();
+  ben_reader.join();
+  INFO("server output (tail):\n", tail(server.output()));
+  REQUIRE_MESSAGE(send_failure.empty(), send_failure);
+  CHECK_MESSAGE(ben_got.ids.size() == burst, "ben read ", ben_got.ids.size(), " of ", burst,
+                ", socket closed ", ben_got.closed, " code ", ben_got.close_code.value_or(0));
+  CHECK_FALSE(ben_got.closed);
+  CHECK(server.output().find("slow consumer") == std::string::npos);
+  for (auto* ws : {&ca, &cb})
+    ws->close();
+  CHECK(server.stop() == 0);
+}
+
 } // TEST_SUITE("slow consumer")

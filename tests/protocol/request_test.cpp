@@ -19,9 +19,19 @@ TEST_CASE("a well-formed request is parsed with its ref kept as raw JSON") {
   REQUIRE(req);
   CHECK(req->action == "send");
   CHECK(req->target == "devroom");
-  CHECK(req->body == json{{"text", "hi"}});
+  // A plain send keeps its body as text (protocol/plain_frame); a join, the DOM.
+  REQUIRE(req->body_text);
+  CHECK(json::parse(*req->body_text) == json{{"text", "hi"}});
   CHECK(req->ref == R"("r1")");
   CHECK(ref == R"("r1")");
+  auto join = chat::parse_request(
+    R"({"action":"join","target":"devroom","body":{"max_members":5},"ref":"r2"})", ref);
+  REQUIRE(join);
+  CHECK(join->action == "join");
+  CHECK(join->target == "devroom");
+  CHECK(join->body == json{{"max_members", 5}});
+  CHECK_FALSE(join->body_text);
+  CHECK(ref == R"("r2")");
 }
 
 TEST_CASE("numeric refs survive and a missing body is an empty object") {

@@ -153,10 +153,11 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
   everyone.push_back(&stalled.lowest);
   std::atomic<bool> stop{false}, reading{true};
   thread_errors errors;
-  std::vector<std::thread> threads;
+  stopping_threads threads([&] { stop = true; });
   for (auto& g : groups)
-    threads.emplace_back([&, g = g.get()] { errors.run([&] { g->run(stop); }); });
-  std::thread stalled_thread([&] { errors.run([&] { stalled.run(reading); }); });
+    threads.spawn([&, g = g.get()] { errors.run([&] { g->run(stop); }); });
+  stopping_threads stalled_thread([&] { reading = false; });
+  stalled_thread.spawn([&] { errors.run([&] { stalled.run(reading); }); });
   auto deadline = clock_type::now() + budget;
   long rss0 = rss_kib(server.pid()), peak = rss0;
 
@@ -188,8 +189,7 @@ TEST_CASE("5% of the clients stop reading: the others are not slowed beyond 3x, 
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   peak = std::max(peak, rss_kib(server.pid()));
   stop = true;
-  for (auto& t : threads)
-    t.join();
+  threads.join();
   stalled.drain(std::chrono::seconds(5));
   MESSAGE("burst 1: ", t1, " s, burst 2 with ", stalled_count, " readers stalled: ", t2,
           " s; server VmRSS ", rss0, " KiB at the start, ", rss1, " after burst 1, peak ", peak,

@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <sys/resource.h>
@@ -103,6 +105,37 @@ private:
 
   std::mutex mtx_;
   std::vector<std::string> list_;
+};
+
+/// Worker threads that are told to stop and joined when this goes out of
+/// scope: a REQUIRE that fails while they run then fails the test instead of
+/// ending the binary (a joinable std::thread's destructor calls terminate).
+class stopping_threads {
+public:
+  explicit stopping_threads(std::function<void()> stop) : stop_(std::move(stop)) {}
+  stopping_threads(const stopping_threads&) = delete;
+  stopping_threads& operator=(const stopping_threads&) = delete;
+  ~stopping_threads() {
+    if (!threads_.empty())
+      stop_();
+    join();
+  }
+
+  template <class F>
+  void spawn(F&& f) {
+    threads_.emplace_back(std::forward<F>(f));
+  }
+
+  /// Waits for every thread (the caller has made them stop).
+  void join() {
+    for (auto& t : threads_)
+      t.join();
+    threads_.clear();
+  }
+
+private:
+  std::function<void()> stop_;
+  std::vector<std::thread> threads_;
 };
 
 /// Registers and logs in `count` users named prefix_0 ..., 8 at a time;

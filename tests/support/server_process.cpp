@@ -3,6 +3,7 @@
 // pipe), every other inherited descriptor is closed in the child.
 #include "tests/support/server_process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,11 +32,30 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* listening_marker = "listening on http://127.0.0.1:";
+// "listening on http://127.0.0.1:PORT", or https:// with [tls].
+constexpr const char* listening_marker = "listening on http";
+constexpr const char* listening_host = "://127.0.0.1:";
 
-/// Starts `argv` with stdout and stderr on a new pipe; returns the pid and
-/// stores the pipe's read end in `read_fd`. Throws on failure.
-pid_t spawn(const std::vector<std::string>& args, int& read_fd) {
+/// This process's environment with `extra` ("NAME=value") set over it.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string var = *e;
+    auto name = var.substr(0, var.find('=') + 1);
+    bool replaced = std::any_of(extra.begin(), extra.end(),
+                                [&](const std::string& x) { return x.rfind(name, 0) == 0; });
+    if (!replaced)
+      env.push_back(std::move(var));
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+/// Starts `argv` with stdout and stderr on a new pipe and `extra_env` set;
+/// returns the pid and stores the pipe's read end in `read_fd`. Throws on
+/// failure.
+pid_t spawn(const std::vector<std::string>& args, int& read_fd,
+            const std::vector<std::string>& extra_env = {}) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
@@ -50,8 +70,13 @@ pid_t spawn(const std::vector<std::string>& args, int& read_fd) {
   for (auto& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  auto env = environment_with(extra_env);
+  std::vector<char*> envp;
+  for (auto& var : env)
+    envp.push_back(var.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  int err = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  int err = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   if (err != 0) {
@@ -125,11 +150,12 @@ std::string temp_dir::write(const std::string& name, const std::string& text) co
 
 // -- run_binary ---------------------------------------------------------------
 
-run_result run_binary(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+run_result run_binary(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                      const std::vector<std::string>& env) {
   std::vector<std::string> argv{server_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
   int fd = -1;
-  pid_t pid = spawn(argv, fd);
+  pid_t pid = spawn(argv, fd, env);
   run_result result;
   std::thread reader([&] {
     char buf[4096];
@@ -164,7 +190,10 @@ std::string ini_text(const std::map<std::string, std::string>& values) {
 
 // -- server_process -----------------------------------------------------------
 
-server_process::server_process(const overrides& settings) {
+server_process::server_process(const overrides& settings, std::vector<std::string> args,
+                               std::vector<std::string> env)
+  : args_(std::move(args)),
+    env_(std::move(env)) {
   overrides all{
     {"server.bind", "127.0.0.1"},
     {"server.http_port", "0"},
@@ -221,7 +250,9 @@ void server_process::start() {
     run_start_ = output_.size();
     eof_ = false;
   }
-  pid_ = spawn({server_binary(), "--config", config_path()}, read_fd_);
+  std::vector<std::string> argv{server_binary(), "--config", config_path()};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  pid_ = spawn(argv, read_fd_, env_);
   reader_ = std::thread([this, fd = read_fd_] {
     char buf[4096];
     for (;;) {
@@ -248,7 +279,10 @@ std::uint16_t server_process::wait_for_port(std::chrono::milliseconds timeout) {
     auto pos = output_.find(listening_marker, run_start_);
     if (pos == std::string::npos)
       return false;
-    pos += std::strlen(listening_marker);
+    pos = output_.find(listening_host, pos);
+    if (pos == std::string::npos)
+      return false;
+    pos += std::strlen(listening_host);
     auto end = output_.find_first_not_of("0123456789", pos);
     if (end == std::string::npos || end == pos)
       return false; // the rest of the line has not arrived yet

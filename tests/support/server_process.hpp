@@ -1,7 +1,7 @@
 // Runs the real chat-actors binary for integration tests: writes a config
 // into a fresh temp folder (ports 0, minimal hash cost, database inside the
 // folder), starts the server, captures stdout+stderr and learns the port
-// from the "listening on http://127.0.0.1:PORT" line. Tests talk to it with
+// from the "listening on http(s)://127.0.0.1:PORT" line. Tests talk to it with
 // http_client / ws_client on 127.0.0.1:port().
 #pragma once
 
@@ -46,10 +46,12 @@ struct run_result {
   std::string output;
 };
 
-/// Runs the server binary with `args`, waits for it to exit (SIGKILL after
-/// `timeout`, then exit_code is -9) and returns its status and output.
+/// Runs the server binary with `args` and `env` ("NAME=value") added to the
+/// environment, waits for it to exit (SIGKILL after `timeout`, then
+/// exit_code is -9) and returns its status and output.
 run_result run_binary(const std::vector<std::string>& args,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                      const std::vector<std::string>& env = {});
 
 /// An INI file's text from "section.key" -> value pairs, a [section] per
 /// prefix; throws std::invalid_argument for a key without a section.
@@ -61,9 +63,12 @@ public:
   /// "section.key" -> value, e.g. {"auth.token_ttl_s", "2"}.
   using overrides = std::map<std::string, std::string>;
 
-  /// Writes the config and starts the server; throws std::runtime_error (with
-  /// the server's output) if it does not print its listening line in 20 s.
-  explicit server_process(const overrides& settings = {});
+  /// Writes the config and starts the server with `args` after its --config
+  /// and `env` ("NAME=value") added to the environment; throws
+  /// std::runtime_error (with the server's output) if it does not print its
+  /// listening line in 20 s.
+  explicit server_process(const overrides& settings = {}, std::vector<std::string> args = {},
+                          std::vector<std::string> env = {});
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
@@ -99,6 +104,8 @@ private:
   std::uint16_t wait_for_port(std::chrono::milliseconds timeout);
 
   temp_dir dir_;
+  std::vector<std::string> args_; // after --config, at every start
+  std::vector<std::string> env_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int read_fd_ = -1;

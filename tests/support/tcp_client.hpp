@@ -110,8 +110,7 @@ public:
     auto line = read_line(timeout);
     if (!line)
       return std::nullopt;
-    auto doc = nlohmann::json::parse(*line, nullptr, false);
-    return doc.is_discarded() ? nlohmann::json(*line) : doc;
+    return json_or_text(*line);
   }
 
   std::optional<nlohmann::json> read_type(const std::string& type, std::chrono::milliseconds timeout

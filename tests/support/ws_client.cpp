@@ -229,10 +229,7 @@ std::optional<nlohmann::json> ws_client::read(std::chrono::milliseconds timeout)
   auto text = read_text(timeout);
   if (!text)
     return std::nullopt;
-  auto parsed = nlohmann::json::parse(*text, nullptr, false);
-  if (parsed.is_discarded())
-    return nlohmann::json(*text);
-  return parsed;
+  return json_or_text(*text);
 }
 
 std::optional<nlohmann::json> ws_client::read_until(const predicate& pred,

@@ -127,6 +127,13 @@ inline nlohmann::json make_frame(const std::string& action, const std::string& t
   return frame;
 }
 
+/// A frame's text parsed, or a JSON string holding the text when it is not
+/// JSON (a test can still show what came).
+inline nlohmann::json json_or_text(const std::string& text) {
+  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? nlohmann::json(text) : parsed;
+}
+
 /// frame["type"] if it is a string, else "".
 inline std::string type_of(const nlohmann::json& frame) {
   if (frame.is_object() && frame.contains("type") && frame["type"].is_string())

@@ -1,7 +1,7 @@
 // A stand-in for what a socket_outbox hands a session: `recording<Base>`
 // records every hand-over (frames as text, a close as "close CODE REASON")
-// and the thread it came on. Base is socket_outbox::target or a session
-// class; its constructors are inherited.
+// and the thread it came on, and counts the calls to write what was handed. Base is
+// socket_outbox::target or a session class; its constructors are inherited.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,10 @@ public:
     got.push_back("close " + std::to_string(code) + " " + reason);
   }
 
+  void write_queued() override { ++writes; }
+
   std::vector<std::string> got;
+  int writes = 0; // write_queued calls: one per drain that handed something
   std::vector<std::thread::id> threads;
 };
 

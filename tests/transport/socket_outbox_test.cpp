@@ -1,7 +1,7 @@
 // transport/socket_outbox.hpp: what actors push for the sockets of one I/O
 // thread reaches each session on that thread, in push order per session
-// (frames and close alike), and a run of pushes costs one post (one drain
-// handler), not one per push.
+// (frames and close alike), a run of pushes costs one post (one drain
+// handler), not one per push, and each session writes once per drain.
 #include "transport/socket_outbox.hpp"
 
 #include "recording.hpp"
@@ -44,11 +44,16 @@ TEST_CASE("a run of pushes is one drain, handed over in push order per session")
         == std::vector<std::string>{"a1", "a2 (uncounted)", "a3 (uncounted)",
                                     "close 1013 write queue overflow"});
   CHECK(b->got == std::vector<std::string>{"b1", "b2", "b3"});
+  // Each session writes once per drain, after all it was handed.
+  CHECK(a->writes == 1);
+  CHECK(b->writes == 1);
   // Drained: the next push posts a new drain.
   outbox.push_frame(b, frame("b4"));
   ioc.restart(); // poll() ran out of work, which stops an io_context
   CHECK(ioc.poll() == 1);
   CHECK(b->got.back() == "b4");
+  CHECK(b->writes == 2);
+  CHECK(a->writes == 1); // handed nothing this time
   CHECK(ioc.poll() == 0);
 }
 

@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { chromium } from "playwright-core";
-import { Server, sourceDir } from "./server.mjs";
+import { Server, sourceDir, tls } from "./server.mjs";
 
 export const outputDir = process.env.BROWSER_TEST_OUTPUT || join(sourceDir, "build", "browser-output");
 mkdirSync(outputDir, { recursive: true });
@@ -15,7 +15,9 @@ export function launchBrowser() {
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
+      "--disable-component-update", "--disable-sync", "--no-first-run",
+      // The TLS runs' self-signed certificate.
+      ...(tls ? ["--ignore-certificate-errors"] : [])],
   });
 }
 
@@ -39,7 +41,7 @@ export function withServerAndBrowser(settings = {}) {
 
 /** A page in its own browser context (own sessionStorage), errors collected. */
 export async function openPage(browser, server, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: tls });
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (err) => page.errors.push(String(err)));
@@ -48,6 +50,7 @@ export async function openPage(browser, server, viewport = { width: 1280, height
     d.dismiss();
   });
   await page.goto(server.url);
+  if (tls && !page.url().startsWith("https://")) throw new Error(`not over https: ${page.url()}`);
   await page.locator("#login-form").waitFor();
   return page;
 }

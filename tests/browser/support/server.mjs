@@ -1,7 +1,11 @@
 // Starts the real chat-actors binary for a browser test: a fresh temp
 // folder with its own server.ini and database, port 0 (the port is read
 // from the "listening on" line), and a restart on the same port and data.
-import { spawn } from "node:child_process";
+// With BROWSER_TEST_TLS=1 (ctest's browser_https_* runs) the server gets a
+// self-signed certificate made with openssl and serves https:// and wss://;
+// chromium is told to accept it (support/browser.mjs) and so are the
+// helpers' own fetch calls.
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +14,18 @@ import { fileURLToPath } from "node:url";
 
 export const sourceDir = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const binary = process.env.CHAT_ACTORS_BIN || join(sourceDir, "build", "chat-actors");
+export const tls = process.env.BROWSER_TEST_TLS === "1";
+if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // the helpers' fetch: a test certificate
+
+/** A self-signed certificate for 127.0.0.1 in `dir`: {cert, key}. */
+function selfSigned(dir) {
+  const cert = join(dir, "cert.pem");
+  const key = join(dir, "key.pem");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+    "-keyout", key, "-out", cert], { stdio: "ignore" });
+  return { cert, key };
+}
 
 function freePort() {
   return new Promise((done, fail) => {
@@ -52,6 +68,11 @@ export class Server {
       "auth.hash_mem_kib": "8",
       ...settings,
     };
+    if (tls) {
+      const { cert, key } = selfSigned(this.dir);
+      this.settings["tls.cert_file"] = cert;
+      this.settings["tls.key_file"] = key;
+    }
     this.output = "";
   }
 
@@ -76,7 +97,7 @@ export class Server {
       const timer = setTimeout(() => fail(new Error(`no listening line:\n${this.output}`)), 20000);
       const read = (chunk) => {
         this.output += chunk;
-        const http = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(this.output);
+        const http = /listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(this.output);
         const tcp = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(this.output);
         const wantTcp = this.settings["server.tcp_port"] !== "0";
         if (http && (tcp || !wantTcp) && !this.ready) {
@@ -97,7 +118,7 @@ export class Server {
   }
 
   get url() {
-    return `http://127.0.0.1:${this.port}/`;
+    return `${tls ? "https" : "http"}://127.0.0.1:${this.port}/`;
   }
 
   /** SIGTERM, then waits for the exit (SIGKILL after 10 s). */

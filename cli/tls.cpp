@@ -1,0 +1,22 @@
+#include "cli/tls.hpp"
+
+namespace chat::cli {
+
+std::shared_ptr<boost::asio::ssl::context> tls_context(const endpoint& ep, std::string& error) {
+  namespace ssl = boost::asio::ssl;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  boost::system::error_code ec;
+  ctx->set_verify_mode(ssl::verify_peer, ec);
+  if (ep.ca_file.empty())
+    ctx->set_default_verify_paths(ec);
+  else
+    ctx->load_verify_file(ep.ca_file, ec);
+  if (ec) {
+    error = (ep.ca_file.empty() ? std::string("the system's CAs") : "--ca-file " + ep.ca_file)
+            + ": " + ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
+} // namespace chat::cli
