@@ -227,17 +227,9 @@ int run_server(const server_config& cfg) {
         return 1;
       }
     }
-    http.run();
-    log_info(std::string("listening on ") + (tls ? "https://" : "http://") + cfg.bind + ":"
-             + std::to_string(http.port()) + (tls ? " (TLS " + tls->cert_file() + ")" : ""));
-    if (raw) {
-      raw->run();
-      log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port())
-               + (tls && cfg.tls_tcp ? " (TLS)" : ""));
-    }
-    if (!store_opts.node_id.empty())
-      log_info("node " + store_opts.node_id);
-
+    // The signal handlers are in place before the ports are announced:
+    // a SIGHUP or SIGTERM sent as soon as "listening" shows must not
+    // meet the default action (which ends the process).
     // SIGINT/SIGTERM: stop accepting, close every WebSocket with a close
     // frame (directory -> users -> connections), give the closes a moment
     // to go out, then stop the I/O threads.
@@ -283,6 +275,17 @@ int run_server(const server_config& cfg) {
       deadline = std::chrono::steady_clock::now() + 3s;
       wait_drained();
     });
+
+    http.run();
+    log_info(std::string("listening on ") + (tls ? "https://" : "http://") + cfg.bind + ":"
+             + std::to_string(http.port()) + (tls ? " (TLS " + tls->cert_file() + ")" : ""));
+    if (raw) {
+      raw->run();
+      log_info("listening on tcp://" + cfg.bind + ":" + std::to_string(raw->port())
+               + (tls && cfg.tls_tcp ? " (TLS)" : ""));
+    }
+    if (!store_opts.node_id.empty())
+      log_info("node " + store_opts.node_id);
 
     io.run();
   }
