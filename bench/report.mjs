@@ -14,6 +14,7 @@ import { fanoutPlot } from './report_plot.mjs';
 import { kindsSection } from './report_kinds.mjs';
 import { kindOf, latencyMedians, medianRun } from './report_pick.mjs';
 import { achievedPercent, slowBoxNote, targetRows } from './report_targets.mjs';
+import { tlsSection } from './report_tls.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsPath = process.argv[2];
@@ -23,12 +24,14 @@ if (!resultsPath) {
 }
 const allLines = fs.readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim())
   .map((l) => JSON.parse(l));
-// The cluster set (bench/report_cluster.mjs) has a section of its own.
-const kindLines = allLines.filter((l) => !l.cluster_set);
+// The cluster set (bench/report_cluster.mjs) and the TLS set
+// (bench/report_tls.mjs) have sections of their own.
+const kindLines = allLines.filter((l) => !l.cluster_set && !l.tls_set);
 // The per-size tables and the plot are the own client's; the kinds side by
 // side have a section (bench/report_kinds.mjs) and rows in the targets.
 const lines = kindLines.filter((l) => kindOf(l) === 'own');
 const clusterLines = allLines.filter((l) => l.cluster_set);
+const tlsLines = allLines.filter((l) => l.tls_set);
 const metaPath = resultsPath.replace(/\.jsonl$/, '.meta.json');
 const meta = fs.existsSync(metaPath) ? JSON.parse(fs.readFileSync(metaPath, 'utf8')) : {};
 
@@ -248,6 +251,7 @@ ${latencySection()}
 ${kindsSection(kindLines, { fmt, ms, ratio, failed })}
 ${idleSection()}
 ${durableSection()}
+${tlsSection(tlsLines, { fmt, ms, ratio, failed })}
 ${clusterSection(clusterLines, root, { fmt, ms, ratio, failed })}
 ${profileSection()}
 ${machineSection()}

@@ -4,13 +4,15 @@
 // same flags and JSON line, plus "client":"node-ws"), so bench/report.mjs can set both side by side.
 //
 // Usage: node bench/baseline/ws-client.mjs --mode fanout|latency --url ws://HOST:PORT [options]
+// A wss:// URL speaks TLS (accounts over https too) and verifies the server's certificate as
+// Node does: a self-signed one is trusted through NODE_EXTRA_CA_CERTS (bench/run sets it).
 // Exit status: 0 ok, 1 failed or timed out (the JSON line says why), 2 bad command line.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 
-const usage = `usage: node bench/baseline/ws-client.mjs --mode fanout|latency --url ws://HOST:PORT [options]
+const usage = `usage: node bench/baseline/ws-client.mjs --mode fanout|latency --url ws[s]://HOST:PORT [options]
 
 Options (same meanings and defaults as build/chat-actors-loadgen):
   --target chat|raw   chat-actors protocol (default) or a raw broadcast server
@@ -57,9 +59,10 @@ if (opt.mode !== 'fanout' && opt.mode !== 'latency')
 if (opt.target !== 'chat' && opt.target !== 'raw') badUsage(`bad value '${opt.target}' for --target`);
 if (!opt.url) badUsage('--url is required');
 if (args.filter((a) => a === '--url' || a.startsWith('--url=')).length > 1) badUsage('one --url only (no cluster mode)');
-const url = /^ws:\/\/([^/:]+):(\d+)(\/.*)?$/.exec(opt.url);
-if (!url || +url[2] < 1 || +url[2] > 65535) badUsage(`bad value '${opt.url}' for --url`);
-const [host, port] = [url[1], +url[2]];
+const url = /^(wss?):\/\/([^/:]+):(\d+)(\/.*)?$/.exec(opt.url);
+if (!url || +url[3] < 1 || +url[3] > 65535) badUsage(`bad value '${opt.url}' for --url`);
+const [host, port] = [url[2], +url[3]];
+const secure = url[1] === 'wss'; // TLS: wss:// for the sockets, https:// for the accounts
 const sourceAddrs = Math.min(opt['source-addrs'], 250);
 const chat = opt.target === 'chat';
 // Quoted as a shell would need it to run it again, like the C++ generator's "command".
@@ -134,7 +137,7 @@ const note = (line) => { if (++notes <= 8) progress(line.slice(0, 300)); }; // t
 async function post(path, name) {
   for (let attempt = 1; ; attempt++) { // retry resets and 503 (the server's hash pool is full)
     try {
-      const res = await fetch(`http://${host}:${port}${path}`, {
+      const res = await fetch(`${secure ? 'https' : 'http'}://${host}:${port}${path}`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name, password: opt.password }), signal: AbortSignal.timeout(15000) });
       if (res.status !== 503 || attempt >= 5) return { status: res.status, body: await res.text() };
@@ -206,12 +209,16 @@ function launchConnects() {
     const c = clients[nextConnect++];
     connecting++;
     c.state = 'connecting';
-    const base = `ws://${host}:${port}`;
+    const base = `${url[1]}://${host}:${port}`;
     // 127.0.0.0/8 is all loopback: spread sockets over several source
     // addresses, since one runs short of ports near 14k connections.
     const local = host.startsWith('127.') && sourceAddrs > 1
       ? { localAddress: `127.0.0.${1 + (c.i % sourceAddrs)}` } : {};
     c.ws = new WebSocket(chat ? `${base}/ws?token=${c.token}` : `${base}/`, local);
+    if (secure) c.ws.once('upgrade', (res) => { // what was negotiated, for the report
+      out.tls_version ??= res.socket.getProtocol();
+      out.tls_cipher ??= res.socket.getCipher()?.name;
+    });
     c.ws.on('open', () => { if (!chat) connected(c, true); }); // chat: ready at `replayed`
     c.ws.on('message', (data) => onFrame(c, data));
     c.ws.on('error', (err) => note(`client ${c.i}: ${err.message}`));
@@ -367,6 +374,7 @@ async function runLatency() {
 // ---- main -------------------------------------------------------------------
 Object.assign(out, { mode: opt.mode, target: opt.target, client: 'node-ws', label: opt.label, clients: n, ok: false });
 if (chat) Object.assign(out, { ack_every_ms: ACK_DELAY_MS, ack_batch: ACK_BATCH });
+if (secure) out.tls = true;
 let error = '';
 try {
   await (opt.mode === 'fanout' ? runFanout() : runLatency());

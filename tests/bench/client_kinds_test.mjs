@@ -7,9 +7,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { Server, loadLimits, sourceDir } from "../browser/support/server.mjs";
+import { Server, loadLimits, selfSigned, sourceDir } from "../browser/support/server.mjs";
 
 const loadgen = process.env.CHAT_ACTORS_LOADGEN || path.join(sourceDir, "build", "chat-actors-loadgen");
 const nodeClient = path.join(sourceDir, "bench", "baseline", "ws-client.mjs");
@@ -20,10 +22,10 @@ const kinds = {
   "node-ws": [process.execPath, nodeClient],
 };
 
-function run(kind, args) {
+function run(kind, args, env = {}) {
   const [cmd, ...pre] = kinds[kind];
   return new Promise((resolve) => {
-    execFile(cmd, [...pre, ...args], { timeout: 90_000 }, (err, stdout, stderr) => {
+    execFile(cmd, [...pre, ...args], { timeout: 90_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
       resolve({ code: err ? err.code : 0, result: line ? JSON.parse(line) : null, stderr });
     });
@@ -97,5 +99,35 @@ test("--slow-readers is refused where it would not be measured", async () => {
     ]);
     assert.equal(code, 2, `${extra.join(" ")}: ${stderr}`);
     assert.match(stderr, /--slow-readers needs/);
+  }
+});
+
+// bench/run's TLS set: the node-ws client against a server with [tls]. It
+// verifies the certificate as Node does, so the run's self-signed one is
+// trusted through NODE_EXTRA_CA_CERTS and refused without it.
+test("node-ws over wss://: a fan-out through TLS, and an untrusted certificate refused", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "chat-actors-kinds-tls-"));
+  const { cert, key } = selfSigned(dir);
+  const tlsServer = await Server.start({ ...loadLimits, "tls.cert_file": cert, "tls.key_file": key });
+  try {
+    const args = ["--url", `wss://127.0.0.1:${tlsServer.port}`, "--server-pid", String(tlsServer.child.pid),
+      "--mode", "fanout", "--clients", "20", "--messages", "2", "--settle", "0.2", "--timeout", "60"];
+    const trusted = await run("node-ws", args, { NODE_EXTRA_CA_CERTS: cert });
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.equal(trusted.result.ok, true);
+    assert.equal(trusted.result.tls, true);
+    assert.match(trusted.result.tls_version, /^TLSv1\.[23]$/);
+    assert.ok(trusted.result.tls_cipher, "the negotiated cipher is recorded");
+    assert.equal(trusted.result.deliveries, 20 * 20 * 2);
+    assert.equal(trusted.result.missing, 0);
+    assert.equal(typeof trusted.result.cpu_s_per_million, "number");
+
+    const untrusted = await run("node-ws", args);
+    assert.equal(untrusted.code, 1);
+    assert.equal(untrusted.result.ok, false);
+    assert.match(untrusted.result.error, /self[- ]signed certificate/i);
+  } finally {
+    await tlsServer.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

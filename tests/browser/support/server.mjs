@@ -18,7 +18,7 @@ export const tls = process.env.BROWSER_TEST_TLS === "1";
 if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // the helpers' fetch: a test certificate
 
 /** A self-signed certificate for 127.0.0.1 in `dir`: {cert, key}. */
-function selfSigned(dir) {
+export function selfSigned(dir) {
   const cert = join(dir, "cert.pem");
   const key = join(dir, "key.pem");
   execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
