@@ -129,8 +129,11 @@ int run_server(const server_config& cfg) {
   caf_cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system sys{caf_cfg};
 
-  store_options store_opts{cfg.storage_path, std::chrono::milliseconds{cfg.commit_window_ms},
-                           static_cast<std::size_t>(cfg.batch_max), cfg.synchronous_full};
+  store_options store_opts;
+  store_opts.path = cfg.storage_path;
+  store_opts.commit_window = std::chrono::milliseconds{cfg.commit_window_ms};
+  store_opts.batch_max = static_cast<std::size_t>(cfg.batch_max);
+  store_opts.synchronous_full = cfg.synchronous_full;
   // The URL is not logged: it may hold a password.
   std::string store_name = cfg.storage_path;
   if (cfg.storage_backend == "postgres") {

@@ -87,7 +87,7 @@ pg_write pg_insert_user(const user_record& user, const room_record& channel, std
   for (auto& arg : room_args(channel))
     args.push_back(std::move(arg));
   args.push_back(pg::text_array(member_ids(channel)));
-  return {pg_write_kind::user, "insert_user", std::move(args), {}, user.name};
+  return {pg_write_kind::user, "insert_user", std::move(args), {}, user.name, {}};
 }
 
 pg_write pg_insert_token(const token_record& token) {
@@ -95,18 +95,19 @@ pg_write pg_insert_token(const token_record& token) {
           "insert_token",
           {token.token_hash, token.user_id, std::to_string(token.expires_at_ms)},
           {},
+          {},
           {}};
 }
 
 pg_write pg_delete_token(const std::string& token_hash) {
-  return {pg_write_kind::logout, "delete_token", {token_hash}, {}, {}};
+  return {pg_write_kind::logout, "delete_token", {token_hash}, {}, {}, {}};
 }
 
 pg_write pg_insert_room(const room_record& room, std::int64_t now) {
   auto args = room_args(room);
   args.push_back(std::to_string(now));
   args.push_back(pg::text_array(member_ids(room)));
-  return {pg_write_kind::room, "insert_room", std::move(args), {}, room.name};
+  return {pg_write_kind::room, "insert_room", std::move(args), {}, room.name, {}};
 }
 
 pg_write pg_insert_message(const chat_message& msg) {
@@ -114,6 +115,7 @@ pg_write pg_insert_message(const chat_message& msg) {
           "insert_message",
           {msg.room, msg.user_id, msg.name, msg.body, std::to_string(msg.ts)},
           msg,
+          {},
           {}};
 }
 
@@ -122,6 +124,7 @@ pg_write pg_insert_direct(const direct_message& msg) {
           "insert_direct",
           {msg.to_user, msg.from_user, msg.from_name, msg.body, std::to_string(msg.ts)},
           msg,
+          {},
           {}};
 }
 
@@ -130,7 +133,8 @@ pg_write pg_update_member(const std::string& room, const std::string& user_id, b
           joined ? "insert_member" : "delete_member",
           {room, user_id},
           {},
-          "member change " + user_id + " in " + room};
+          "member change " + user_id + " in " + room,
+          {}};
 }
 
 pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
@@ -140,12 +144,17 @@ pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
           "update_cursor",
           {room, user_id, std::to_string(acked_seq), std::move(above)},
           {},
-          "cursor of " + user_id + " in " + room};
+          "cursor of " + user_id + " in " + room,
+          {}};
 }
 
 pg_write pg_delete_directs(const std::string& user_id, const id_list& ids) {
-  return {
-    pg_write_kind::quiet, "delete_directs", {user_id, direct_rows(ids)}, {}, "acks of " + user_id};
+  return {pg_write_kind::quiet,
+          "delete_directs",
+          {user_id, direct_rows(ids)},
+          {},
+          "acks of " + user_id, // what a failed write loses, for the log
+          {}};
 }
 
 pg_write pg_ack(const std::string& user_id, const cursor_list& cursors, const id_list& ids) {
@@ -159,14 +168,13 @@ pg_write pg_ack(const std::string& user_id, const cursor_list& cursors, const id
   for (auto& id : ids)
     if (auto parsed = parse_message_id(id); parsed && parsed->kind == message_kind::direct)
       notice->directs.push_back(id);
-  pg_write w{pg_write_kind::ack,
-             "ack",
-             {user_id, pg::text_array(rooms), pg::text_array(seqs), pg::text_array(aboves),
-              direct_rows(ids)},
-             {},
-             "acks of " + user_id};
-  w.acks = std::move(notice);
-  return w;
+  return {pg_write_kind::ack,
+          "ack",
+          {user_id, pg::text_array(rooms), pg::text_array(seqs), pg::text_array(aboves),
+           direct_rows(ids)},
+          {},
+          "acks of " + user_id,
+          std::move(notice)};
 }
 
 pg_write pg_update_presence(const std::string& node_id, const std::string& user_id, bool online) {
@@ -174,7 +182,8 @@ pg_write pg_update_presence(const std::string& node_id, const std::string& user_
           online ? "insert_presence" : "delete_presence",
           {node_id, user_id},
           {},
-          "presence of " + user_id};
+          "presence of " + user_id,
+          {}};
 }
 
 std::variant<pg_batch_result, pg_batch_failure>

@@ -18,13 +18,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// The fake storage of these tests: one stored room, every load logged.
+chat::test::fake_storage_config stored_room(chat::test::load_log loads) {
+  chat::test::fake_storage_config cfg;
+  cfg.rooms.emplace("stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}});
+  cfg.loads = std::move(loads);
+  return cfg;
+}
+
 struct directory_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   chat::test::load_log loads = std::make_shared<std::vector<std::string>>();
-  chat::storage_actor storage = chat::test::spawn_fake_storage(
-    sys,
-    {{{"stored", chat::room_record{"stored", false, "", 10, 5, {{"u9", "zed"}}}}}, loads, {}, {}});
+  chat::storage_actor storage = chat::test::spawn_fake_storage(sys, stored_room(loads));
   chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
   caf::scoped_actor self{sys};
 

@@ -180,7 +180,9 @@ TEST_SUITE("storage postgres bus") {
 
 TEST_CASE_FIXTURE(fixture, "the bus hands on each commit's messages with their seqs") {
   caf::scoped_actor listener{*sys};
-  auto bus = spawn_pg_bus(*sys, bus_options{opts.url}, caf::actor_cast<bus_listener>(listener),
+  bus_options bus_opts;
+  bus_opts.url = opts.url;
+  auto bus = spawn_pg_bus(*sys, bus_opts, caf::actor_cast<bus_listener>(listener),
                           caf::actor_cast<token_listener>(listener));
   REQUIRE(bus);
   append(make_message("lobby", 1));
