@@ -58,6 +58,8 @@ struct app {
   bool quitting = false;         // interactive: /quit waits for the replies below
   std::set<std::string> waiting; // interactive: refs of requests not answered yet
   unsigned next_ref = 0;
+  std::string sent_id;               // --send: the id "sent" confirmed
+  std::set<std::string> before_sent; // --send: message ids seen before "sent"
 
   explicit app(const options& o) : opts(o) {}
 
@@ -96,15 +98,38 @@ struct app {
 
   // -- --send ---------------------------------------------------------------
 
+  // The room hands the sender its own message too, like every member; it is
+  // acked here, or it would wait in the sender's backlog and come back at
+  // the next login. Other messages are neither shown nor acked: they stay
+  // for a client that shows them.
   void setup_send() {
     handlers.on_welcome = [this](const json&) {
       conn->send(frame("join", opts.room, nullptr, "join"));
       conn->send(frame("send", opts.room, {{"text", opts.text}}, "send"));
     };
     handlers.on_frame = [this](const json& f) {
-      if (text_of(f, "type") == "sent" && f.value("ref", json()) == "send") {
-        print("sent " + text_of(f, "id"));
-        finish(0);
+      auto type = text_of(f, "type");
+      if (type == "message" && text_of(f, "room") == opts.room) {
+        auto id = text_of(f, "id");
+        if (!sent_id.empty() && id == sent_id) {
+          conn->ack(id);
+          finish(0);
+        } else if (sent_id.empty()) {
+          before_sent.insert(id); // the copy can come before "sent"
+        }
+      } else if (type == "sent" && f.value("ref", json()) == "send") {
+        sent_id = text_of(f, "id");
+        print("sent " + sent_id);
+        if (before_sent.count(sent_id) != 0) {
+          conn->ack(sent_id);
+          return finish(0);
+        }
+        // The message is confirmed; its copy normally follows at once.
+        deadline.expires_after(std::chrono::seconds(echo_wait_s));
+        deadline.async_wait([this](error_code ec) {
+          if (!ec && !finishing)
+            finish(0);
+        });
       } else if (is_error_for(f, "join") || is_error_for(f, "send")) {
         std::cerr << format_frame(f) << std::endl;
         finish(1);

@@ -1,7 +1,8 @@
 // The terminal client (build/chat-actors-cli) driven as a child process
-// against the real server: --send reaches a WebSocket member, --listen prints
-// and acks (a later reconnect replays nothing), --send over raw TCP, the
-// interactive mode (a line, then /quit), and bad arguments (exit 2).
+// against the real server: --send reaches a WebSocket member (and acks its
+// own copy), --listen prints and acks (a later reconnect replays nothing),
+// --send over raw TCP, the interactive mode (a line, then /quit), and bad
+// arguments (exit 2).
 #include <chrono>
 #include <string>
 #include <vector>
@@ -216,6 +217,19 @@ TEST_CASE("--send over raw TCP with --http for the login") {
   CHECK(ws.read_until([](const json& m) { return is_message_with(m, "over tcp"); }));
 }
 
+TEST_CASE("--send acks the room's copy of its own message: the next login replays nothing") {
+  cli_fixture f;
+  auto port = f.server->port();
+  auto alice = make_account(port, "alice");
+  cli_process cli(f.args("alice", {"--send", "devroom", "just once"}));
+  CHECK(cli.wait_exit() == 0);
+  INFO("output: ", cli.output);
+  auto again = open_session(port, alice.token);
+  auto replayed = again.read_type("replayed");
+  REQUIRE(replayed);
+  CHECK((*replayed)["count"] == 0);
+}
+
 TEST_CASE("--send with a wrong password fails without hanging") {
   cli_fixture f;
   make_account(f.server->port(), "alice");
@@ -343,12 +357,13 @@ TEST_CASE("over wss with --ca-file the client logs in, sends and gets what it mi
   CHECK(alice.wait_exit() == 0);
   INFO("alice: ", alice.output);
   CHECK(alice.output.find("sent m") != std::string::npos);
-  // bob was offline: the replay over wss brings alice's message (after his
-  // own, which --send does not ack).
-  cli_process bob(args("bob", {"--listen", "vault", "--count", "2"}));
+  // bob was offline: the replay over wss brings alice's message (his own
+  // was acked by his --send).
+  cli_process bob(args("bob", {"--listen", "vault", "--count", "1"}));
   CHECK(bob.wait_exit() == 0);
   INFO("bob: ", bob.output);
   CHECK(bob.output.find("alice: hello over tls") != std::string::npos);
+  CHECK(bob.output.find("bob was here") == std::string::npos);
 }
 
 TEST_CASE("the client refuses a server whose certificate its CA did not sign, without retrying") {
