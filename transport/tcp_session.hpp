@@ -91,8 +91,11 @@ private:
   bool peer_done_ = false; // EOF or a read error
   phase phase_ = phase::greeting;
 
-  // queue_ waits; in_flight_ is being written in one gather write. A
-  // replay's frames are not counted against write_queue_max.
+  // queue_ waits; in_flight_ is being written in one gather write. Only
+  // what waits counts against write_queue_max (a replay's frames never do),
+  // and only once more than next_write_bytes wait: in flight is at most
+  // that, the limit and one hand-over.
+  static constexpr std::size_t next_write_bytes = 64 * 1024;
   struct queued {
     frame_ptr frame;
     bool counted;
@@ -100,9 +103,10 @@ private:
   };
   std::vector<queued> queue_; // not a deque: that allocates 0.6 KiB even empty
   std::vector<queued> in_flight_;
-  std::size_t counted_ = 0; // counted frames in queue_ and in_flight_
-  bool closing_ = false;    // no more frames accepted
-  bool shut_down_ = false;  // our FIN is out
+  std::size_t counted_ = 0;      // counted frames in queue_
+  std::size_t queued_bytes_ = 0; // bytes in queue_, newlines included
+  bool closing_ = false;         // no more frames accepted
+  bool shut_down_ = false;       // our FIN is out
   bool finished_ = false;
 
   bool line_mode_ = false;

@@ -33,25 +33,31 @@ void tcp_session::enqueue(frame_ptr* frames, std::size_t n, bool counted) {
   auto before = queue_.size();
   for (std::size_t i = 0; i < n; ++i) {
     std::string ack;
-    if (auto out = to_line(frames[i], ack)) // line mode shows only some frames
+    if (auto out = to_line(frames[i], ack)) { // line mode shows only some frames
+      queued_bytes_ += out->size() + 1;
       queue_.push_back({std::move(out), counted, std::move(ack)});
+    }
   }
   auto added = queue_.size() - before;
-  if (counted && counted_ + added > ctx_->cfg.write_queue_max) {
+  if (counted)
+    counted_ += added;
+  // write_queue_max bounds what the socket could not take, not what one
+  // hand-over brings (a drain may hold hundreds of lines for a reader that
+  // keeps up): with nothing in flight they all leave now, and behind a
+  // write in flight up to next_write_bytes wait without counting, as the
+  // WebSocket side's coalescing buffer does.
+  if (in_flight_.empty() && !queue_.empty())
+    do_write();
+  if (counted_ > ctx_->cfg.write_queue_max && queued_bytes_ > next_write_bytes) {
     // A slow consumer must not hold memory hostage. The frames being
     // written stay alive.
     warn_slow_consumer();
     queue_.clear();
     counted_ = 0;
-    for (auto& q : in_flight_)
-      counted_ += q.counted ? 1 : 0;
+    queued_bytes_ = 0;
     return start_close();
   }
   metrics::get().frames_out.add(added);
-  if (counted)
-    counted_ += added;
-  if (in_flight_.empty() && !queue_.empty())
-    do_write();
 }
 
 void tcp_session::do_write() {
@@ -60,6 +66,8 @@ void tcp_session::do_write() {
   static const char newline = '\n';
   in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
   queue_.clear();
+  counted_ = 0; // nothing waits behind this write yet
+  queued_bytes_ = 0;
   std::vector<net::const_buffer> buffers;
   buffers.reserve(2 * in_flight_.size());
   for (auto& q : in_flight_) {
@@ -76,12 +84,10 @@ void tcp_session::on_write(beast::error_code ec, std::size_t) {
     in_flight_.clear();
     queue_.clear();
     counted_ = 0;
+    queued_bytes_ = 0;
     closing_ = true;
     return finish();
   }
-  for (auto& q : in_flight_)
-    if (q.counted && counted_ > 0)
-      --counted_;
   ack_written();
   in_flight_.clear();
   if (!queue_.empty())

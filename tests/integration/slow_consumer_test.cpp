@@ -14,6 +14,8 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -26,6 +28,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/replay_session.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/tcp_client.hpp"
 #include "tests/support/ws_client.hpp"
 
 using namespace chat::test;
@@ -107,6 +110,37 @@ void read_room(ws_client& ws, std::size_t count, clock_type::time_point deadline
 std::string tail(const std::string& output, std::size_t max = 3000) {
   return output.size() > max ? output.substr(output.size() - max) : output;
 }
+
+/// A server with the raw TCP port on and `write_queue_max`; ann is in the
+/// room over WebSocket, ben over raw TCP (logged in, joined, all read).
+struct mixed_room {
+  std::uint16_t tcp_port = 0;
+  std::unique_ptr<server_process> server;
+  std::optional<ws_client> ann;
+  line_client ben;
+
+  mixed_room(const std::string& write_queue_max, const std::string& suffix) {
+    server = start_with_tcp({{"limits.write_queue_max", write_queue_max},
+                             {"limits.messages_per_second", "100000"},
+                             {"limits.burst", "100000"},
+                             {"delivery.backlog_max", "5000"}},
+                            tcp_port);
+    REQUIRE(server->wait_for_output("listening on tcp://127.0.0.1:" + std::to_string(tcp_port)));
+    auto port = server->port();
+    auto a = make_account(port, "ann_" + suffix), b = make_account(port, "ben_" + suffix);
+    ann.emplace(open_clean(port, a));
+    auto ann_joined = ann->call(make_frame("join", room));
+    REQUIRE(ann_joined);
+    REQUIRE(type_of(*ann_joined) == "joined");
+    REQUIRE(ben.connect(tcp_port));
+    REQUIRE(
+      ben.send({{"action", "login"}, {"body", {{"name", b.name}, {"password", b.password}}}}));
+    REQUIRE(ben.read_type("replayed"));
+    auto ben_joined = ben.call(make_frame("join", room));
+    REQUIRE(ben_joined);
+    REQUIRE(type_of(*ben_joined) == "joined");
+  }
+};
 
 } // namespace
 
@@ -329,6 +363,83 @@ TEST_CASE("a reader that keeps up is never closed, however many frames reach its
   for (auto* ws : {&ca, &cb})
     ws->close();
   CHECK(server.stop() == 0);
+}
+
+TEST_CASE("a TCP connection that stops reading is closed as a slow consumer, the sender goes on") {
+  mixed_room mixed("100", "tcp_stalled");
+  auto& server = mixed.server;
+  auto& ca = *mixed.ann;
+  auto& cb = mixed.ben;
+  // From here on ben reads nothing until the end.
+
+  auto deadline = clock_type::now() + budget;
+  int acknowledged = 0, outstanding = 0;
+  std::string send_failure;
+  const std::string text(text_bytes, 'x');
+  auto read_one = [&] {
+    auto f = ca.read(std::min(std::chrono::milliseconds(10000), time_left(deadline)));
+    if (!f)
+      send_failure = "no frame for ann within 10 s after " + std::to_string(acknowledged) + " sent";
+    else if (type_of(*f) == "error")
+      send_failure = "error frame: " + f->dump();
+    else if (type_of(*f) == "sent") {
+      ++acknowledged;
+      --outstanding;
+    }
+  };
+  for (int n = 0; n < message_count && send_failure.empty(); ++n) {
+    if (!ca.send(make_frame("send", room, {{"text", text}, {"n", n}}), time_left(deadline))) {
+      send_failure = "send " + std::to_string(n) + " failed: " + ca.error();
+      break;
+    }
+    ++outstanding;
+    while (outstanding >= send_window && send_failure.empty())
+      read_one();
+  }
+  while (outstanding > 0 && send_failure.empty())
+    read_one();
+  INFO("server output (tail):\n", tail(server->output()));
+  REQUIRE_MESSAGE(send_failure.empty(), send_failure);
+  CHECK(acknowledged == message_count);
+  CHECK(server->wait_for_output("slow consumer"));
+  // What the kernel buffered still arrives, then the server's end.
+  CHECK(cb.wait_closed(std::chrono::seconds(20)));
+  ca.close();
+  CHECK(server->stop() == 0);
+}
+
+// The same over raw TCP: the limit counts lines waiting behind a write the
+// socket has not finished, not the lines one hand-over brings.
+TEST_CASE("a TCP reader that keeps up is never closed, however many lines reach it at once") {
+  constexpr std::size_t burst = 400;
+  mixed_room mixed("2", "tcp_keeps");
+  auto& server = mixed.server;
+  auto& ca = *mixed.ann;
+  auto& cb = mixed.ben;
+
+  auto deadline = clock_type::now() + std::chrono::seconds(60);
+  std::set<std::string> ben_got;
+  std::thread ben_reader([&] {
+    while (ben_got.size() < burst && clock_type::now() < deadline && !cb.closed()) {
+      auto f = cb.read(std::chrono::milliseconds(500));
+      if (f && type_of(*f) == "message" && (*f)["room"] == room && (*f)["id"].is_string())
+        ben_got.insert((*f)["id"].get<std::string>());
+    }
+  });
+  std::string send_failure;
+  for (std::size_t n = 0; n < burst && send_failure.empty(); ++n)
+    if (!ca.send(make_frame("send", room, {{"text", "pipelined " + std::to_string(n)}}),
+                 time_left(deadline)))
+      send_failure = "send " + std::to_string(n) + " failed: " + ca.error();
+  ben_reader.join();
+  INFO("server output (tail):\n", tail(server->output()));
+  REQUIRE_MESSAGE(send_failure.empty(), send_failure);
+  CHECK_MESSAGE(ben_got.size() == burst, "ben read ", ben_got.size(), " of ", burst,
+                ", connection closed ", cb.closed());
+  CHECK_FALSE(cb.closed());
+  CHECK(server->output().find("slow consumer") == std::string::npos);
+  ca.close();
+  CHECK(server->stop() == 0);
 }
 
 } // TEST_SUITE("slow consumer")

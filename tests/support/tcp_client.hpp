@@ -77,6 +77,9 @@ public:
 
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
+  /// True once a read met the server's end of the connection.
+  bool closed() const { return eof_; }
+
   /// The next line (without "\n"); nullopt on timeout or EOF.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout
                                        = std::chrono::seconds(5)) {
