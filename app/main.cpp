@@ -69,7 +69,7 @@ int run(int argc, char** argv) {
   for (const auto& w : loaded.warnings)
     chat::log_warn(where + w);
   if (!loaded.ok()) {
-    std::cerr << "chat-actors: config " << cl.config_path << ": " << loaded.error() << "\n";
+    std::cerr << "chat-actors: " << where << loaded.error() << "\n";
     return 2;
   }
   if (cl.what == action::backup)

@@ -46,7 +46,7 @@ void exchange(net::io_context& ioc, Stream& stream, const endpoint& ep, Handshak
           return fail(ec, "connect");
         handshake([&](beast::error_code ec) {
           if (ec) {
-            answer.untrusted = true;
+            answer.untrusted = certificate_refused(ec);
             return fail(ec, "tls handshake");
           }
           http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {

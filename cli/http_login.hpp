@@ -12,7 +12,7 @@ struct http_answer {
   int status = 0; // 0: no answer (see error)
   std::string error;
   std::string body;
-  bool untrusted = false; // the TLS handshake failed: the certificate was refused
+  bool untrusted = false; // the TLS handshake refused the server's certificate
 };
 
 /// POSTs {"name","password"} to `target` ("/login", "/register").

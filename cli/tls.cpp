@@ -1,5 +1,8 @@
 #include "cli/tls.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 namespace chat::cli {
 
 std::shared_ptr<boost::asio::ssl::context> tls_context(const endpoint& ep, std::string& error) {
@@ -17,6 +20,12 @@ std::shared_ptr<boost::asio::ssl::context> tls_context(const endpoint& ep, std::
     return nullptr;
   }
   return ctx;
+}
+
+bool certificate_refused(const boost::system::error_code& ec) {
+  return ec.category() == boost::asio::error::get_ssl_category()
+         && ERR_GET_REASON(static_cast<unsigned long>(ec.value()))
+              == SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
 } // namespace chat::cli

@@ -16,6 +16,10 @@ namespace chat::cli {
 /// A client context for `ep`; nullptr and `error` if its CA file does not load.
 std::shared_ptr<boost::asio::ssl::context> tls_context(const endpoint& ep, std::string& error);
 
+/// Whether a failed handshake means the server's certificate was refused
+/// (untrusted, expired, another host's), not a network error to retry.
+bool certificate_refused(const boost::system::error_code& ec);
+
 /// Before the handshake: SNI and the host name check for `ep.host`.
 template <class NextLayer>
 void expect_host(boost::asio::ssl::stream<NextLayer>& stream, const endpoint& ep) {

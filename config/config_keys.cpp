@@ -75,7 +75,7 @@ const std::vector<text_key> text_keys = {
   {"cluster", "node_id", text_kind::node_id}, {"auth", "server_password", text_kind::any},
   {"log", "level", text_kind::log_level},     {"tls", "cert_file", text_kind::tls_file},
   {"tls", "key_file", text_kind::tls_file},   {"tls", "min_version", text_kind::tls_version},
-  {"tls", "tcp", text_kind::boolean},
+  {"tls", "tcp", text_kind::tls_tcp},
 };
 
 const std::vector<const char*> sections
@@ -95,7 +95,7 @@ std::string text_value(const server_config& cfg, const text_key& key) {
     case text_kind::tls_file:
       return std::strcmp(key.name, "cert_file") == 0 ? cfg.tls_cert_file : cfg.tls_key_file;
     case text_kind::tls_version: return cfg.tls_min_version;
-    case text_kind::boolean: return cfg.tls_tcp ? "true" : "false";
+    case text_kind::tls_tcp: return cfg.tls_tcp ? "true" : "false";
   }
   return {};
 }

@@ -33,7 +33,7 @@ enum class text_kind {
   node_id,
   tls_file, // a path, or empty
   tls_version,
-  boolean // true or false
+  tls_tcp // [tls] tcp: true or false
 };
 
 struct text_key {

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <set>
@@ -67,6 +68,22 @@ void fail(parse_state& st, const std::string& section, const std::string& name,
                              + "' (expected " + expected + ")");
 }
 
+// Whether `value` is one of `allowed`; if not, the error names them all
+// ("a, b or c").
+bool one_of(parse_state& st, const text_key& key, const std::string& value,
+            std::initializer_list<const char*> allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end())
+    return true;
+  std::string expected;
+  for (auto it = allowed.begin(); it != allowed.end(); ++it)
+    expected += (it == allowed.begin()     ? ""
+                 : it + 1 == allowed.end() ? " or "
+                                           : ", ")
+                + std::string(*it);
+  fail(st, key.section, key.name, value, expected);
+  return false;
+}
+
 void apply_int(parse_state& st, const int_key& key, const std::string& value) {
   std::int64_t n = 0;
   const char* end = value.data() + value.size();
@@ -97,22 +114,16 @@ void apply_text(parse_state& st, const text_key& key, const std::string& value) 
         cfg.storage_path = value;
       break;
     case text_kind::synchronous:
-      if (value == "normal" || value == "full")
+      if (one_of(st, key, value, {"normal", "full"}))
         cfg.synchronous_full = value == "full";
-      else
-        fail(st, key.section, key.name, value, "normal or full");
       break;
     case text_kind::log_level:
-      if (value == "debug" || value == "info" || value == "warn" || value == "error")
+      if (one_of(st, key, value, {"debug", "info", "warn", "error"}))
         cfg.log_level = value;
-      else
-        fail(st, key.section, key.name, value, "debug, info, warn or error");
       break;
     case text_kind::backend:
-      if (value == "sqlite" || value == "postgres")
+      if (one_of(st, key, value, {"sqlite", "postgres"}))
         cfg.storage_backend = value;
-      else
-        fail(st, key.section, key.name, value, "sqlite or postgres");
       break;
     case text_kind::url: cfg.storage_url = value; break;
     case text_kind::node_id: cfg.node_id = value; break;
@@ -120,16 +131,12 @@ void apply_text(parse_state& st, const text_key& key, const std::string& value) 
       (std::strcmp(key.name, "cert_file") == 0 ? cfg.tls_cert_file : cfg.tls_key_file) = value;
       break;
     case text_kind::tls_version:
-      if (value == "1.2" || value == "1.3")
+      if (one_of(st, key, value, {"1.2", "1.3"}))
         cfg.tls_min_version = value;
-      else
-        fail(st, key.section, key.name, value, "1.2 or 1.3");
       break;
-    case text_kind::boolean:
-      if (value == "true" || value == "false")
+    case text_kind::tls_tcp:
+      if (one_of(st, key, value, {"true", "false"}))
         cfg.tls_tcp = value == "true";
-      else
-        fail(st, key.section, key.name, value, "true or false");
       break;
   }
 }

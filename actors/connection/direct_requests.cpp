@@ -55,9 +55,11 @@ void on_dm(connection_pointer self, client_request& req) {
   self
     ->request(st.params.registry, st.params.settings.request_timeout, user_atom::value,
               req.target.substr(1))
-    .await([self, body = std::move(*body),
-            ref = req.ref](const identity& who) { store_direct(self, who.user_id, body, ref); },
-           [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
+    .await(
+      [self, body = std::move(*body), ref = req.ref](const identity& who) mutable {
+        store_direct(self, who.user_id, std::move(body), ref);
+      },
+      [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 
 // {"action":"ack","body":{"ids":[...]}}: "acked" goes out once the ack is in

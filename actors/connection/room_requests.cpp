@@ -26,7 +26,7 @@ void with_room(connection_pointer self, const std::string& name, bool create, jo
     ->request(st.params.directory, st.params.settings.request_timeout, room_atom::value, name,
               create, std::move(opts))
     .await(
-      [self, name, f](const room_actor& room) mutable {
+      [self, name, f = std::move(f)](const room_actor& room) mutable {
         self->state.rooms.emplace(name, room);
         f(room);
       },

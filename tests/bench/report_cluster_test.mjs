@@ -4,13 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { clusterSection } from "../../bench/report_cluster.mjs";
+import { helpers } from "./report_helpers.mjs";
 
-const helpers = {
-  fmt: (v, digits = 0) => (v === undefined ? "n/a" : Number(v).toFixed(digits)),
-  ms: (v) => (v === undefined ? "n/a" : String(v)),
-  ratio: (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a"),
-  failed: (l) => (l && !l.ok ? " (failed)" : ""),
-};
 const fanout = (backend, nodes, rate) => ({
   mode: "fanout", target: "chat", cluster_set: true, backend, nodes, ok: true, clients: 1000,
   messages: 1, deliveries_per_s: rate, cpu_s_per_million: 1, p99_ms: 5, missing: 0, duplicates: 0,

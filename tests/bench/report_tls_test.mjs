@@ -3,13 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tlsSection } from "../../bench/report_tls.mjs";
+import { helpers } from "./report_helpers.mjs";
 
-const helpers = {
-  fmt: (v, digits = 0) => (v === undefined ? "n/a" : Number(v).toFixed(digits)),
-  ms: (v) => (v === undefined ? "n/a" : String(v)),
-  ratio: (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a"),
-  failed: (l) => (l && !l.ok ? " (failed)" : ""),
-};
 const fanout = (tls, rate, cpu) => ({
   mode: "fanout", target: "chat", client: "node-ws", tls_set: true, server_tls: tls, ok: true,
   clients: 1000, messages: 1, deliveries_per_s: rate, cpu_s_per_million: cpu, p99_ms: 40,
