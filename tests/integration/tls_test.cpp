@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/poll.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/tcp_client.hpp"
 #include "tests/support/tls_client.hpp"
@@ -151,13 +152,8 @@ TEST_CASE("the address cap counts TLS sockets before their handshake") {
   first.shutdown_write();
   CHECK(first.wait_closed(5s));
   // The place comes back once the first socket is gone.
-  bool answered = false;
-  for (int i = 0; i < 50 && !answered; ++i) {
-    answered = https_request(port, "GET", "/healthz", "", tls).status == 200;
-    if (!answered)
-      std::this_thread::sleep_for(100ms);
-  }
-  CHECK(answered);
+  CHECK(poll_until([&] { return https_request(port, "GET", "/healthz", "", tls).status == 200; },
+                   5s, 100ms));
 }
 
 TEST_CASE("[tls] min_version = 1.3 refuses a TLS 1.2 client") {

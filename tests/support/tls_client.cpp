@@ -1,11 +1,9 @@
 #include "tests/support/tls_client.hpp"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio.hpp>
@@ -39,13 +37,27 @@ std::string shell_word(const std::string& s) {
   return "'" + s + "'";
 }
 
-// A blocking call on `socket` (`which`: SO_RCVTIMEO, SO_SNDTIMEO) gives up
-// after `timeout` (it fails with EAGAIN); at least 1 ms, as 0 means never.
-void set_timeout(tcp::socket& socket, int which, std::chrono::milliseconds timeout) {
-  timeout = std::max(timeout, std::chrono::milliseconds(1));
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, which, &tv, sizeof tv);
+// Runs one asynchronous operation on `ioc` until it completes or `timeout`
+// passes; then it is cancelled (a blocking call would not give up: Asio
+// waits again after SO_RCVTIMEO). `start(done)` starts it with a completion
+// handler done(ec, bytes). The operation's error, or timed_out.
+template <class Start>
+beast::error_code run_for(net::io_context& ioc, tcp::socket& socket,
+                          std::chrono::milliseconds timeout, Start start,
+                          std::size_t* bytes = nullptr) {
+  std::optional<beast::error_code> result;
+  start([&](beast::error_code ec, std::size_t n = 0) {
+    result = ec;
+    if (bytes)
+      *bytes = n;
+  });
+  auto finished = [&] { return result.has_value(); };
+  if (run_until(ioc, finished, std::chrono::steady_clock::now() + timeout))
+    return *result;
+  beast::error_code ignored;
+  socket.cancel(ignored);
+  run_until(ioc, finished, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  return net::error::timed_out;
 }
 
 // A client context that checks what a browser checks.
@@ -65,11 +77,13 @@ std::string open_tls(ssl::stream<tcp::socket>& stream, std::uint16_t port, const
   socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
   if (ec)
     return "connect: " + ec.message();
-  set_timeout(socket, SO_RCVTIMEO, o.timeout);
-  set_timeout(socket, SO_SNDTIMEO, o.timeout);
   SSL_set_tlsext_host_name(stream.native_handle(), o.host.c_str());
   stream.set_verify_callback(ssl::host_name_verification(o.host));
-  stream.handshake(ssl::stream_base::client, ec);
+  auto& ioc = static_cast<net::io_context&>(socket.get_executor().context());
+  ec = run_for(ioc, socket, o.timeout, [&](auto done) {
+    stream.async_handshake(ssl::stream_base::client,
+                           [done](beast::error_code e) mutable { done(e); });
+  });
   if (ec)
     return "tls handshake: " + ec.message();
   return {};
@@ -125,7 +139,12 @@ https_response https_request(std::uint16_t port, const std::string& method,
     http::write(stream, req);
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
-    http::read(stream, buffer, res);
+    auto ec = run_for(ioc, stream.next_layer(), tls.timeout,
+                      [&](auto done) { http::async_read(stream, buffer, res, done); });
+    if (ec) {
+      out.error = "read: " + ec.message();
+      return out;
+    }
     out.status = static_cast<int>(res.result_int());
     out.body = res.body();
   } catch (const std::exception& e) {
@@ -165,10 +184,13 @@ bool tls_line_client::send(const nlohmann::json& frame) {
 }
 
 std::optional<nlohmann::json> tls_line_client::read(std::chrono::milliseconds timeout) {
-  auto& socket = impl_->stream->next_layer();
-  set_timeout(socket, SO_RCVTIMEO, timeout);
-  beast::error_code ec;
-  auto n = net::read_until(*impl_->stream, net::dynamic_buffer(impl_->buffer), '\n', ec);
+  std::size_t n = 0;
+  auto ec = run_for(
+    impl_->ioc, impl_->stream->next_layer(), timeout,
+    [&](auto done) {
+      net::async_read_until(*impl_->stream, net::dynamic_buffer(impl_->buffer), '\n', done);
+    },
+    &n);
   if (ec)
     return std::nullopt;
   auto line = impl_->buffer.substr(0, n - 1);
@@ -220,11 +242,9 @@ bool wss_client::send(const nlohmann::json& frame) {
 }
 
 std::optional<nlohmann::json> wss_client::read(std::chrono::milliseconds timeout) {
-  auto& socket = impl_->ws->next_layer().next_layer();
-  set_timeout(socket, SO_RCVTIMEO, timeout);
   beast::flat_buffer buffer;
-  beast::error_code ec;
-  impl_->ws->read(buffer, ec);
+  auto ec = run_for(impl_->ioc, impl_->ws->next_layer().next_layer(), timeout,
+                    [&](auto done) { impl_->ws->async_read(buffer, done); });
   if (ec)
     return std::nullopt;
   return json_or_text(beast::buffers_to_string(buffer.data()));

@@ -1,8 +1,9 @@
 // TLS for the integration tests: a throwaway CA with server certificates
 // made by the `openssl` tool, and clients that check a server's certificate
 // the way a browser does (the CA, the host name, the dates): one HTTPS
-// request, or a WebSocket over wss. Blocking calls with a deadline (socket
-// timeouts), Beast and OpenSSL hidden behind a pimpl.
+// request, or a WebSocket over wss. Each call gives up at its deadline (an
+// asynchronous operation run until then, then cancelled), Beast and OpenSSL
+// hidden behind a pimpl.
 #pragma once
 
 #include <chrono>
