@@ -31,13 +31,28 @@ caf::typed_response_promise<login_result> verify_login(registry_pointer self,
   return rp;
 }
 
-void forget_token(registry_pointer self, const std::string& digest) {
+void remember_token(registry_state& st, const std::string& digest, identity who,
+                    std::int64_t expires_at_ms) {
+  auto& entry = st.tokens[digest];
+  entry.who = std::move(who);
+  entry.expires_at_ms = expires_at_ms;
+}
+
+token_iterator drop_token(registry_pointer self, token_iterator it, token_end why) {
   auto& st = self->state;
-  st.tokens.erase(digest);
-  auto [first, last] = st.watchers.equal_range(digest);
-  for (auto w = first; w != last; ++w)
-    self->send(w->second, revoked_atom::value);
-  st.watchers.erase(digest);
+  for (const auto& w : it->second.watchers) {
+    if (why == token_end::revoked)
+      self->send(w, revoked_atom::value);
+    else
+      self->send(w, expire_atom::value);
+    st.watched.erase(w.id());
+  }
+  return st.tokens.erase(it);
+}
+
+void forget_token(registry_pointer self, const std::string& digest) {
+  if (auto it = self->state.tokens.find(digest); it != self->state.tokens.end())
+    drop_token(self, it, token_end::revoked);
 }
 
 } // namespace registry_detail
@@ -60,20 +75,22 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
     names.emplace(u.user_id, name);
   for (auto& t : tokens)
     if (auto it = names.find(t.user_id); it != names.end())
-      st.tokens.emplace(t.token_hash, token_entry{{t.user_id, it->second}, t.expires_at_ms});
+      st.tokens.emplace(t.token_hash, token_entry{{t.user_id, it->second}, t.expires_at_ms, {}});
   self->delayed_send(self, expiry_sweep, sweep_atom::value);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;
-    auto found = st.watched_digest.find(dm.source.id());
-    if (found == st.watched_digest.end())
+    auto found = st.watched.find(dm.source.id());
+    if (found == st.watched.end())
       return;
-    auto [first, last] = st.watchers.equal_range(found->second);
-    for (auto it = first; it != last; ++it)
-      if (it->second.address() == dm.source) {
-        st.watchers.erase(it);
+    auto& watchers = found->second->watchers;
+    for (auto it = watchers.begin(); it != watchers.end(); ++it)
+      if (it->address() == dm.source) {
+        watchers.erase(it);
         break;
       }
-    st.watched_digest.erase(found);
+    if (watchers.empty())
+      std::vector<connection_actor>().swap(watchers); // most tokens outlive their sockets
+    st.watched.erase(found);
   });
   return {
     [self](register_atom, const std::string& name, const std::string& password,
@@ -153,7 +170,7 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
                   rec)
         .then(
           [self, job, rec, who, token](bool) mutable {
-            self->state.tokens[rec.token_hash] = token_entry{who, rec.expires_at_ms};
+            remember_token(self->state, rec.token_hash, who, rec.expires_at_ms);
             job.rp.deliver(login_result{token, who, self->state.settings.token_ttl_s});
           },
           [job](caf::error& err) mutable { job.rp.deliver(std::move(err)); });
@@ -167,7 +184,7 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
       if (it == tokens.end())
         return make_error(chat_errc::unauthorized, "unknown or logged-out token");
       if (it->second.expires_at_ms <= unix_ms()) {
-        tokens.erase(it);
+        drop_token(self, it, token_end::expired);
         return make_error(chat_errc::unauthorized, "token expired");
       }
       return token_grant{it->second.who, digest, it->second.expires_at_ms};
@@ -206,22 +223,22 @@ registry_impl::behavior_type registry(registry_pointer self, storage_actor stora
       auto& st = self->state;
       auto now = unix_ms();
       for (auto it = st.tokens.begin(); it != st.tokens.end();)
-        it = it->second.expires_at_ms > now ? std::next(it) : st.tokens.erase(it);
-      for (auto it = st.watchers.begin(); it != st.watchers.end();) {
-        if (st.tokens.count(it->first) > 0) {
-          ++it;
-          continue;
-        }
-        self->send(it->second, expire_atom::value);
-        it = st.watchers.erase(it);
-      }
+        it = it->second.expires_at_ms > now ? std::next(it)
+                                            : drop_token(self, it, token_end::expired);
       self->delayed_send(self, expiry_sweep, sweep_atom::value);
     },
     // Cluster mode: a logout on another node (the bus).
     [self](revoked_atom, const std::string& digest) { forget_token(self, digest); },
     [self](watch_atom, const std::string& digest, const connection_actor& connection) {
-      self->state.watchers.emplace(digest, connection);
-      self->state.watched_digest.emplace(connection.id(), digest);
+      auto& st = self->state;
+      auto it = st.tokens.find(digest);
+      if (it == st.tokens.end()) {
+        // Gone between the socket's login and now (expired, or a logout).
+        self->send(connection, expire_atom::value);
+        return;
+      }
+      it->second.watchers.push_back(connection);
+      st.watched.emplace(connection.id(), &it->second);
       self->monitor(connection);
     },
   };

@@ -22,7 +22,7 @@ struct connection_params {
   directory_actor directory;
   registry_actor registry;
   storage_actor storage; // stores directs
-  actor_settings settings;
+  shared_settings settings;
 };
 
 /// Spawns the actor; it greets the client with `welcome` at once.

@@ -33,7 +33,7 @@ struct user_entry {
 
 struct directory_state {
   storage_actor storage;
-  actor_settings settings;
+  shared_settings settings; // handed to every user actor
   std::unordered_map<std::string, room_actor> rooms;
   std::unordered_map<std::string, std::vector<room_waiter>> loading;
   std::unordered_map<std::string, user_entry> users;
@@ -87,7 +87,7 @@ void spawn_loaded(directory_pointer self, room_record rec) {
   for (const auto& m : rec.members)
     if (auto it = st.users.find(m.user_id); it != st.users.end())
       online.emplace_back(m.user_id, it->second.actor);
-  auto room = spawn_room(self->system(), std::move(rec), st.storage, st.settings);
+  auto room = spawn_room(self->system(), std::move(rec), st.storage, *st.settings);
   for (auto& [user_id, user] : online)
     caf::anon_send(room, online_atom::value, user_id, user); // its `true` goes nowhere
   finish_load(self, name, room);
@@ -97,7 +97,7 @@ void spawn_loaded(directory_pointer self, room_record rec) {
 template <class Missing>
 void load_stored(directory_pointer self, const std::string& name, Missing missing) {
   auto& st = self->state;
-  self->request(st.storage, st.settings.request_timeout, load_atom::value, room_atom::value, name)
+  self->request(st.storage, st.settings->request_timeout, load_atom::value, room_atom::value, name)
     .then(
       [self, missing](std::optional<room_record>& rec) mutable {
         if (rec)
@@ -133,8 +133,8 @@ void create_or_fail(directory_pointer self, const std::string& name) {
   rec.name = name;
   rec.is_private = creator->opts.is_private;
   rec.key = creator->opts.key;
-  rec.max_members = creator->opts.max_members.value_or(st.settings.default_max_members);
-  self->request(st.storage, st.settings.request_timeout, create_atom::value, room_atom::value, rec)
+  rec.max_members = creator->opts.max_members.value_or(st.settings->default_max_members);
+  self->request(st.storage, st.settings->request_timeout, create_atom::value, room_atom::value, rec)
     .then([self, rec](bool) mutable { spawn_loaded(self, std::move(rec)); },
           [self, name](caf::error& err) {
             // Cluster mode: another node created it since the load (its
@@ -162,7 +162,7 @@ caf::typed_response_promise<room_actor> find_room(directory_pointer self, const 
 directory_actor::behavior_type directory(directory_pointer self, storage_actor storage,
                                          actor_settings settings) {
   self->state.storage = std::move(storage);
-  self->state.settings = settings;
+  self->state.settings = std::make_shared<const actor_settings>(settings);
   return {
     [self](room_atom, const std::string& name, bool create, join_options& opts) {
       return find_room(self, name, create, opts);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/defaults.hpp"
@@ -44,5 +45,9 @@ struct actor_settings {
   /// `who` counts users online on other nodes.
   bool cluster = false;
 };
+
+/// The one copy of the settings that every user and connection actor
+/// reads: one pointer each instead of a copy (memory per connection).
+using shared_settings = std::shared_ptr<const actor_settings>;
 
 } // namespace chat

@@ -17,6 +17,6 @@
 namespace chat {
 
 user_actor spawn_user(caf::actor_system& sys, identity who, directory_actor directory,
-                      storage_actor storage, actor_settings settings);
+                      storage_actor storage, shared_settings settings);
 
 } // namespace chat

@@ -48,16 +48,16 @@ chat_session::~chat_session() {
 }
 
 void chat_session::open(token_grant grant, connection_limits::slot place) {
-  grant_ = std::move(grant);
+  user_name_ = grant.who.name;
   place_ = std::move(place);
   live_ = true;
   auto m = metrics_of(kind_);
   m.accepted.add();
   m.live.add(1);
   log_info("connect " + who() + " live=" + std::to_string(ctx_->limits->live()));
-  connection_ = spawn_connection(ctx_->sys,
-                                 connection_params{id_, grant_, shared_from_this(), ctx_->directory,
-                                                   ctx_->registry, ctx_->storage, ctx_->actor_cfg});
+  connection_ = spawn_connection(
+    ctx_->sys, connection_params{id_, std::move(grant), shared_from_this(), ctx_->directory,
+                                 ctx_->registry, ctx_->storage, ctx_->actor_cfg});
 }
 
 void chat_session::send(frame_ptr frame) {
@@ -92,8 +92,7 @@ void chat_session::warn_slow_consumer() const {
 }
 
 std::string chat_session::who() const {
-  return "conn=" + id_ + " user=" + grant_.who.name
-         + (kind_ == transport::tcp ? " transport=tcp" : "");
+  return "conn=" + id_ + " user=" + user_name_ + (kind_ == transport::tcp ? " transport=tcp" : "");
 }
 
 } // namespace chat

@@ -93,7 +93,7 @@ protected:
   }
 
   std::shared_ptr<server_context> ctx_;
-  token_grant grant_; // set by open()
+  std::string user_name_; // set by open(), for the log (the grant itself goes to the actor)
 
 private:
   /// "conn=<id> user=<name>", and the transport for raw TCP.

@@ -34,7 +34,7 @@ http_response error_of(const http_request& head, const caf::error& err) {
 template <class Reply, class Handle, class OnOk, class... Ts>
 void ask(server_context& ctx, const Handle& dest, const http_request& req, const responder& done,
          OnOk on_ok, Ts... xs) {
-  auto timeout = ctx.actor_cfg.request_timeout;
+  auto timeout = ctx.actor_cfg->request_timeout;
   ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
     self->request(dest, timeout, xs...)
       .then([=](Reply& reply) { done(on_ok(head, reply)); },
@@ -140,7 +140,7 @@ void get_info(server_context& ctx, const http_request& req, const responder& don
                      json{{"server", "chat-actors"},
                           {"server_password", ctx.cfg.server_password_required},
                           {"max_frame_bytes", ctx.cfg.max_frame_bytes},
-                          {"history_page_size", ctx.actor_cfg.history_page_size}}
+                          {"history_page_size", ctx.actor_cfg->history_page_size}}
                        .dump()));
 }
 
@@ -171,7 +171,7 @@ void get_history(server_context& ctx, const http_request& req, const responder& 
       return done(error_response(req, http::status::bad_request, "page must be a number >= 0"));
     page = std::stoll(*p);
   }
-  auto timeout = ctx.actor_cfg.request_timeout;
+  auto timeout = ctx.actor_cfg->request_timeout;
   auto registry = ctx.registry;
   auto directory = ctx.directory;
   ctx.sys.spawn([=, head = head_of(req), token = bearer_token(req),
@@ -268,7 +268,7 @@ bool handle_api(server_context& ctx, const http_request& req, const std::string&
 void authorize_upgrade(server_context& ctx, const http_request& req,
                        const std::function<void(token_grant)>& ok, const responder& refused) {
   auto token = query_param(req.target(), "token").value_or("");
-  auto timeout = ctx.actor_cfg.request_timeout;
+  auto timeout = ctx.actor_cfg->request_timeout;
   auto registry = ctx.registry;
   ctx.sys.spawn([=, head = head_of(req)](caf::event_based_actor* self) {
     self->request(registry, timeout, auth_atom::value, token)

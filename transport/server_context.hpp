@@ -46,7 +46,7 @@ struct server_context {
       registry(std::move(registry)),
       directory(std::move(directory)),
       storage(std::move(storage)),
-      actor_cfg(actor_cfg),
+      actor_cfg(std::make_shared<const actor_settings>(actor_cfg)),
       cfg(std::move(cfg)),
       limits(std::make_shared<connection_limits>(this->cfg.max_connections,
                                                  this->cfg.max_connections_per_ip)),
@@ -57,7 +57,7 @@ struct server_context {
   registry_actor registry;
   directory_actor directory;
   storage_actor storage;
-  actor_settings actor_cfg;
+  shared_settings actor_cfg; // also each connection actor's
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;

@@ -84,7 +84,7 @@ std::optional<greeting> parse_greeting(const std::string& line) {
 // auth alone. Exactly one of `ok` / `refused` runs, on a CAF thread.
 void authorize(server_context& ctx, greeting g, std::function<void(token_grant)> ok,
                std::function<void(caf::error)> refused) {
-  auto timeout = ctx.actor_cfg.request_timeout;
+  auto timeout = ctx.actor_cfg->request_timeout;
   auto registry = ctx.registry;
   ctx.sys.spawn([timeout, registry, g = std::move(g), ok = std::move(ok),
                  refused = std::move(refused)](caf::event_based_actor* self) {

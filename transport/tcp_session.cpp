@@ -100,7 +100,7 @@ void tcp_session::on_read(beast::error_code ec, std::size_t bytes) {
 }
 
 void tcp_session::take_lines() {
-  auto max = ctx_->actor_cfg.max_frame_bytes;
+  auto max = ctx_->actor_cfg->max_frame_bytes;
   std::size_t pos = 0;
   while (!closing_ && phase_ != phase::authorizing) {
     auto nl = in_.find('\n', pos);

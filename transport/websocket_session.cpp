@@ -24,7 +24,7 @@ void websocket_session::run(const http_request& req, token_grant grant,
   ws_.set_option(timeouts);
   // Frames up to max_frame_bytes are handled; up to 4x are read and answered
   // with too_large; beyond that Beast closes the socket with 1009.
-  ws_.read_message_max(4 * ctx_->actor_cfg.max_frame_bytes);
+  ws_.read_message_max(4 * ctx_->actor_cfg->max_frame_bytes);
   ws_.set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chat-actors"); }));
   ws_.async_accept(req, [self = shared_as<websocket_session>(), grant = std::move(grant),

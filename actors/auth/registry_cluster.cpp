@@ -49,7 +49,7 @@ auth_from_storage(registry_pointer self, caf::typed_response_promise<token_grant
           rp.deliver(make_error(chat_errc::unauthorized, "unknown, expired or logged-out token"));
           return;
         }
-        self->state.tokens[grant->token_hash] = token_entry{grant->who, grant->expires_at_ms};
+        remember_token(self->state, grant->token_hash, grant->who, grant->expires_at_ms);
         rp.deliver(std::move(*grant));
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -21,6 +22,10 @@ namespace chat::registry_detail {
 struct token_entry {
   identity who;
   std::int64_t expires_at_ms = 0;
+  // The connections that use the token (each closes when it ends): kept
+  // with the token, so a connection costs the registry one pointer here and
+  // one entry in `watched`, not a copy of the 64-character digest.
+  std::vector<connection_actor> watchers;
 };
 
 // How often expired tokens are swept (and their sockets closed).
@@ -42,12 +47,13 @@ struct registry_state {
   storage_actor storage;
   std::shared_ptr<auth::hash_pool> pool;
   auth_settings settings;
-  std::unordered_map<std::string, user_record> users;              // by name
-  std::unordered_map<std::string, token_entry> tokens;             // by token digest
-  std::unordered_multimap<std::string, connection_actor> watchers; // by digest
-  // The digest each watcher watches, so a closing connection is found
-  // without scanning every watcher (thousands may close at once).
-  std::unordered_map<caf::actor_id, std::string> watched_digest;
+  std::unordered_map<std::string, user_record> users;  // by name
+  std::unordered_map<std::string, token_entry> tokens; // by token digest
+  // The token each watcher watches, so a closing connection is found
+  // without scanning every token (thousands may close at once). Elements
+  // of an unordered_map keep their address until erased, and a token is
+  // erased only through drop_token, which erases its watchers here first.
+  std::unordered_map<caf::actor_id, token_entry*> watched;
   std::unordered_map<std::uint64_t, pending_job> jobs;
   std::uint64_t next_job = 0;
   static inline const char* name = "auth_registry";
@@ -93,6 +99,16 @@ caf::typed_response_promise<login_result> verify_login(registry_pointer self,
                                                        caf::typed_response_promise<login_result> rp,
                                                        const user_record& user,
                                                        const std::string& password);
+
+/// Keeps (or renews) a token, and the connections already watching it.
+void remember_token(registry_state& st, const std::string& digest, identity who,
+                    std::int64_t expires_at_ms);
+
+/// Erases a token and tells the connections that use it why: `revoked`
+/// (a logout) or `expire`. Returns the next token.
+using token_iterator = std::unordered_map<std::string, token_entry>::iterator;
+enum class token_end { revoked, expired };
+token_iterator drop_token(registry_pointer self, token_iterator it, token_end why);
 
 /// Forgets a token and closes the connections that use it (revoked).
 void forget_token(registry_pointer self, const std::string& digest);

@@ -103,7 +103,7 @@ bool within_budget(connection_pointer self, double cost, const std::string& ref)
   metrics::get().rate_limited.add();
   connection_state::count_error(chat_errc::rate_limited);
   st.send(rate_limited_frame(wait_ms, ref));
-  if (++st.rejected_in_a_row >= st.params.settings.rate_limit_close_after) {
+  if (++st.rejected_in_a_row >= st.params.settings->rate_limit_close_after) {
     log_warn("conn=" + st.params.id + " user=" + st.params.grant.who.user_id + " ("
              + st.params.grant.who.name + "): closed after " + std::to_string(st.rejected_in_a_row)
              + " rate-limited frames in a row");
@@ -116,7 +116,7 @@ void on_frame(connection_pointer self, const std::string& text) {
   auto& st = self->state;
   metrics::get().frames_in.add();
   std::string ref;
-  if (text.size() > st.params.settings.max_frame_bytes) {
+  if (text.size() > st.params.settings->max_frame_bytes) {
     if (within_budget(self, 1, ref))
       st.send_error(chat_errc::too_large, "frame exceeds max_frame_bytes", ref);
     return;
@@ -140,20 +140,21 @@ connection_actor::behavior_type connection(connection_pointer self, connection_p
   auto& st = self->state;
   st.params = std::move(params);
   st.budget
-    = token_bucket{st.params.settings.messages_per_second, st.params.settings.burst, steady_ms()};
+    = token_bucket{st.params.settings->messages_per_second, st.params.settings->burst, steady_ms()};
   st.send(welcome_frame(st.params.id, st.params.grant.who));
-  self->send(st.params.registry, watch_atom::value, st.params.grant.token_hash,
+  // The registry keeps the digest; the actor needs it for nothing else.
+  self->send(st.params.registry, watch_atom::value, std::move(st.params.grant.token_hash),
              connection_actor{self});
   // No frame is handled before the user actor is known (await)...
   await_dropping(
     self,
-    self->request(st.params.directory, st.params.settings.request_timeout, connect_atom::value,
+    self->request(st.params.directory, st.params.settings->request_timeout, connect_atom::value,
                   st.params.grant.who, connection_actor{self}, st.params.session),
     [self](const user_actor& user) {
       self->state.user = user;
       // ... and none before the user is online in its rooms.
       await_dropping(
-        self, self->request(user, self->state.params.settings.request_timeout, start_atom::value),
+        self, self->request(user, self->state.params.settings->request_timeout, start_atom::value),
         [](bool) {},
         [self](const caf::error&) { close_and_quit(self, 1011, "server busy, try again"); });
     },

@@ -53,7 +53,7 @@ void on_dm(connection_pointer self, client_request& req) {
   // By name: the registry knows names. Later frames wait (await) so that
   // directs keep the order they were sent in.
   self
-    ->request(st.params.registry, st.params.settings.request_timeout, user_atom::value,
+    ->request(st.params.registry, st.params.settings->request_timeout, user_atom::value,
               req.target.substr(1))
     .await(
       [self, body = std::move(*body), ref = req.ref](const identity& who) mutable {
@@ -89,7 +89,7 @@ void on_ack(connection_pointer self, client_request& req) {
     }
   }
   auto count = ids.size();
-  if (!st.params.settings.cluster) {
+  if (!st.params.settings->cluster) {
     self->send(st.user, ack_atom::value, std::move(ids));
     st.send(acked_frame(req.ref, count));
     return;

@@ -23,7 +23,7 @@ void with_room(connection_pointer self, const std::string& name, bool create, jo
     return;
   }
   self
-    ->request(st.params.directory, st.params.settings.request_timeout, room_atom::value, name,
+    ->request(st.params.directory, st.params.settings->request_timeout, room_atom::value, name,
               create, std::move(opts))
     .await(
       [self, name, f = std::move(f)](const room_actor& room) mutable {
@@ -72,7 +72,7 @@ void on_join(connection_pointer self, client_request& req) {
             [self, ref = req.ref, key](const room_actor& room) {
               auto& st = self->state;
               self
-                ->request(room, st.params.settings.request_timeout, join_atom::value,
+                ->request(room, st.params.settings->request_timeout, join_atom::value,
                           st.params.grant.who, st.user, key, ref)
                 .then(
                   // `joined` comes through the user actor (see room_actor).
@@ -102,7 +102,7 @@ void on_leave(connection_pointer self, client_request& req) {
             [self, room_name = req.target, ref = req.ref](const room_actor& room) {
               auto& st = self->state;
               self
-                ->request(room, st.params.settings.request_timeout, leave_atom::value,
+                ->request(room, st.params.settings->request_timeout, leave_atom::value,
                           st.params.grant.who.user_id)
                 .then(
                   [self, room_name, ref](bool) { self->state.send(left_frame(room_name, ref)); },
@@ -124,7 +124,7 @@ void on_history(connection_pointer self, client_request& req) {
     self, req.target, false, {}, req.ref, [self, page, ref = req.ref](const room_actor& room) {
       auto& st = self->state;
       self
-        ->request(room, st.params.settings.request_timeout, history_atom::value,
+        ->request(room, st.params.settings->request_timeout, history_atom::value,
                   st.params.grant.who.user_id, page)
         .then([self, ref](const history_page& hp) { self->state.send(history_frame(hp, ref)); },
               [self, ref](const caf::error& err) { self->state.send_error(err, ref); });
@@ -134,18 +134,18 @@ void on_history(connection_pointer self, client_request& req) {
 void on_who(connection_pointer self, client_request& req) {
   with_room(self, req.target, false, {}, req.ref,
             [self, room_name = req.target, ref = req.ref](const room_actor& room) {
-              self->request(room, self->state.params.settings.request_timeout, who_atom::value)
+              self->request(room, self->state.params.settings->request_timeout, who_atom::value)
                 .then(
                   [self, room_name, ref](member_list& members) {
                     auto& st = self->state;
-                    if (!st.params.settings.cluster) {
+                    if (!st.params.settings->cluster) {
                       st.send(members_frame(room_name, members, ref));
                       return;
                     }
                     // The room knows who is online on this node; the
                     // directory adds the other nodes' users.
                     self
-                      ->request(st.params.directory, st.params.settings.request_timeout,
+                      ->request(st.params.directory, st.params.settings->request_timeout,
                                 who_atom::value, std::move(members))
                       .then(
                         [self, room_name, ref](const member_list& all) {
@@ -160,7 +160,7 @@ void on_who(connection_pointer self, client_request& req) {
 void on_rooms(connection_pointer self, client_request& req) {
   auto& st = self->state;
   self
-    ->request(st.params.directory, st.params.settings.request_timeout, rooms_atom::value,
+    ->request(st.params.directory, st.params.settings->request_timeout, rooms_atom::value,
               st.params.grant.who.user_id)
     .then(
       [self, ref = req.ref](const room_list& rooms) { self->state.send(rooms_frame(rooms, ref)); },

@@ -10,17 +10,17 @@
 namespace chat::user_detail {
 
 bool user_connection::covered(const delivery& d) const {
-  if (d.id.empty())
+  if (d.id.empty() || !memo)
     return false; // presence: never replayed
   if (d.room.empty())
-    return replayed_directs.count(d.id) > 0;
-  auto it = replayed_up_to.find(d.room);
-  return it != replayed_up_to.end() && d.seq <= it->second;
+    return memo->replayed_directs.count(d.id) > 0;
+  auto it = memo->replayed_up_to.find(d.room);
+  return it != memo->replayed_up_to.end() && d.seq <= it->second;
 }
 
 void user_connection::send_or_hold(frame_ptr frame) {
   if (replaying)
-    held.emplace_back(std::move(frame));
+    remember().held.emplace_back(std::move(frame));
   else
     session->send(std::move(frame));
 }
@@ -44,7 +44,7 @@ void deliver(user_pointer self, const std::vector<delivery_ptr>& ds) {
   auto& st = self->state;
   if (st.connections.empty())
     return; // storage keeps them: the cursor (or the direct's row) says so
-  auto deadline = steady_ms() + st.settings.ack_timeout.count();
+  auto deadline = steady_ms() + st.settings->ack_timeout.count();
   std::vector<const delivery_ptr*> owed;
   owed.reserve(ds.size());
   for (const auto& d : ds) {
@@ -63,8 +63,9 @@ void deliver(user_pointer self, const std::vector<delivery_ptr>& ds) {
   std::uint64_t sent = 0;
   for (auto& c : st.connections) {
     if (c.replaying) {
+      auto& held = c.remember().held;
       for (const auto* d : owed)
-        c.held.emplace_back(*d);
+        held.emplace_back(*d);
       continue;
     }
     if (owed.size() == 1) { // light traffic: no vector per delivery

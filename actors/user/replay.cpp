@@ -18,13 +18,13 @@ namespace {
 // Sends `c` what the user has not acked, then the live frames held back.
 void finish_replay(user_pointer self, user_connection& c, replay_batch& batch) {
   auto& st = self->state;
-  auto deadline = steady_ms() + st.settings.ack_timeout.count();
+  auto deadline = steady_ms() + st.settings->ack_timeout.count();
   frame_batch replay; // sent as one unit: it may exceed the write queue limit
   std::size_t count = 0;
   for (const auto& d : batch.directs) {
     replay.push_back(make_frame(direct_frame(d, true)));
     st.ledger.track(d.id, {}, 0, deadline);
-    c.replayed_directs.insert(d.id);
+    c.remember().replayed_directs.insert(d.id);
     ++count;
   }
   for (const auto& backlog : batch.rooms) {
@@ -37,7 +37,7 @@ void finish_replay(user_pointer self, user_connection& c, replay_batch& batch) {
     for (const auto& m : backlog.messages) {
       replay.push_back(make_frame(message_frame(m, true)));
       st.ledger.track(m.id, m.room, m.seq, deadline);
-      c.replayed_up_to[m.room] = m.seq;
+      c.remember().replayed_up_to[m.room] = m.seq;
       ++count;
     }
   }
@@ -45,9 +45,12 @@ void finish_replay(user_pointer self, user_connection& c, replay_batch& batch) {
   metrics::get().replayed.add(count);
   st.report_unacked();
   c.session->send_batch(std::move(replay), false);
+  c.replaying = false;
+  if (!c.memo)
+    return; // nothing held, nothing carried
   frame_batch held;
-  held.reserve(c.held.size());
-  for (auto& h : c.held) {
+  held.reserve(c.memo->held.size());
+  for (auto& h : c.memo->held) {
     if (auto* f = std::get_if<frame_ptr>(&h)) {
       held.push_back(std::move(*f));
       continue;
@@ -56,10 +59,12 @@ void finish_replay(user_pointer self, user_connection& c, replay_batch& batch) {
     if (!c.covered(*d)) // else the replay carried it already
       held.push_back(d->frame);
   }
-  c.held.clear();
+  if (c.memo->carried_nothing())
+    c.memo.reset();
+  else
+    std::vector<held_frame>().swap(c.memo->held);
   if (!held.empty())
     c.session->send_batch(std::move(held), true);
-  c.replaying = false;
 }
 
 void finish_replay(user_pointer self, const caf::actor_addr& addr, replay_batch& batch) {
@@ -72,8 +77,8 @@ void request_replay(user_pointer self, const caf::actor_addr& addr) {
   auto& st = self->state;
   then_dropping(
     self,
-    self->request(st.storage, st.settings.request_timeout, replay_atom::value, st.who.user_id,
-                  st.ledger.cursors(), st.settings.backlog_max),
+    self->request(st.storage, st.settings->request_timeout, replay_atom::value, st.who.user_id,
+                  st.ledger.cursors(), st.settings->backlog_max),
     [self, addr](replay_batch& batch) { finish_replay(self, addr, batch); },
     [self, addr](const caf::error&) {
       // Storage trouble: go live; the next connect replays again.
@@ -87,7 +92,7 @@ void request_replay(user_pointer self, const caf::actor_addr& addr) {
 void start_replay(user_pointer self, const connection_actor& connection) {
   auto& st = self->state;
   auto addr = connection.address();
-  if (!st.settings.cluster) {
+  if (!st.settings->cluster) {
     request_replay(self, addr);
     return;
   }
@@ -95,7 +100,7 @@ void start_replay(user_pointer self, const connection_actor& connection) {
   // loaded it: `acked` there waited for that commit, so this read sees it.
   then_dropping(
     self,
-    self->request(st.storage, st.settings.request_timeout, load_atom::value, cursor_atom::value,
+    self->request(st.storage, st.settings->request_timeout, load_atom::value, cursor_atom::value,
                   st.who.user_id),
     [self, addr](const cursor_list& stored) {
       for (const auto& c : stored)

@@ -39,11 +39,11 @@ void note_changes(user_state& st, const ack_ledger::ack_result& changes) {
 void persist(user_pointer self, const ack_ledger::ack_result& changes) {
   auto& st = self->state;
   note_changes(st, changes);
-  if (st.settings.cursor_flush.count() == 0)
+  if (st.settings->cursor_flush.count() == 0)
     write_cursors(self);
   else if (!st.dirty_rooms.empty() && !st.persist_armed) {
     st.persist_armed = true;
-    self->delayed_send(self, st.settings.cursor_flush, persist_atom::value);
+    self->delayed_send(self, st.settings->cursor_flush, persist_atom::value);
   }
   if (!changes.directs.empty())
     self->send(st.storage, ack_atom::value, st.who.user_id, changes.directs);
@@ -68,7 +68,7 @@ caf::typed_response_promise<bool> persist_now(user_pointer self,
 
 void report_presence(user_pointer self, bool online) {
   auto& st = self->state;
-  if (st.settings.cluster)
+  if (st.settings->cluster)
     self->send(st.storage, online_atom::value, st.who.user_id, online);
 }
 

@@ -40,19 +40,19 @@ void go_online(user_pointer self, const cursor_list& cursors) {
   for (const auto& c : cursors)
     then_dropping(
       self,
-      self->request(st.directory, st.settings.request_timeout, online_atom::value, c.room,
+      self->request(st.directory, st.settings->request_timeout, online_atom::value, c.room,
                     st.who.user_id, user_actor{self}),
       [self](bool) { room_told(self); }, [self](const caf::error&) { room_told(self); });
   room_told(self);
 }
 
 user_impl::behavior_type user(user_pointer self, identity who, directory_actor directory,
-                              storage_actor storage, actor_settings settings) {
+                              storage_actor storage, shared_settings settings) {
   auto& st = self->state;
   st.who = std::move(who);
   st.directory = std::move(directory);
   st.storage = std::move(storage);
-  st.settings = settings;
+  st.settings = std::move(settings);
   st.rooms_pending = 1; // until the cursors are loaded
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& connections = self->state.connections;
@@ -67,7 +67,7 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
   });
   await_dropping(
     self,
-    self->request(st.storage, settings.request_timeout, load_atom::value, cursor_atom::value,
+    self->request(st.storage, st.settings->request_timeout, load_atom::value, cursor_atom::value,
                   st.who.user_id),
     [self](const cursor_list& cursors) { go_online(self, cursors); },
     [self](const caf::error&) { go_online(self, {}); });
@@ -146,8 +146,9 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
 } // namespace
 
 user_actor spawn_user(caf::actor_system& sys, identity who, directory_actor directory,
-                      storage_actor storage, actor_settings settings) {
-  return sys.spawn(user, std::move(who), std::move(directory), std::move(storage), settings);
+                      storage_actor storage, shared_settings settings) {
+  return sys.spawn(user, std::move(who), std::move(directory), std::move(storage),
+                   std::move(settings));
 }
 
 } // namespace chat

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -42,19 +43,34 @@ using held_frame = std::variant<frame_ptr, delivery_ptr>;
 /// message less per delivered frame. The connection actor's own replies
 /// take the other way to the session, so the two may interleave; what must
 /// not be overtaken (`joined` by the room's messages) comes through here.
-struct user_connection {
-  connection_actor actor; // monitored: its end removes the entry
-  session_ptr session;
+struct replay_memo {
   // Until its replay went out, live traffic for it is held back, so it sees
   // the replay first and then live frames, in order and without what the
   // replay already covered.
-  bool replaying = true;
   std::vector<held_frame> held;
   // What the replay carried. Storage reads see writes whose batch has not
   // committed yet, so a replayed message's live copy may still be on its
   // way (it leaves the room after the commit): it must not go out twice.
   std::unordered_map<std::string, std::int64_t> replayed_up_to; // room -> seq
   std::unordered_set<std::string> replayed_directs;
+
+  bool carried_nothing() const { return replayed_up_to.empty() && replayed_directs.empty(); }
+};
+
+struct user_connection {
+  connection_actor actor; // monitored: its end removes the entry
+  session_ptr session;
+  bool replaying = true;
+  // Only while there is something to remember: most connections replay
+  // nothing, and each idle one would otherwise carry the empty containers
+  // (bench/profile.md, memory per idle connection).
+  std::unique_ptr<replay_memo> memo;
+
+  replay_memo& remember() {
+    if (!memo)
+      memo = std::make_unique<replay_memo>();
+    return *memo;
+  }
 
   bool covered(const delivery& d) const;
 
@@ -72,7 +88,7 @@ struct user_state {
   bool deadline_armed = false; // one pending idle check at most, however often it reconnects
   directory_actor directory;
   storage_actor storage;
-  actor_settings settings;
+  shared_settings settings;
   metrics::live_count alive{metrics::get().users};
   std::int64_t unacked_reported = 0; // this user's share of the unacked gauge
   std::set<std::string> dirty_rooms; // cursors moved since the last write

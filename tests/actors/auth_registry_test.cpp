@@ -183,6 +183,40 @@ TEST_CASE_FIXTURE(fixture, "logout kills the token and closes its watchers") {
   CHECK(ask<bool>(chat::logout_atom::value, res.token).second == chat::chat_errc::unauthorized);
 }
 
+TEST_CASE_FIXTURE(fixture, "a logout reaches the token's watchers that are still there") {
+  enroll("ezra", "password1");
+  auto [res, err] = login("ezra", "password1");
+  REQUIRE_FALSE(err);
+  auto digest = chat::auth::token_digest(res.token);
+  caf::scoped_actor staying{sys};
+  {
+    caf::scoped_actor leaving{sys};
+    self->send(registry, chat::watch_atom::value, digest,
+               caf::actor_cast<chat::connection_actor>(leaving));
+    self->send(registry, chat::watch_atom::value, digest,
+               caf::actor_cast<chat::connection_actor>(staying));
+    // The registry has both once it answers a later request.
+    CHECK_FALSE(check(res.token).second);
+  } // `leaving` ends: the registry drops its watch, and only its own
+  CHECK_FALSE(ask<bool>(chat::logout_atom::value, res.token).second);
+  bool told = false;
+  staying->receive([&](chat::revoked_atom) { told = true; }, caf::after(5s) >> [] {});
+  CHECK(told);
+}
+
+TEST_CASE_FIXTURE(fixture, "a watch on a token that is already gone is told at once") {
+  enroll("enzo", "password1");
+  auto [res, err] = login("enzo", "password1");
+  REQUIRE_FALSE(err);
+  REQUIRE_FALSE(ask<bool>(chat::logout_atom::value, res.token).second);
+  caf::scoped_actor watcher{sys};
+  self->send(registry, chat::watch_atom::value, chat::auth::token_digest(res.token),
+             caf::actor_cast<chat::connection_actor>(watcher));
+  bool told = false;
+  watcher->receive([&](chat::expire_atom) { told = true; }, caf::after(5s) >> [] {});
+  CHECK(told);
+}
+
 TEST_CASE_FIXTURE(password_protected, "a server password guards register and login") {
   CHECK(enroll("frank", "password1").second == chat::chat_errc::unauthorized);
   CHECK(enroll("frank", "password1", "nope").second == chat::chat_errc::unauthorized);

@@ -43,8 +43,8 @@ struct connection_fixture {
                                         std::int64_t expires_at_ms = chat::unix_ms() + 60000) {
     auto session = std::make_shared<fake_session>();
     chat::token_grant grant{{user_id, name}, "digest-" + user_id, expires_at_ms};
-    chat::actor_settings settings;
-    settings.max_frame_bytes = 256;
+    auto settings = std::make_shared<chat::actor_settings>();
+    settings->max_frame_bytes = 256;
     conns.push_back(chat::spawn_connection(sys, {"c" + std::to_string(conns.size() + 1), grant,
                                                  session, directory, registry, storage, settings}));
     return session;

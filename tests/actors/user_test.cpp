@@ -75,7 +75,8 @@ struct basic_user_fixture {
   chat::storage_actor storage = chat::test::spawn_fake_storage(sys, owing(caf::actor{probe}));
   chat::directory_actor directory = chat::spawn_directory(sys, storage, settings(Cluster));
   chat::user_actor user
-    = chat::spawn_user(sys, {"u1", "alice"}, directory, storage, settings(Cluster));
+    = chat::spawn_user(sys, {"u1", "alice"}, directory, storage,
+                       std::make_shared<const chat::actor_settings>(settings(Cluster)));
 
   ~basic_user_fixture() {
     caf::anon_send(user, chat::close_atom::value);
