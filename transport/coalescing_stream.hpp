@@ -48,13 +48,14 @@ public:
   static constexpr std::size_t reserve_slack = 16 * 1024;
 
   template <class... Args>
-  explicit coalescing_stream(Args&&... args)
-    : next_(std::forward<Args>(args)...),
-      out_(std::make_shared<output>()) {}
+  explicit coalescing_stream(Args&&... args) : next_(std::forward<Args>(args)...) {}
 
   // A completed write still queued must not touch the socket once this
   // stream (and the socket in it) is gone.
-  ~coalescing_stream() { out_->error = net::error::operation_aborted; }
+  ~coalescing_stream() {
+    if (out_)
+      out_->error = net::error::operation_aborted;
+  }
 
   coalescing_stream(const coalescing_stream&) = delete;
   coalescing_stream& operator=(const coalescing_stream&) = delete;
@@ -73,12 +74,13 @@ public:
     return net::async_initiate<WriteToken, void(beast::error_code, std::size_t)>(
       [this](auto handler, const ConstBufferSequence& bufs) {
         auto ex = get_executor();
-        if (out_->error) {
-          net::post(ex, beast::bind_front_handler(std::move(handler), out_->error, std::size_t{0}));
+        auto& o = out();
+        if (o.error) {
+          net::post(ex, beast::bind_front_handler(std::move(handler), o.error, std::size_t{0}));
           return;
         }
         auto n = net::buffer_size(bufs);
-        auto& pending = out_->pending;
+        auto& pending = o.pending;
         auto old = pending.size();
         pending.resize(old + n);
         net::buffer_copy(net::buffer(pending.data() + old, n), bufs);
@@ -86,30 +88,30 @@ public:
                      n](beast::error_code ec) mutable {
           net::post(ex, beast::bind_front_handler(std::move(*h), ec, ec ? 0 : n));
         };
-        if (pending.size() + out_->sending.size() <= high_water)
+        if (pending.size() + o.sending.size() <= high_water)
           done({});
         else
-          out_->waiting = std::move(done); // Beast writes one at a time: one waiter
+          o.waiting = std::move(done); // Beast writes one at a time: one waiter
         flush();
       },
       token, buffers);
   }
 
   /// Whether more may be appended now.
-  bool has_room() const { return out_->pending.size() <= high_water; }
+  bool has_room() const { return !out_ || out_->pending.size() <= high_water; }
 
   /// Makes room for `bytes` more of frames (at most what fits before
   /// high_water, plus one frame's worth) in one allocation, instead of the
   /// buffer doubling (and copying) its way up through a burst.
   void reserve_for(std::size_t bytes) {
-    auto& pending = out_->pending;
+    auto& pending = out().pending;
     auto want = pending.size() + std::min(bytes, high_water + reserve_slack);
     if (want > pending.capacity())
       pending.reserve(want);
   }
 
   /// The first write error, if any (then nothing more goes out).
-  beast::error_code error() const { return out_->error; }
+  beast::error_code error() const { return out_ ? out_->error : beast::error_code{}; }
 
   /// Appends one text frame holding `payload` (FIN set, unmasked) and starts
   /// a write if none is in flight.
@@ -129,8 +131,9 @@ public:
       for (int shift = 56; shift >= 0; shift -= 8)
         head[len++] = static_cast<unsigned char>(static_cast<std::uint64_t>(n) >> shift);
     }
-    out_->pending.append(reinterpret_cast<const char*>(head), len);
-    out_->pending.append(payload);
+    auto& pending = out().pending;
+    pending.append(reinterpret_cast<const char*>(head), len);
+    pending.append(payload);
   }
 
   /// Writes what is pending, unless a write is in flight (its completion
@@ -140,6 +143,8 @@ public:
   /// it does not take goes out asynchronously. Under TLS everything goes
   /// through the TLS stream's asynchronous write (it encrypts).
   void flush() {
+    if (!out_)
+      return; // nothing was ever appended since the last flush emptied it
     auto& out = *out_;
     if (out.writing || out.error || out.pending.empty())
       return;
@@ -158,16 +163,21 @@ public:
       return;
     }
     out.pending.erase(0, n);
+    if (out.waiting && out.pending.size() <= high_water)
+      std::exchange(out.waiting, nullptr)({}); // Beast's write (posted): it has room now
     if (!out.pending.empty())
-      write_out(next_, out_);
-    else if (out.pending.capacity() > 16 * 1024)
-      std::string().swap(out.pending); // an idle socket keeps no burst buffer
+      return write_out(next_, out_);
+    // Everything went out and nothing is in flight (so nobody else holds
+    // the state): an idle socket keeps no buffer, not even the small one
+    // its last frames took (bench/profile.md, memory per idle connection).
+    if (!out.room && !out.drained)
+      out_.reset();
   }
 
   /// Runs `then` (posted, never inline) once there is room again, or the
   /// socket failed.
   void when_room(std::function<void()> then) {
-    if (!out_->writing || out_->error)
+    if (!out_ || !out_->writing || out_->error)
       net::post(get_executor(), std::move(then)); // nothing in flight to wait for
     else
       out_->room = std::move(then);
@@ -178,8 +188,8 @@ public:
   // class template.
   // NOLINTNEXTLINE(performance-unnecessary-value-param)
   void when_drained(std::function<void(beast::error_code)> then) {
-    if (!out_->writing)
-      return then(out_->error);
+    if (!out_ || !out_->writing)
+      return then(error());
     out_->drained = std::move(then);
   }
 
@@ -230,8 +240,15 @@ private:
       });
   }
 
+  // The state, made by the first write after the socket went idle.
+  output& out() {
+    if (!out_)
+      out_ = std::make_shared<output>();
+    return *out_;
+  }
+
   NextLayer next_;
-  std::shared_ptr<output> out_;
+  std::shared_ptr<output> out_; // null while nothing is buffered or in flight
 };
 
 // Beast's websocket close ends with a teardown of the next layer, found

@@ -10,12 +10,20 @@ io_pool::io_pool(int threads) {
     lanes_.push_back(std::make_unique<lane>());
 }
 
-socket_outbox& io_pool::outbox_of(const net::any_io_executor& ex) {
+io_pool::lane& io_pool::lane_of(const net::any_io_executor& ex) {
   auto& ctx = net::query(ex, net::execution::context);
   for (auto& l : lanes_)
     if (&l->ioc == &ctx)
-      return l->outbox;
+      return *l;
   throw std::logic_error("io_pool: an executor of a context not in the pool");
+}
+
+socket_outbox& io_pool::outbox_of(const net::any_io_executor& ex) {
+  return lane_of(ex).outbox;
+}
+
+idle_watch& io_pool::idle_watch_of(const net::any_io_executor& ex) {
+  return lane_of(ex).idle;
 }
 
 void io_pool::run() {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "transport/idle_watch.hpp"
 #include "transport/net.hpp"
 #include "transport/socket_outbox.hpp"
 
@@ -33,6 +34,9 @@ public:
   /// The outbox of the thread that runs `ex` (a socket's executor).
   socket_outbox& outbox_of(const net::any_io_executor& ex);
 
+  /// The idle watch of the I/O thread that runs `ex` (idle_watch.hpp).
+  idle_watch& idle_watch_of(const net::any_io_executor& ex);
+
   /// Runs every context, the first on the calling thread; returns once
   /// stop() was called and every thread returned.
   void run();
@@ -45,7 +49,10 @@ private:
     net::io_context ioc{1}; // one thread: no locking inside Asio
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     socket_outbox outbox{ioc};
+    idle_watch idle{ioc};
   };
+  lane& lane_of(const net::any_io_executor& ex);
+
   std::vector<std::unique_ptr<lane>> lanes_;
   std::atomic<std::size_t> next_{0};
 };

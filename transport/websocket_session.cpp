@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/metrics.hpp"
+#include "transport/io_pool.hpp"
 
 namespace chat {
 
@@ -18,10 +19,15 @@ websocket_session::websocket_session(byte_stream&& stream, std::shared_ptr<serve
 // a failed handshake gives it back with the session.
 void websocket_session::run(const http_request& req, token_grant grant,
                             connection_limits::slot place) {
+  // Beast times the handshakes (opening and closing); idle sockets are the
+  // I/O thread's idle watch's (idle_watch.hpp), which hears every frame,
+  // control frames included.
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.handshake_timeout = ctx_->cfg.handshake_timeout;
-  timeouts.idle_timeout = ctx_->cfg.idle_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard(); });
   // Frames up to max_frame_bytes are handled; up to 4x are read and answered
   // with too_large; beyond that Beast closes the socket with 1009.
   ws_.read_message_max(4 * ctx_->actor_cfg->max_frame_bytes);
@@ -38,7 +44,27 @@ void websocket_session::on_accept(beast::error_code ec, token_grant grant,
   if (ec)
     return fail(ec, "websocket accept");
   open(std::move(grant), std::move(place));
+  idle_ = &ctx_->pool->idle_watch_of(ws_.get_executor());
+  idle_->add(*this, ctx_->cfg.idle_timeout);
   do_read();
+}
+
+void websocket_session::unwatch() {
+  if (idle_ != nullptr)
+    std::exchange(idle_, nullptr)->remove(*this);
+}
+
+// Beast's keep-alive: a ping the peer's WebSocket answers by itself.
+void websocket_session::ping_idle() {
+  if (!closing_)
+    ws_.async_ping({}, [self = shared_as<websocket_session>()](beast::error_code) {});
+}
+
+// As Beast does at its idle timeout: the socket, without a close frame the
+// silent peer would not answer. The pending read ends, and the session.
+void websocket_session::close_idle() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
 // Each message is read straight into the string handed to the connection
@@ -64,8 +90,10 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
   text_.resize(text_.size() - asked_ + bytes);
   if (ec) {
     fail(ec, "websocket read");
+    unwatch(); // here, on the socket's thread: the last owner may be an actor's
     return detach();
   }
+  heard();
   if (!ws_.is_message_done())
     return do_read(); // Beast enforces read_message_max across the pieces
   if (!ws_.got_text()) {

@@ -14,11 +14,12 @@
 #include "transport/byte_stream.hpp"
 #include "transport/chat_session.hpp"
 #include "transport/coalescing_stream.hpp"
+#include "transport/idle_watch.hpp"
 #include "transport/net.hpp"
 
 namespace chat {
 
-class websocket_session : public chat_session {
+class websocket_session : public chat_session, private idle_watch::entry {
 public:
   /// `address_slot` is held for as long as the socket lives.
   websocket_session(byte_stream&& stream, std::shared_ptr<server_context> ctx,
@@ -39,6 +40,9 @@ private:
   void on_read(beast::error_code ec, std::size_t bytes);
   void do_write();
   void start_close(websocket::close_reason reason);
+  void ping_idle() override;
+  void close_idle() override;
+  void unwatch();
   void do_close();
 
   // Over the socket (or its TLS stream), not a beast::tcp_stream: the
@@ -63,6 +67,7 @@ private:
   bool close_sent_ = false;
   // Boxed: a close_reason holds its 123-byte reason inline, and only a
   // closing session needs one.
+  idle_watch* idle_ = nullptr; // while watched: from the open until the read ends
   std::unique_ptr<websocket::close_reason> close_reason_;
 };
 

@@ -17,9 +17,11 @@ namespace {
 // Every running room knows the user is online: replays may start (none can
 // miss a message now: what is not in the replay will arrive live).
 void now_online(user_pointer self) {
-  for (auto& rp : self->state.online_waiters)
+  // Swapped out, not cleared: a user online for hours keeps no capacity.
+  std::vector<caf::response_promise> waiters;
+  waiters.swap(self->state.online_waiters);
+  for (auto& rp : waiters)
     rp.deliver(true);
-  self->state.online_waiters.clear();
   for (auto& c : self->state.connections)
     if (c.replaying)
       start_replay(self, c.actor);

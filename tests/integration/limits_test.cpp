@@ -274,4 +274,15 @@ TEST_CASE("a WebSocket peer that stops answering pings is closed after idle_time
   CHECK(server.wait_for_output("disconnect"));
 }
 
+TEST_CASE("a WebSocket peer that answers pings stays connected past idle_timeout_s") {
+  server_process server{{{"limits.idle_timeout_s", "2"}}};
+  auto bo = make_account(server.port(), "idle_bo");
+  // Beast's client answers pings while a read is pending, as browsers do.
+  auto ws = open_session(server.port(), bo.token);
+  CHECK_FALSE(ws.wait_closed(5s)); // two and a half timeouts without a frame of its own
+  auto rooms = ws.call({{"action", "rooms"}});
+  REQUIRE(rooms);
+  CHECK((*rooms)["type"] == "rooms");
+}
+
 } // TEST_SUITE("limits")
