@@ -70,11 +70,32 @@ void tcp_session::do_write() {
   queued_bytes_ = 0;
   std::vector<net::const_buffer> buffers;
   buffers.reserve(2 * in_flight_.size());
+  std::size_t total = 0;
   for (auto& q : in_flight_) {
     buffers.push_back(net::buffer(*q.frame));
     buffers.push_back(net::buffer(&newline, 1));
+    total += q.frame->size() + 1;
   }
-  net::async_write(stream_, buffers, // the operation keeps its own copy
+  // A plain socket is offered the bytes at once, without blocking (as the
+  // WebSocket side's coalescing layer does): a reader that keeps up takes
+  // them all, no write stays in flight, and what the next hand-over brings
+  // is not judged as waiting behind a slow reader. Only what the socket
+  // did not take goes out asynchronously.
+  std::size_t written = 0;
+  if (auto* plain = stream_.plain_socket()) {
+    beast::error_code ec;
+    if (!plain->non_blocking())
+      plain->non_blocking(true, ec);
+    if (!ec)
+      written = plain->write_some(buffers, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again)
+      ec = {};
+    if (ec || written == total)
+      return on_write(ec, written);
+  }
+  beast::buffers_suffix<std::vector<net::const_buffer>> rest(buffers);
+  rest.consume(written);
+  net::async_write(stream_, rest, // the operation keeps its own copy
                    beast::bind_front_handler(&tcp_session::on_write, shared_as<tcp_session>()));
 }
 

@@ -106,8 +106,11 @@ struct cli_process {
         kill(pid, SIGKILL);
         break;
       }
-      if (!read_some(left))
+      if (!read_some(left)) {
+        if (!eof_) // the time is up with the client still running
+          kill(pid, SIGKILL);
         break;
+      }
     }
     int status = 0;
     waitpid(pid, &status, 0);
@@ -117,15 +120,19 @@ struct cli_process {
   }
 
 private:
-  /// False on EOF or timeout.
+  bool eof_ = false;
+
+  /// False on EOF (then eof_ is set) or timeout.
   bool read_some(std::chrono::milliseconds timeout) {
     pollfd p{out_fd, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
       return false;
     char buf[4096];
     ssize_t n = ::read(out_fd, buf, sizeof(buf));
-    if (n <= 0)
+    if (n <= 0) {
+      eof_ = true;
       return false;
+    }
     output.append(buf, static_cast<std::size_t>(n));
     return true;
   }
@@ -392,6 +399,23 @@ TEST_CASE("the client refuses a server whose certificate its CA did not sign, wi
     CHECK(code == 1);
     CHECK(cli.output.find("certificate verify failed") != std::string::npos);
   }
+}
+
+TEST_CASE("a TLS handshake that fails for another reason than the certificate is retried") {
+  // wss:// to a port that speaks plain HTTP: the handshake fails, but not
+  // on a certificate, so this may be a proxy or a restart in between.
+  test_pki pki;
+  server_process server;
+  temp_dir files;
+  auto password_file = files.write("password", "password123\n");
+  cli_process cli({"--url", "wss://127.0.0.1:" + std::to_string(server.port()), "--ca-file",
+                   pki.ca_file(), "--name", "retry_rita", "--password-file", password_file,
+                   "--listen", "room"});
+  INFO("output: ", cli.output);
+  CHECK(cli.wait_output("reconnecting in"));
+  CHECK(cli.output.find("certificate verify failed") == std::string::npos);
+  // Still trying when this test ends it (a refused certificate ends it with 1).
+  CHECK(cli.wait_exit(1500ms) == -SIGKILL);
 }
 
 } // TEST_SUITE("terminal client")
