@@ -160,9 +160,9 @@ caf::typed_response_promise<room_actor> find_room(directory_pointer self, const 
 }
 
 directory_actor::behavior_type directory(directory_pointer self, storage_actor storage,
-                                         actor_settings settings) {
+                                         shared_settings settings) {
   self->state.storage = std::move(storage);
-  self->state.settings = std::make_shared<const actor_settings>(settings);
+  self->state.settings = std::move(settings);
   return {
     [self](room_atom, const std::string& name, bool create, join_options& opts) {
       return find_room(self, name, create, opts);
@@ -250,8 +250,8 @@ directory_actor::behavior_type directory(directory_pointer self, storage_actor s
 } // namespace
 
 directory_actor spawn_directory(caf::actor_system& sys, storage_actor storage,
-                                actor_settings settings) {
-  return sys.spawn(directory, std::move(storage), settings);
+                                shared_settings settings) {
+  return sys.spawn(directory, std::move(storage), std::move(settings));
 }
 
 } // namespace chat

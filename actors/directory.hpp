@@ -14,6 +14,6 @@
 namespace chat {
 
 directory_actor spawn_directory(caf::actor_system& sys, storage_actor storage,
-                                actor_settings settings);
+                                shared_settings settings);
 
 } // namespace chat

@@ -159,13 +159,15 @@ int run_server(const server_config& cfg) {
   }
   log_info("storage " + store_name + ": " + std::to_string(users->size()) + " users");
 
-  auto settings = actor_settings_of(cfg);
-  settings.cluster = store_opts.backend == store_backend::postgres;
+  auto own_settings = actor_settings_of(cfg);
+  own_settings.cluster = store_opts.backend == store_backend::postgres;
+  // One copy, shared by every actor that reads it (memory per connection).
+  auto settings = std::make_shared<const actor_settings>(own_settings);
   auto directory = spawn_directory(sys, *storage, settings);
   auto pool = std::make_shared<auth::hash_pool>(cfg.hash_threads, cfg.hash_queue_max);
   auth_settings auth_cfg{cfg.server_password, cfg.token_ttl_s,
                          auth::hash_cost{cfg.hash_ops, cfg.hash_mem_kib * 1024},
-                         cfg.default_max_members, settings.request_timeout};
+                         cfg.default_max_members, settings->request_timeout};
   auth_cfg.shared_storage = store_opts.backend == store_backend::postgres;
   auto registry
     = spawn_auth_registry(sys, *storage, pool, auth_cfg, std::move(*users), std::move(*tokens));
@@ -182,7 +184,7 @@ int run_server(const server_config& cfg) {
   tcfg.logins_per_minute_per_name = static_cast<double>(cfg.logins_per_minute_per_name);
   tcfg.logins_per_minute_per_ip = static_cast<double>(cfg.logins_per_minute_per_ip);
   tcfg.server_password_required = !cfg.server_password.empty();
-  tcfg.max_frame_bytes = settings.max_frame_bytes;
+  tcfg.max_frame_bytes = settings->max_frame_bytes;
   auto ctx = std::make_shared<server_context>(sys, registry, directory, *storage, settings, tcfg);
   ctx->pool = &io;
   ctx->tls = tls;

@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "transport/net.hpp"
+#include "transport/write_now.hpp"
 
 namespace chat {
 
@@ -151,13 +152,8 @@ public:
     auto* direct = direct_socket(beast::get_lowest_layer(next_));
     if (direct == nullptr)
       return write_out(next_, out_);
-    auto& socket = *direct;
     beast::error_code ec;
-    if (!socket.non_blocking())
-      socket.non_blocking(true, ec);
-    std::size_t n = ec ? 0 : socket.write_some(net::buffer(out.pending), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again)
-      ec = {};
+    auto n = write_now(*direct, net::buffer(out.pending), ec);
     if (ec) {
       out.error = ec;
       return;

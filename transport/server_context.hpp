@@ -41,12 +41,12 @@ struct transport_settings {
 
 struct server_context {
   server_context(caf::actor_system& sys, registry_actor registry, directory_actor directory,
-                 storage_actor storage, actor_settings actor_cfg, transport_settings cfg)
+                 storage_actor storage, shared_settings actor_cfg, transport_settings cfg)
     : sys(sys),
       registry(std::move(registry)),
       directory(std::move(directory)),
       storage(std::move(storage)),
-      actor_cfg(std::make_shared<const actor_settings>(actor_cfg)),
+      actor_cfg(std::move(actor_cfg)),
       cfg(std::move(cfg)),
       limits(std::make_shared<connection_limits>(this->cfg.max_connections,
                                                  this->cfg.max_connections_per_ip)),
@@ -57,7 +57,8 @@ struct server_context {
   registry_actor registry;
   directory_actor directory;
   storage_actor storage;
-  shared_settings actor_cfg; // also each connection actor's
+  shared_settings
+    actor_cfg; // the one copy, the directory's (and so each user's) and each connection's
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/metrics.hpp"
+#include "transport/write_now.hpp"
 
 namespace chat {
 
@@ -70,11 +71,9 @@ void tcp_session::do_write() {
   queued_bytes_ = 0;
   std::vector<net::const_buffer> buffers;
   buffers.reserve(2 * in_flight_.size());
-  std::size_t total = 0;
   for (auto& q : in_flight_) {
     buffers.push_back(net::buffer(*q.frame));
     buffers.push_back(net::buffer(&newline, 1));
-    total += q.frame->size() + 1;
   }
   // A plain socket is offered the bytes at once, without blocking (as the
   // WebSocket side's coalescing layer does): a reader that keeps up takes
@@ -84,13 +83,8 @@ void tcp_session::do_write() {
   std::size_t written = 0;
   if (auto* plain = stream_.plain_socket()) {
     beast::error_code ec;
-    if (!plain->non_blocking())
-      plain->non_blocking(true, ec);
-    if (!ec)
-      written = plain->write_some(buffers, ec);
-    if (ec == net::error::would_block || ec == net::error::try_again)
-      ec = {};
-    if (ec || written == total)
+    written = write_now(*plain, buffers, ec);
+    if (ec || written == net::buffer_size(buffers))
       return on_write(ec, written);
   }
   beast::buffers_suffix<std::vector<net::const_buffer>> rest(buffers);

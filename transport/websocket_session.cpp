@@ -63,8 +63,7 @@ void websocket_session::ping_idle() {
 // As Beast does at its idle timeout: the socket, without a close frame the
 // silent peer would not answer. The pending read ends, and the session.
 void websocket_session::close_idle() {
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  beast_close_socket(beast::get_lowest_layer(ws_));
 }
 
 // Each message is read straight into the string handed to the connection

@@ -65,9 +65,9 @@ private:
   bool waiting_ = false;    // for room in the coalescing layer
   bool closing_ = false;    // no more frames accepted
   bool close_sent_ = false;
+  idle_watch* idle_ = nullptr; // while watched: from the open until the read ends
   // Boxed: a close_reason holds its 123-byte reason inline, and only a
   // closing session needs one.
-  idle_watch* idle_ = nullptr; // while watched: from the open until the read ends
   std::unique_ptr<websocket::close_reason> close_reason_;
 };
 

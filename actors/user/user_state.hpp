@@ -38,11 +38,7 @@ using user_impl = user_actor::extend<caf::reacts_to<persist_atom>, caf::reacts_t
 /// needs no ack, or a delivery (whose replay copy may make it redundant).
 using held_frame = std::variant<frame_ptr, delivery_ptr>;
 
-/// One connection of the user. Frames go to its session directly, not
-/// through its connection actor: on the fan-out path that is one CAF
-/// message less per delivered frame. The connection actor's own replies
-/// take the other way to the session, so the two may interleave; what must
-/// not be overtaken (`joined` by the room's messages) comes through here.
+/// What a connection's replay holds back and what it carried.
 struct replay_memo {
   // Until its replay went out, live traffic for it is held back, so it sees
   // the replay first and then live frames, in order and without what the
@@ -57,6 +53,11 @@ struct replay_memo {
   bool carried_nothing() const { return replayed_up_to.empty() && replayed_directs.empty(); }
 };
 
+/// One connection of the user. Frames go to its session directly, not
+/// through its connection actor: on the fan-out path that is one CAF
+/// message less per delivered frame. The connection actor's own replies
+/// take the other way to the session, so the two may interleave; what must
+/// not be overtaken (`joined` by the room's messages) comes through here.
 struct user_connection {
   connection_actor actor; // monitored: its end removes the entry
   session_ptr session;

@@ -28,7 +28,8 @@ struct connection_fixture {
   caf::actor_system sys{cfg};
   caf::scoped_actor probe{sys}; // sees storage's cursor writes and direct acks
   chat::storage_actor storage = chat::test::spawn_fake_storage(sys, {{}, {}, {}, probe, {}});
-  chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
+  chat::directory_actor directory
+    = chat::spawn_directory(sys, storage, std::make_shared<const chat::actor_settings>());
   // The real registry, knowing alice and bob (bob for directs by name) and
   // the tokens their connections watch (else its sweep would expire them);
   // no password is ever checked here, so the hash pool stays idle.

@@ -31,7 +31,8 @@ struct directory_fixture {
   caf::actor_system sys{cfg};
   chat::test::load_log loads = std::make_shared<std::vector<std::string>>();
   chat::storage_actor storage = chat::test::spawn_fake_storage(sys, stored_room(loads));
-  chat::directory_actor directory = chat::spawn_directory(sys, storage, chat::actor_settings{});
+  chat::directory_actor directory
+    = chat::spawn_directory(sys, storage, std::make_shared<const chat::actor_settings>());
   caf::scoped_actor self{sys};
 
   std::pair<chat::room_actor, std::optional<chat::chat_errc>>

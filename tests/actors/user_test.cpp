@@ -73,7 +73,8 @@ struct basic_user_fixture {
   caf::actor_system sys{cfg};
   caf::scoped_actor probe{sys};
   chat::storage_actor storage = chat::test::spawn_fake_storage(sys, owing(caf::actor{probe}));
-  chat::directory_actor directory = chat::spawn_directory(sys, storage, settings(Cluster));
+  chat::directory_actor directory = chat::spawn_directory(
+    sys, storage, std::make_shared<const chat::actor_settings>(settings(Cluster)));
   chat::user_actor user
     = chat::spawn_user(sys, {"u1", "alice"}, directory, storage,
                        std::make_shared<const chat::actor_settings>(settings(Cluster)));

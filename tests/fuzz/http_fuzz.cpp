@@ -70,7 +70,7 @@ struct harness {
     ctx = std::make_unique<server_context>(*sys, caf::actor_cast<registry_actor>(stub_actor),
                                            caf::actor_cast<directory_actor>(stub_actor),
                                            caf::actor_cast<storage_actor>(stub_actor),
-                                           actor_settings{}, ts);
+                                           std::make_shared<const actor_settings>(), ts);
     std::atexit([] {
       std::fflush(nullptr);
       std::_Exit(0);

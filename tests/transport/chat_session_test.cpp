@@ -56,7 +56,8 @@ struct fixture {
 
   std::shared_ptr<chat::server_context> make_context() {
     auto result = std::make_shared<chat::server_context>(
-      sys, registry, directory, storage, chat::actor_settings{}, chat::transport_settings{});
+      sys, registry, directory, storage, std::make_shared<const chat::actor_settings>(),
+      chat::transport_settings{});
     result->pool = &pool;
     return result;
   }
