@@ -80,6 +80,15 @@ public:
 
   std::size_t in_flight() const { return room_flight_.size() + direct_flight_.size(); }
 
+  /// Whether an emptied in-flight table still holds memory for the next
+  /// deliveries; release_spare() gives it back.
+  bool holds_spare() const { return room_flight_.holds_spare() || direct_flight_.holds_spare(); }
+
+  void release_spare() {
+    room_flight_.release();
+    direct_flight_.release();
+  }
+
   /// The latest deadline in flight (0 if none).
   std::int64_t latest_deadline() const;
 

@@ -13,7 +13,10 @@
 //
 // Taken entries stay as dead slots until the front passes them (the front
 // skips them, a put of the same key revives one); the dead prefix is cut
-// once it is half the vector. Empty, the table gives its memory back.
+// once it is half the vector. Emptied, the table keeps its memory for the
+// next batch (an active user empties and refills it all the time: freeing
+// and growing it again each time cost malloc's slow path, bench/profile.md)
+// until its owner calls release() a little later.
 #pragma once
 
 #include <algorithm>
@@ -31,8 +34,19 @@ public:
 
   bool empty() const { return live_ == 0; }
 
+  /// Whether the table is empty but still holds memory (release() frees it).
+  bool holds_spare() const { return live_ == 0 && slots_.capacity() > 0; }
+
+  /// Gives the memory back if the table is empty.
+  void release() {
+    if (live_ == 0)
+      std::vector<slot>().swap(slots_);
+  }
+
   /// Adds `key`, or replaces its value if it is in flight already.
   void put(std::int64_t key, const Value& value) {
+    if (slots_.capacity() == 0)
+      slots_.reserve(first_capacity);
     if (slots_.size() == head_ || slots_.back().key < key) {
       slots_.push_back({key, value, true});
       ++live_;
@@ -83,6 +97,10 @@ public:
   }
 
 private:
+  // Deliveries come in batches: a table that started at one slot would
+  // reallocate five times before it held sixteen.
+  static constexpr std::size_t first_capacity = 16;
+
   struct slot {
     std::int64_t key;
     Value value;
@@ -96,12 +114,12 @@ private:
   }
 
   // Skips dead slots at the front; cuts them off once they are half the
-  // vector, and gives the memory back once nothing is left.
+  // vector, or all of them once nothing is left.
   void trim_front() {
     while (head_ < slots_.size() && !slots_[head_].live)
       ++head_;
     if (live_ == 0) {
-      std::vector<slot>().swap(slots_);
+      slots_.clear();
       head_ = 0;
     } else if (head_ > 32 && head_ * 2 > slots_.size()) {
       slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(head_));

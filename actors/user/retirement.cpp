@@ -34,17 +34,34 @@ void note_changes(user_state& st, const ack_ledger::ack_result& changes) {
     st.dirty_rooms.insert(c.room);
 }
 
+// Moved cursors wait for the persist timer, and so does the memory of an
+// emptied in-flight table (kept for the next deliveries meanwhile); without
+// a timer both go at once.
+void arm_persist(user_pointer self) {
+  auto& st = self->state;
+  if (st.settings->cursor_flush.count() == 0) {
+    write_cursors(self);
+    st.ledger.release_spare();
+    return;
+  }
+  if (st.persist_armed || (st.dirty_rooms.empty() && !st.ledger.holds_spare()))
+    return;
+  st.persist_armed = true;
+  self->delayed_send(self, st.settings->cursor_flush, persist_atom::value);
+}
+
 } // namespace
+
+void on_persist_timer(user_pointer self) {
+  self->state.persist_armed = false;
+  write_cursors(self);
+  self->state.ledger.release_spare();
+}
 
 void persist(user_pointer self, const ack_ledger::ack_result& changes) {
   auto& st = self->state;
   note_changes(st, changes);
-  if (st.settings->cursor_flush.count() == 0)
-    write_cursors(self);
-  else if (!st.dirty_rooms.empty() && !st.persist_armed) {
-    st.persist_armed = true;
-    self->delayed_send(self, st.settings->cursor_flush, persist_atom::value);
-  }
+  arm_persist(self);
   if (!changes.directs.empty())
     self->send(st.storage, ack_atom::value, st.who.user_id, changes.directs);
 }
@@ -60,6 +77,7 @@ caf::typed_response_promise<bool> persist_now(user_pointer self,
     if (auto c = st.ledger.cursor_of(room))
       cursors.push_back(std::move(*c));
   st.dirty_rooms.clear();
+  arm_persist(self); // for the spare memory: the cursors are written here
   if (cursors.empty() && changes.directs.empty())
     return rp.deliver(true); // nothing moved: acked already, or not in flight
   return rp.delegate(st.storage, ack_atom::value, st.who.user_id, std::move(cursors),
@@ -79,6 +97,7 @@ void check_idle(user_pointer self) {
   write_cursors(self); // the last connection went: its acks reach storage now
   auto now = steady_ms();
   auto all_expired = st.ledger.expire(now);
+  st.ledger.release_spare();
   st.report_unacked();
   if (all_expired) {
     self->send(st.directory, idle_atom::value, st.who.user_id, st.connects);

@@ -134,10 +134,7 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
         self->send(c.actor, close_atom::value);
       self->quit();
     },
-    [self](persist_atom) {
-      self->state.persist_armed = false;
-      write_cursors(self);
-    },
+    [self](persist_atom) { on_persist_timer(self); },
     [self](deadline_atom) {
       self->state.deadline_armed = false;
       check_idle(self);

@@ -119,6 +119,9 @@ void start_replay(user_pointer self, const connection_actor& connection);
 
 // retirement.cpp
 void persist(user_pointer self, const ack_ledger::ack_result& changes);
+/// The persist timer: writes moved cursors and frees emptied in-flight
+/// tables' memory.
+void on_persist_timer(user_pointer self);
 caf::typed_response_promise<bool> persist_now(user_pointer self,
                                               const ack_ledger::ack_result& changes);
 void report_presence(user_pointer self, bool online);

@@ -35,6 +35,23 @@ TEST_CASE_FIXTURE(ledger_fixture, "an ack removes the message and advances the c
   CHECK(changes.directs.empty());
 }
 
+TEST_CASE_FIXTURE(ledger_fixture,
+                  "emptied in-flight tables hold memory until release_spare(), rooms and directs") {
+  CHECK_FALSE(ledger.holds_spare());
+  ledger.track("m11", "devroom", 11, 1000);
+  ledger.track("d5", {}, 0, 1000);
+  ledger.ack({"m11"});
+  CHECK(ledger.holds_spare()); // the room table is empty, the direct one is not
+  ledger.release_spare();
+  CHECK_FALSE(ledger.holds_spare());
+  CHECK(ledger.in_flight() == 1); // the direct stays in flight
+  ledger.ack({"d5"});
+  CHECK(ledger.holds_spare());
+  ledger.release_spare();
+  CHECK_FALSE(ledger.holds_spare());
+  CHECK(ledger.in_flight() == 0);
+}
+
 TEST_CASE_FIXTURE(ledger_fixture, "acks out of order are kept until the gap closes") {
   ledger.track("m11", "devroom", 11, 1000);
   ledger.track("m12", "devroom", 12, 1000);

@@ -43,6 +43,27 @@ TEST_CASE("keys put in order are taken from the front, and an emptied table is e
   CHECK(contents(t) == std::map<std::int64_t, int>{{7, 70}});
 }
 
+TEST_CASE("an emptied table keeps its memory until release(), which frees only an empty one") {
+  table t;
+  CHECK_FALSE(t.holds_spare()); // a new table holds nothing
+  for (int k = 1; k <= 40; ++k)
+    t.put(k, k);
+  t.release(); // not empty: keeps its entries
+  CHECK(t.size() == 40);
+  CHECK_FALSE(t.holds_spare());
+  for (int k = 1; k <= 40; ++k)
+    REQUIRE(t.take(k));
+  CHECK(t.empty());
+  CHECK(t.holds_spare()); // kept for the next deliveries
+  t.put(41, 410);         // reused: the front starts over
+  CHECK(contents(t) == std::map<std::int64_t, int>{{41, 410}});
+  REQUIRE(t.take(41));
+  t.release();
+  CHECK_FALSE(t.holds_spare());
+  t.put(42, 420); // usable after a release too
+  CHECK(contents(t) == std::map<std::int64_t, int>{{42, 420}});
+}
+
 TEST_CASE("out of order: a put in the middle, a take from the middle, a put of a taken key") {
   table t;
   for (std::int64_t k : {10, 20, 30, 40})

@@ -34,6 +34,11 @@ TEST_CASE("a message frame carries every documented field and the body verbatim"
   CHECK(frame["from"] == json{{"user_id", "u1"}, {"name", "alice"}});
   CHECK(frame["body"] == json{{"text", "hi <b>"}});
   CHECK(frame["ts"] == 1700000000123);
+  CHECK_FALSE(frame.contains("replay"));
+  auto replayed = parsed(chat::message_frame(sample_message(), true));
+  CHECK(replayed["replay"] == true);
+  replayed.erase("replay");
+  CHECK(replayed == frame); // otherwise the same frame
 }
 
 TEST_CASE("replies carry the request's ref and leave it out when there was none") {
