@@ -186,13 +186,16 @@ caf::expected<member_list> join(room_pointer self, const identity& who, const us
 
 // Stores the message (storage numbers it, so one that fails to store leaves
 // no gap in the room's seqs), then queues it for the members and answers.
-caf::typed_response_promise<chat_message> post(room_pointer self, const identity& who,
+// The sender's identity and the body are the request's own copies: moved
+// into the message, not copied again.
+caf::typed_response_promise<chat_message> post(room_pointer self, identity& who,
                                                std::string& body) {
   auto& st = self->state;
   auto rp = self->make_response_promise<chat_message>();
   if (st.members.count(who.user_id) == 0)
     return rp.deliver(make_error(chat_errc::not_member, "join the room before sending"));
-  chat_message msg{{}, 0, st.info.name, who.user_id, who.name, std::move(body), unix_ms()};
+  chat_message msg{
+    {}, 0, st.info.name, std::move(who.user_id), std::move(who.name), std::move(body), unix_ms()};
   // Storage answers in the order it was asked, so messages go out in seq
   // order, and only once stored. No timeout, here or on the connection's
   // post: storage always answers (a failed commit with an error, a stopped
@@ -253,7 +256,7 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
       st.presence(self, "leave", who, {});
       return true;
     },
-    [self](post_atom, const identity& who, std::string& body) { return post(self, who, body); },
+    [self](post_atom, identity& who, std::string& body) { return post(self, who, body); },
     [self](history_atom, const std::string& user_id,
            std::int64_t page) -> caf::typed_response_promise<history_page> {
       auto& st = self->state;
