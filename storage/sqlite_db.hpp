@@ -81,6 +81,10 @@ public:
   statement& bind(Ts&&... xs) {
     static_assert((!std::is_same_v<Ts, std::string> && ...),
                   "bind a string that lives until the statement is reset, not a temporary");
+    // A char pointer or literal would reach bind_one as a temporary string.
+    static_assert((!std::is_convertible_v<Ts, const char*> && ...),
+                  "bind a std::string that lives until the statement is reset, not a char "
+                  "pointer (it would be bound through a temporary copy)");
     reset();
     error_ = caf::none;
     code_ = 0;
