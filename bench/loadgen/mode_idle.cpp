@@ -5,7 +5,6 @@
 // costs. Holds them --seconds more and counts how many survived.
 #include "bench/loadgen/fleet.hpp"
 #include "bench/loadgen/modes.hpp"
-#include "bench/loadgen/proc.hpp"
 
 namespace bench {
 
@@ -16,10 +15,6 @@ public:
   void on_message(std::uint32_t, const body_fields&, std::int64_t) override { ++messages; }
   std::uint64_t messages = 0;
 };
-
-std::int64_t server_rss(const run_env& env) {
-  return env.opt.server_pid > 0 ? process_rss_kib(env.opt.server_pid) : -1;
-}
 
 } // namespace
 
@@ -39,7 +34,7 @@ bool run_idle(run_env& env) {
   }
   // Let the server finish the account work (commits, caches) before the baseline sample.
   f.settle(opt.settle, env.deadline);
-  const auto rss_before = server_rss(env);
+  const auto rss_before = server_rss_kib(env);
 
   t = clock_type::now();
   progress("connecting " + std::to_string(f.size()) + " idle clients");
@@ -49,7 +44,7 @@ bool run_idle(run_env& env) {
   if (!all_open)
     progress(f.error() + "; measuring what is open");
   f.settle(opt.settle, env.deadline);
-  const auto rss_after = server_rss(env);
+  const auto rss_after = server_rss_kib(env);
   const auto held = f.open_count();
   env.out.set("connections", std::uint64_t{held});
   env.out.set("connects_per_s", connect_s > 0 ? static_cast<double>(held) / connect_s : 0.0, 0);

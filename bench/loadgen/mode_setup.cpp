@@ -19,6 +19,22 @@ bool failed(run_env& env, fleet& f) {
   return false;
 }
 
+// `read(pid)` summed over every --server-pid (every node of a cluster run);
+// negative without one, or when one of them cannot be read.
+template <class T, class Read>
+T sum_over_servers(const run_env& env, Read read) {
+  if (env.opt.server_pids.empty())
+    return -1;
+  T sum = 0;
+  for (auto pid : env.opt.server_pids) {
+    auto value = read(pid);
+    if (value < 0)
+      return -1;
+    sum += value;
+  }
+  return sum;
+}
+
 } // namespace
 
 bool prepare_clients(run_env& env, fleet& f,
@@ -49,16 +65,11 @@ bool prepare_clients(run_env& env, fleet& f,
 }
 
 double server_cpu(const run_env& env) {
-  if (env.opt.server_pids.empty())
-    return -1;
-  double sum = 0; // every node of a cluster run
-  for (auto pid : env.opt.server_pids) {
-    auto cpu = process_cpu_seconds(pid);
-    if (cpu < 0)
-      return -1;
-    sum += cpu;
-  }
-  return sum;
+  return sum_over_servers<double>(env, process_cpu_seconds);
+}
+
+std::int64_t server_rss_kib(const run_env& env) {
+  return sum_over_servers<std::int64_t>(env, process_rss_kib);
 }
 
 void report_latency(run_env& env, const latency_histogram& latency) {

@@ -42,6 +42,10 @@ bool prepare_clients(run_env& env, fleet& f,
 /// Server CPU seconds (utime + stime), or a negative number without --server-pid.
 double server_cpu(const run_env& env);
 
+/// Server resident memory in KiB (VmRSS), summed like server_cpu; negative
+/// without --server-pid.
+std::int64_t server_rss_kib(const run_env& env);
+
 /// Sets p50_ms, p90_ms, p99_ms and max_ms.
 void report_latency(run_env& env, const latency_histogram& latency);
 

@@ -56,7 +56,7 @@ options:
   --slow-rcvbuf BYTES     a slow reader's socket receive buffer (default 16384)
   --timeout S             hard limit for the whole run, setup included (default 600)
   --server-pid PID        read the server's CPU and RSS from /proc/PID; repeated:
-                          CPU is the processes' sum (RSS: the first's)
+                          both are the processes' sums (every node of a cluster)
   --synchronous TEXT      durable: the server's [storage] synchronous, reported as is
   --label TEXT            copied into the JSON line
   --room NAME             room name stem (default bench)

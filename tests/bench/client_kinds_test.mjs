@@ -102,6 +102,27 @@ test("--slow-readers is refused where it would not be measured", async () => {
   }
 });
 
+// Idle mode's memory per connection. A cluster run passes every node's pid:
+// their RSS must be summed like their CPU, or a run over several nodes
+// would divide one node's growth by all nodes' connections. The same pid
+// given twice must count twice.
+test("idle: the server's RSS is the sum over every --server-pid, like its CPU", async () => {
+  const pid = String(server.child.pid);
+  const idle = (...pids) => run("own", [
+    "--url", `ws://127.0.0.1:${server.port}`, ...pids.flatMap((p) => ["--server-pid", p]),
+    "--mode", "idle", "--clients", "20", "--seconds", "0.2", "--settle", "0.2", "--timeout", "60",
+  ]);
+  const once = await idle(pid);
+  assert.equal(once.code, 0, once.stderr);
+  assert.equal(once.result.connections, 20);
+  assert.ok(once.result.rss_before_kib > 0);
+  assert.equal(typeof once.result.rss_kib_per_conn, "number");
+  const twice = await idle(pid, pid);
+  assert.equal(twice.code, 0, twice.stderr);
+  const ratio = twice.result.rss_before_kib / once.result.rss_before_kib;
+  assert.ok(ratio > 1.8 && ratio < 2.2, `rss_before_kib ${twice.result.rss_before_kib} vs ${once.result.rss_before_kib}`);
+});
+
 // bench/run's TLS set: the node-ws client against a server with [tls]. It
 // verifies the certificate as Node does, so the run's self-signed one is
 // trusted through NODE_EXTRA_CA_CERTS and refused without it.
