@@ -110,22 +110,14 @@ pg_write pg_insert_room(const room_record& room, std::int64_t now) {
   return {pg_write_kind::room, "insert_room", std::move(args), {}, room.name, {}};
 }
 
-pg_write pg_insert_message(const chat_message& msg) {
-  return {pg_write_kind::message,
-          "insert_message",
-          {msg.room, msg.user_id, msg.name, msg.body, std::to_string(msg.ts)},
-          msg,
-          {},
-          {}};
+pg_write pg_insert_message(chat_message msg) {
+  pg::params args{msg.room, msg.user_id, msg.name, msg.body, std::to_string(msg.ts)};
+  return {pg_write_kind::message, "insert_message", std::move(args), std::move(msg), {}, {}};
 }
 
-pg_write pg_insert_direct(const direct_message& msg) {
-  return {pg_write_kind::direct,
-          "insert_direct",
-          {msg.to_user, msg.from_user, msg.from_name, msg.body, std::to_string(msg.ts)},
-          msg,
-          {},
-          {}};
+pg_write pg_insert_direct(direct_message msg) {
+  pg::params args{msg.to_user, msg.from_user, msg.from_name, msg.body, std::to_string(msg.ts)};
+  return {pg_write_kind::direct, "insert_direct", std::move(args), std::move(msg), {}, {}};
 }
 
 pg_write pg_update_member(const std::string& room, const std::string& user_id, bool joined) {

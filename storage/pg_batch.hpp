@@ -57,8 +57,10 @@ pg_write pg_insert_user(const user_record& user, const room_record& channel, std
 pg_write pg_insert_token(const token_record& token);
 pg_write pg_delete_token(const std::string& token_hash);
 pg_write pg_insert_room(const room_record& room, std::int64_t now);
-pg_write pg_insert_message(const chat_message& msg);
-pg_write pg_insert_direct(const direct_message& msg);
+// The message is kept to be completed with its id: taken by value, so a
+// caller that no longer needs it moves it in instead of copying it.
+pg_write pg_insert_message(chat_message msg);
+pg_write pg_insert_direct(direct_message msg);
 pg_write pg_update_member(const std::string& room, const std::string& user_id, bool joined);
 pg_write pg_update_cursor(const std::string& user_id, const std::string& room,
                           std::int64_t acked_seq, std::vector<std::int64_t> acked_above);

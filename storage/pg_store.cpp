@@ -113,10 +113,10 @@ pg_store(pg_store_pointer self, const std::shared_ptr<pg::connection>& db, store
     [self](create_atom, room_atom, const room_record& room) {
       return write<bool>(self, pg_insert_room(room, unix_ms()));
     },
-    [self](append_atom, const chat_message& msg) {
-      return write<chat_message>(self, pg_insert_message(msg));
+    [self](append_atom, chat_message& msg) {
+      return write<chat_message>(self, pg_insert_message(std::move(msg)));
     },
-    [self](append_atom, const direct_message& msg) -> caf::typed_response_promise<direct_message> {
+    [self](append_atom, direct_message& msg) -> caf::typed_response_promise<direct_message> {
       // An unknown recipient is refused at once, as on SQLite: neither
       // stored nor held for this batch. (insert_direct checks again inside
       // the commit.)
@@ -128,7 +128,7 @@ pg_store(pg_store_pointer self, const std::shared_ptr<pg::connection>& db, store
           return self->make_response_promise<direct_message>().deliver(
             known ? make_error(chat_errc::unknown_user, "no such user") : std::move(known.error()));
       }
-      return write<direct_message>(self, pg_insert_direct(msg));
+      return write<direct_message>(self, pg_insert_direct(std::move(msg)));
     },
     [self](ack_atom, const std::string& user_id, const cursor_list& cursors, const id_list& ids) {
       return write<bool>(self, pg_ack(user_id, cursors, ids));
