@@ -135,6 +135,11 @@ std::size_t message_texts(const chat_message& msg) {
 }
 
 void append_messages(std::string& out, const history_page& page) {
+  // Room for the whole page at once, not a growth per message.
+  std::size_t texts = 0;
+  for (const auto& msg : page.messages)
+    texts += frame_overhead + message_texts(msg);
+  out.reserve(out.size() + texts + 16); // and ,"messages":[ ]
   out += R"(,"messages":[)";
   for (std::size_t i = 0; i < page.messages.size(); ++i) {
     if (i > 0)
@@ -204,7 +209,6 @@ std::string left_frame(const std::string& room, const std::string& ref) {
 }
 
 void append_message_json(std::string& out, const chat_message& msg) {
-  out.reserve(out.size() + frame_overhead + message_texts(msg));
   out += '{';
   append_message_fields(out, msg);
   out += '}';

@@ -57,8 +57,8 @@ struct server_context {
   registry_actor registry;
   directory_actor directory;
   storage_actor storage;
-  shared_settings
-    actor_cfg; // the one copy, the directory's (and so each user's) and each connection's
+  // The one copy: the directory's (and so each user's) and each connection's.
+  shared_settings actor_cfg;
   transport_settings cfg;
   std::shared_ptr<connection_limits> limits; // live() = open chat connections
   std::shared_ptr<login_limiter> logins;
