@@ -1,13 +1,16 @@
 // The client kinds side by side (issue 18): the same fan-out and steady-rate
 // runs driven by the loadgen's own framing ("own"), by Beast's
-// websocket::stream read loop ("beast") and by npm ws ("node-ws"), each
-// against chat-actors and the ws baseline in the same run. A server whose
-// cost depends on how its clients read shows here, not in the own rows.
+// websocket::stream read loop ("beast"), by npm ws ("node-ws") and by
+// headless chromium ("browser"), each against chat-actors and the ws
+// baseline in the same run. A server whose cost depends on how its clients
+// read shows here, not in the own rows. The browser takes a slower steady
+// rate (what one chromium keeps up with on the bench box): each kind's
+// steady-rate runs are the shared configuration's if it ran it, else its own.
 import { fanoutMedians, kindOf, latencyMedians } from './report_pick.mjs';
 
 /// The kinds present in `lines`, own first.
 export function kindsIn(lines) {
-  const order = ['own', 'beast', 'node-ws'];
+  const order = ['own', 'beast', 'node-ws', 'browser'];
   return [...new Set(lines.map(kindOf))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
@@ -25,13 +28,16 @@ export function sharedConfigs(lines) {
   return { fanoutClients: sizes[0], latencyKey: lats[0] };
 }
 
-/// The median runs of one kind at the shared configurations:
+/// The median runs of one kind at the shared configurations (its own
+/// steady rate if it did not run the shared one):
 /// { fanChat, fanRaw, latChat, latRaw } (undefined where not run).
 export function kindRuns(lines, kind) {
   const { fanoutClients, latencyKey } = sharedConfigs(lines);
   const fan = fanoutMedians(lines).filter((l) => l && kindOf(l) === kind && l.clients === fanoutClients);
-  const lat = latencyMedians(lines)
-    .filter((l) => l && kindOf(l) === kind && `${l.clients}@${l.rate}` === latencyKey);
+  const mine = latencyMedians(lines).filter((l) => l && kindOf(l) === kind);
+  const key = (l) => `${l.clients}@${l.rate}`;
+  const latKey = mine.some((l) => key(l) === latencyKey) ? latencyKey : mine.map(key)[0];
+  const lat = mine.filter((l) => key(l) === latKey);
   return {
     fanChat: fan.find((l) => l.target === 'chat'),
     fanRaw: fan.find((l) => l.target === 'raw'),
@@ -48,10 +54,12 @@ export function kindsSection(lines, { fmt, ms, ratio, failed }) {
     const { fanChat: c, fanRaw: r, latChat: lc, latRaw: lr } = kindRuns(lines, kind);
     return `| ${kind} | ${fmt(c?.deliveries_per_s)}${failed(c)} | ${fmt(r?.deliveries_per_s)}${failed(r)} `
       + `| ${ratio(c?.deliveries_per_s, r?.deliveries_per_s)} | ${fmt(c?.cpu_s_per_million, 2)} `
-      + `| ${fmt(r?.cpu_s_per_million, 2)} | ${ms(lc?.p99_ms)}${failed(lc)} | ${ms(lr?.p99_ms)}${failed(lr)} `
+      + `| ${fmt(r?.cpu_s_per_million, 2)} | ${lc ? `${fmt(lc.clients)} x ${fmt(lc.rate)}` : 'n/a'} `
+      + `| ${ms(lc?.p99_ms)}${failed(lc)} | ${ms(lr?.p99_ms)}${failed(lr)} `
       + `| ${fmt(lc?.cpu_s_per_million, 2)} | ${fmt(lr?.cpu_s_per_million, 2)} |`;
   });
   const [n, rate] = (latencyKey ?? '?@?').split('@');
+  const browser = kinds.includes('browser') ? kindRuns(lines, 'browser').fanChat : undefined;
   return `## Client kinds side by side
 
 The same runs with three clients: **own** (\`chat-actors-loadgen\`, our framing:
@@ -59,13 +67,26 @@ one read per burst, acks every 10 ms), **beast** (\`chat-actors-loadgen --client
 beast\`: Beast's \`websocket::stream\`, one \`async_read\` per message into a
 \`flat_buffer\`, acks every 50 ms or 100 ids, one source address) and **node-ws**
 (\`bench/baseline/ws-client.mjs\`: npm \`ws\`, \`JSON.parse\` per frame, acks every
-50 ms or 100 ids). Fan-out: ${fmt(fanoutClients)} clients x 1 message; steady
-rate: ${fmt(Number(n))} clients at ${fmt(Number(rate))} msgs/s. Each cell is the
-median run of its configuration; CPU is the server's, per million deliveries
-(fan-out: barrier to last delivery; steady rate: the measured seconds).
+50 ms or 100 ids) and **browser** (\`bench/baseline/browser-client.mjs\`: the
+same app code in headless chromium pages of up to 250 clients, one chromium
+each, on the browser's own \`WebSocket\`, unautomated). Fan-out:
+${fmt(fanoutClients)} clients x 1 message; steady rate: ${fmt(Number(n))} clients at
+${fmt(Number(rate))} msgs/s, or the kind's own rate where it shows one. Each cell is
+the median run of its configuration; CPU is the server's, per million
+deliveries (fan-out: barrier to last delivery; steady rate: the measured
+seconds).${browser ? `
 
-| client | chat-actors fan-out deliveries/s | ws fan-out deliveries/s | ratio | chat-actors CPU s/M | ws CPU s/M | chat-actors p99 ms at ${fmt(Number(rate))}/s | ws p99 ms | chat-actors CPU s/M at ${fmt(Number(rate))}/s | ws CPU s/M |
-|---|---|---|---|---|---|---|---|---|---|
+The browser is the slowest part of its runs: chromium spent
+${fmt(browser.browser_cpu_s, 1)} CPU s on the chat-actors fan-out (about
+${fmt((browser.browser_cpu_s * 1e6) / browser.deliveries, 0)} us per delivery, on the
+box's 2 cores beside the server), so both servers' fan-out rates with it are
+the browsers' rate, and its steady rate is one chromium's (200 clients x 50
+msgs/s = 10k deliveries/s, where 20k/s already queues in the page). Its server
+CPU per million deliveries and its p99 against the baseline's are what it
+measures of the server.` : ''}
+
+| client | chat-actors fan-out deliveries/s | ws fan-out deliveries/s | ratio | chat-actors CPU s/M | ws CPU s/M | steady rate clients x msgs/s | chat-actors p99 ms | ws p99 ms | chat-actors CPU s/M, steady | ws CPU s/M |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;
 }

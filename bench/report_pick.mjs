@@ -30,7 +30,7 @@ function groups(lines, mode, keyOf) {
 }
 
 /// The client kind of a line: "own" (the loadgen's own framing, also lines
-/// from before client kinds existed), "beast" or "node-ws".
+/// from before client kinds existed), "beast", "node-ws" or "browser".
 export const kindOf = (l) => l.client ?? 'own';
 
 /// One run per (target, client kind, clients, messages) of the fan-out

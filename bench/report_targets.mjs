@@ -35,12 +35,18 @@ export function targetRows(lines) {
   const perKind = (kinds.length ? kinds : ['own']).flatMap((kind) => {
     // Judged only on the target configurations (a --quick run has neither).
     const runs = kindRuns(lines, kind);
+    // The browser's steady rate is what one chromium keeps up with (10k
+    // deliveries/s), and its fan-out rate is the browsers' own for either
+    // server (report_kinds.mjs says why): it is judged on the server's CPU
+    // and on p99 at its own rate.
+    const browser = kind === 'browser';
+    const latRate = browser ? 50 : 500;
     const fanAt = (l) => (l && l.clients === 1000 ? l : undefined);
-    const latAt = (l) => (l && l.clients === 200 && l.rate === 500 ? l : undefined);
+    const latAt = (l) => (l && l.clients === 200 && l.rate === latRate ? l : undefined);
     const [fanChat, fanRaw] = [fanAt(runs.fanChat), fanAt(runs.fanRaw)];
     const [latChat, latRaw] = [latAt(runs.latChat), latAt(runs.latRaw)];
     return [
-      row(`${kind}: 1000 clients x 1 message in one room, deliveries/s vs the ws baseline`,
+      ...(browser ? [] : [row(`${kind}: 1000 clients x 1 message in one room, deliveries/s vs the ws baseline`,
         '>= 1.5x', '>= 3x', [fanChat, fanRaw], (c, r) => {
           const x = c.deliveries_per_s / r.deliveries_per_s;
           const clean = c.missing === 0 && c.duplicates === 0;
@@ -49,14 +55,14 @@ export function targetRows(lines) {
             mustOk: x >= 1.5 && clean,
             goalOk: x >= 3 && clean,
           };
-        }),
+        })]),
       row(`${kind}: server CPU seconds per million deliveries in that run`, '<= 2.0', '<= 1.0',
         [fanChat], (c) => ({
           measured: num(c.cpu_s_per_million),
           mustOk: c.cpu_s_per_million !== null && c.cpu_s_per_million <= 2.0,
           goalOk: c.cpu_s_per_million !== null && c.cpu_s_per_million <= 1.0,
         })),
-      row(`${kind}: p99 latency, 200 clients at 500 msgs/s (100k deliveries/s), vs the ws baseline's p99`,
+      row(`${kind}: p99 latency, 200 clients at ${latRate} msgs/s (${latRate / 5}k deliveries/s), vs the ws baseline's p99`,
         '<= 2x ws', '<= ws', [latChat, latRaw], (c, r) => ({
           measured: `${num(c.p99_ms)} vs ${num(r.p99_ms)} ms (missing ${c.missing})`,
           mustOk: c.p99_ms <= 2 * r.p99_ms && c.missing === 0,

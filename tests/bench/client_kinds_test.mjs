@@ -1,7 +1,8 @@
-// The three client kinds of bench/ against the real chat-actors binary:
+// The four client kinds of bench/ against the real chat-actors binary:
 // build/chat-actors-loadgen's own framing (--client own), Beast's
-// websocket::stream read loop (--client beast) and npm ws
-// (bench/baseline/ws-client.mjs). Each must log in, join, deliver a small
+// websocket::stream read loop (--client beast), npm ws
+// (bench/baseline/ws-client.mjs) and chromium's own WebSocket
+// (bench/baseline/browser-client.mjs). Each must log in, join, deliver a small
 // fan-out exactly once while acking, and report the server's CPU, so that
 // bench/run's side-by-side rows measure the same thing.
 import { test, before, after } from "node:test";
@@ -15,11 +16,13 @@ import { Server, loadLimits, selfSigned, sourceDir } from "../browser/support/se
 
 const loadgen = process.env.CHAT_ACTORS_LOADGEN || path.join(sourceDir, "build", "chat-actors-loadgen");
 const nodeClient = path.join(sourceDir, "bench", "baseline", "ws-client.mjs");
+const browserClient = path.join(sourceDir, "bench", "baseline", "browser-client.mjs");
 
 const kinds = {
   own: [loadgen, "--client", "own"],
   beast: [loadgen, "--client", "beast"],
   "node-ws": [process.execPath, nodeClient],
+  browser: [process.execPath, browserClient],
 };
 
 function run(kind, args, env = {}) {
@@ -68,6 +71,37 @@ test("the latency mode reports the server's CPU over its window, for every kind"
     assert.equal(result.missing, 0, kind);
     assert.ok(result.server_cpu_s >= 0, kind);
     assert.equal(typeof result.cpu_s_per_million, "number", kind);
+  }
+});
+
+// Chromium keeps at most 255 WebSockets per profile: the browser kind spreads
+// its clients over pages, one browser each. Deliveries, acks and latencies
+// are counted in the pages and must add up across them.
+test("browser: a fan-out over three pages adds up, acked, with the browsers' own CPU", async () => {
+  const { code, result, stderr } = await run("browser", [
+    "--url", `ws://127.0.0.1:${server.port}`, "--server-pid", String(server.child.pid),
+    "--mode", "fanout", "--clients", "30", "--messages", "3", "--per-page", "12", "--settle", "0.2",
+    "--timeout", "60",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.equal(result.ok, true);
+  assert.equal(result.pages, 3);
+  assert.match(result.browser, /^Chromium \d+/);
+  assert.equal(result.deliveries, 30 * 30 * 3);
+  assert.equal(result.missing, 0);
+  assert.equal(result.duplicates, 0);
+  assert.equal(result.foreign, 0);
+  assert.ok(result.ack_frames >= 30, "every client acks what it got");
+  assert.ok(result.p99_ms > 0 && result.p99_ms >= result.p50_ms);
+  assert.ok(result.browser_cpu_s > 0, "the browsers' CPU is measured");
+});
+
+test("browser: what it cannot do is refused on the command line", async () => {
+  for (const extra of [["--per-page", "251"], ["--url", "wss://127.0.0.1:1"], ["--mode", "idle"]]) {
+    const { code, result, stderr } = await run("browser", ["--url", "ws://127.0.0.1:1", "--mode", "fanout", ...extra]);
+    assert.equal(code, 2, `${extra.join(" ")}: ${stderr}`);
+    assert.equal(result, null);
+    assert.match(stderr, /^browser-client: /);
   }
 });
 

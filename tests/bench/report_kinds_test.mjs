@@ -47,6 +47,26 @@ test("each kind is judged on its own median runs against the baseline's runs of 
   assert.equal(rowOf(rows, "node-ws"), undefined, "a kind that did not run has no rows");
 });
 
+test("the browser is judged on the server's CPU and on p99 at its own rate, not on its fan-out rate", () => {
+  const lines = [
+    fan("chat", "beast", 300_000, 1.5), fan("raw", "beast", 100_000, 10),
+    lat("chat", "beast", 30), lat("raw", "beast", 20),
+    { ...fan("chat", "browser", 30_000, 0.9), browser_cpu_s: 40, deliveries: 1_000_000 },
+    fan("raw", "browser", 29_000, 9),
+    lat("chat", "browser", 12, 200, 50), lat("raw", "browser", 15, 200, 50),
+  ];
+  assert.deepEqual(kindsIn(lines), ["beast", "browser"]);
+  const browser = kindRuns(lines, "browser");
+  assert.equal(browser.latChat.rate, 50, "its own steady rate, since it did not run the shared one");
+  const rows = targetRows(lines);
+  assert.equal(rowOf(rows, "browser: 1000 clients"), undefined, "a browser-bound rate is not judged");
+  assert.equal(rowOf(rows, "browser: server CPU").goalResult, "pass");
+  const p99 = rowOf(rows, "browser: p99");
+  assert.match(p99.metric, /200 clients at 50 msgs\/s \(10k deliveries\/s\)/);
+  assert.equal(p99.goalResult, "pass");
+  assert.equal(rowOf(rows, "beast: p99").metric.includes("500 msgs/s (100k"), true);
+});
+
 test("runs at other sizes (a --quick run) are not judged", () => {
   const lines = [
     fan("chat", "beast", 300_000, 1, 100), fan("raw", "beast", 1000, 10, 100),
