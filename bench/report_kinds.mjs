@@ -62,10 +62,10 @@ export function kindsSection(lines, { fmt, ms, ratio, failed }) {
   const browser = kinds.includes('browser') ? kindRuns(lines, 'browser').fanChat : undefined;
   return `## Client kinds side by side
 
-The same runs with three clients: **own** (\`chat-actors-loadgen\`, our framing:
+The same runs with four clients: **own** (\`chat-actors-loadgen\`, our framing:
 one read per burst, acks every 10 ms), **beast** (\`chat-actors-loadgen --client
 beast\`: Beast's \`websocket::stream\`, one \`async_read\` per message into a
-\`flat_buffer\`, acks every 50 ms or 100 ids, one source address) and **node-ws**
+\`flat_buffer\`, acks every 50 ms or 100 ids, one source address), **node-ws**
 (\`bench/baseline/ws-client.mjs\`: npm \`ws\`, \`JSON.parse\` per frame, acks every
 50 ms or 100 ids) and **browser** (\`bench/baseline/browser-client.mjs\`: the
 same app code in headless chromium pages of up to 250 clients, one chromium
