@@ -80,8 +80,9 @@ The browser is the slowest part of its runs: chromium spent
 ${fmt(browser.browser_cpu_s, 1)} CPU s on the chat-actors fan-out (about
 ${fmt((browser.browser_cpu_s * 1e6) / browser.deliveries, 0)} us per delivery, on the
 box's 2 cores beside the server), so both servers' fan-out rates with it are
-the browsers' rate, and its steady rate is one chromium's (200 clients x 50
-msgs/s = 10k deliveries/s, where 20k/s already queues in the page). Its server
+the browsers' rate, and its steady rate is what one chromium keeps up with
+(200 clients x 25 msgs/s = 5k deliveries/s; at 10k/s it keeps up with the
+baseline's bare bodies but not with chat frames and their acks). Its server
 CPU per million deliveries and its p99 against the baseline's are what it
 measures of the server.` : ''}
 

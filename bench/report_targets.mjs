@@ -35,12 +35,12 @@ export function targetRows(lines) {
   const perKind = (kinds.length ? kinds : ['own']).flatMap((kind) => {
     // Judged only on the target configurations (a --quick run has neither).
     const runs = kindRuns(lines, kind);
-    // The browser's steady rate is what one chromium keeps up with (10k
+    // The browser's steady rate is what one chromium keeps up with (5k
     // deliveries/s), and its fan-out rate is the browsers' own for either
     // server (report_kinds.mjs says why): it is judged on the server's CPU
     // and on p99 at its own rate.
     const browser = kind === 'browser';
-    const latRate = browser ? 50 : 500;
+    const latRate = browser ? 25 : 500;
     const fanAt = (l) => (l && l.clients === 1000 ? l : undefined);
     const latAt = (l) => (l && l.clients === 200 && l.rate === latRate ? l : undefined);
     const [fanChat, fanRaw] = [fanAt(runs.fanChat), fanAt(runs.fanRaw)];

@@ -53,16 +53,16 @@ test("the browser is judged on the server's CPU and on p99 at its own rate, not 
     lat("chat", "beast", 30), lat("raw", "beast", 20),
     { ...fan("chat", "browser", 30_000, 0.9), browser_cpu_s: 40, deliveries: 1_000_000 },
     fan("raw", "browser", 29_000, 9),
-    lat("chat", "browser", 12, 200, 50), lat("raw", "browser", 15, 200, 50),
+    lat("chat", "browser", 12, 200, 25), lat("raw", "browser", 15, 200, 25),
   ];
   assert.deepEqual(kindsIn(lines), ["beast", "browser"]);
   const browser = kindRuns(lines, "browser");
-  assert.equal(browser.latChat.rate, 50, "its own steady rate, since it did not run the shared one");
+  assert.equal(browser.latChat.rate, 25, "its own steady rate, since it did not run the shared one");
   const rows = targetRows(lines);
   assert.equal(rowOf(rows, "browser: 1000 clients"), undefined, "a browser-bound rate is not judged");
   assert.equal(rowOf(rows, "browser: server CPU").goalResult, "pass");
   const p99 = rowOf(rows, "browser: p99");
-  assert.match(p99.metric, /200 clients at 50 msgs\/s \(10k deliveries\/s\)/);
+  assert.match(p99.metric, /200 clients at 25 msgs\/s \(5k deliveries\/s\)/);
   assert.equal(p99.goalResult, "pass");
   assert.equal(rowOf(rows, "beast: p99").metric.includes("500 msgs/s (100k"), true);
 });
