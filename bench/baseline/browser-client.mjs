@@ -140,9 +140,9 @@ await runClient({
   extraUsage: '  --per-page K (250)  clients per page (one chromium each), at most 250\n',
   extraNumbers: { 'per-page': [250, 1, true, 250] },
   check: (opt) => (opt.secure ? 'wss:// is not supported by this client (ws:// only)' : ''),
-  async startGroups({ clients, opt, out, progress, base, chat, room, n, perClient }) {
+  async startGroups({ setup, clients, opt, out, progress }) {
     const per = opt['per-page'];
-    const count = Math.ceil(n / per);
+    const count = Math.ceil(clients.length / per);
     const pages = new Array(count);
     let opened = 0;
     web = await serve((ws, k) => {
@@ -163,7 +163,7 @@ await runClient({
     Object.assign(out, { browser: execFileSync(chromiumBin, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(), pages: count, per_page: per });
     progress(`${out.browser}: ${count} page(s) of up to ${per} clients`);
     await Promise.all(pages.map((g, k) => g.create(
-      { base, chat, room, n, perClient, lo: k * per, clients: clients.slice(k * per, (k + 1) * per) }, epochMs)));
+      { ...setup, lo: k * per, clients: clients.slice(k * per, (k + 1) * per) }, epochMs)));
     return pages;
   },
   // The browsers' own CPU over the run (after they opened their pages), beside the driver's loadgen_cpu_s.

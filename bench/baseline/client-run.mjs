@@ -4,9 +4,11 @@
 // build/chat-actors-loadgen's fanout and latency modes (bench/loadgen/mode_*.cpp: same flags
 // and JSON line, plus "client":KIND), so bench/report.mjs can set every kind side by side.
 //
-// A kind calls runClient({ kind, script, extraUsage, extraNumbers, check, startGroups, pollMs }):
-// startGroups(setup) resolves with groups whose methods (connect, join, fanout, startLatency,
-// status, latencies, close) may be called here or in a page; every call is awaited.
+// A kind calls runClient({ kind, script, extraUsage, extraNumbers, check, startGroups,
+// pollMs, finish }). startGroups({ setup, clients, opt, out, progress }) resolves with the
+// groups (each made from `setup` and its share of `clients`, see client-group.mjs) whose
+// methods (connect, join, fanout, startLatency, status, latencies, close) may run here or in
+// a page: every call is awaited. finish(out) runs last, before the line is printed.
 // Exit status: 0 ok, 1 failed or timed out (the JSON line says why), 2 bad command line.
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -227,9 +229,8 @@ export async function runClient(kindSpec) {
     if (opt.chat) progress(`accounts: registering ${n} (prefix ${prefix})`);
     if (opt.chat) await timed('accounts_s', () => createAccounts(clients));
     progress(`connecting ${n} clients`);
-    const setup = { base: `${opt.scheme}://${opt.host}:${opt.port}`, chat: opt.chat, room, n, perClient,
-      sourceAddrs: opt.sourceAddrs, host: opt.host };
-    groups = await kindSpec.startGroups({ ...setup, clients, opt, out, progress });
+    const setup = { base: `${opt.scheme}://${opt.host}:${opt.port}`, chat: opt.chat, room, n, perClient };
+    groups = await kindSpec.startGroups({ setup, clients, opt, out, progress });
     await timed('connect_s', connectAll);
     if (opt.chat) progress('joining');
     if (opt.chat) await timed('join_s', joinAll);

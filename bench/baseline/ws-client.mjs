@@ -15,7 +15,7 @@ import { epochMs, runClient } from './client-run.mjs';
 await runClient({
   kind: 'node-ws',
   script: 'ws-client.mjs',
-  startGroups({ clients, host, sourceAddrs, out, ...setup }) {
+  startGroups({ setup, clients, opt: { host, sourceAddrs }, out }) {
     const group = createGroup({
       ...setup, clients, lo: 0, WebSocket,
       now: () => (performance.timeOrigin - epochMs + performance.now()) * 1e6,
