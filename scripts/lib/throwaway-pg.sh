@@ -18,8 +18,28 @@ pg_throwaway_start() {
   fi
   "${pg_throwaway_as[@]}" "$pg_throwaway_bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
     --locale=C >"$dir/initdb.log"
-  "${pg_throwaway_as[@]}" "$pg_throwaway_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+  if ! "${pg_throwaway_as[@]}" "$pg_throwaway_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null; then
+    # pg_ctl only says "examine the log output": show it before the caller
+    # removes the folder.
+    tail -n 5 "$dir/postgres.log" >&2
+    return 1
+  fi
+}
+
+# pg_throwaway_port: a loopback port below the kernel's ephemeral range, so
+# a load run's thousands of client sockets cannot be holding it, and not
+# listened on now. bash's /dev/tcp connect tells which ports are taken.
+pg_throwaway_port() {
+  local lo port
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$lo" -gt 21000 ] || lo=32768
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    port=$((20000 + RANDOM % (lo - 20000)))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  echo "no free port found for PostgreSQL" >&2
+  return 1
 }
 
 # pg_throwaway_sql PORT SQL: runs SQL as postgres.
