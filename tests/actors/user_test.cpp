@@ -3,6 +3,8 @@
 // it without duplicates, multi-device fan-out, and acks reaching storage.
 #include "actors/user.hpp"
 
+#include <thread>
+
 #include <doctest/doctest.h>
 
 #include <caf/actor_system_config.hpp>
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/directory.hpp"
+#include "common/clock.hpp"
 #include "fake_session.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/frames.hpp"
@@ -245,6 +248,28 @@ TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor
   for (const char* id : {"m8", "m9", "m10"})
     probe->send(user, chat::ack_atom::value, chat::id_list{id});
   CHECK(cursor_writes() == std::vector<std::int64_t>{10});
+}
+
+TEST_CASE_FIXTURE(user_fixture,
+                  "a moved cursor is written on the users' shared beat, within cursor_flush") {
+  conn c{sys};
+  connect(c);
+  REQUIRE(c.session->take(6).size() == 6); // the replay: m8 and m9 in flight
+  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
+                 caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
+  // Ack well inside a beat (cursor_flush = 250 ms here): the write comes at
+  // the beat's end, not a whole cursor_flush after the ack, so every user's
+  // writes of that beat reach storage together.
+  const auto flush = settings().cursor_flush.count();
+  while (chat::steady_ms() % flush < 100 || chat::steady_ms() % flush > 130)
+    std::this_thread::sleep_for(1ms);
+  const auto acked_at = chat::steady_ms();
+  probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9"});
+  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 9); },
+                 caf::after(5s) >> [] { FAIL("cursor not persisted"); });
+  const auto written_at = chat::steady_ms();
+  CHECK(written_at - acked_at < flush);
+  CHECK(written_at % flush < 80); // soon after the beat, however late in it the ack came
 }
 
 TEST_CASE_FIXTURE(cluster_user_fixture,
