@@ -101,6 +101,15 @@ struct basic_user_fixture {
                 chat::session_ptr{c.session});
   }
 
+  /// connect(), then the replay taken (m8 and m9 in flight) and the cursor
+  /// its truncation moved (devroom to 7) seen by storage.
+  void connect_replayed(conn& c) {
+    connect(c);
+    REQUIRE(c.session->take(6).size() == 6);
+    probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
+                   caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
+  }
+
   /// The cursor writes storage gets within `wait` after the last one.
   std::vector<std::int64_t> cursor_writes(std::chrono::milliseconds wait = 1s) {
     std::vector<std::int64_t> written;
@@ -238,10 +247,7 @@ TEST_CASE_FIXTURE(user_fixture,
 
 TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor write") {
   conn c{sys};
-  connect(c);
-  REQUIRE(c.session->take(6).size() == 6); // the replay: m8 and m9 in flight
-  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
-                 caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
+  connect_replayed(c);
   probe->send(user, chat::deliver_atom::value, batch_of(message(10)));
   REQUIRE(c.session->take(1).size() == 1);
   // Three ack frames, as a client acking every message at once would send.
@@ -253,15 +259,13 @@ TEST_CASE_FIXTURE(user_fixture, "acks close together reach storage as one cursor
 TEST_CASE_FIXTURE(user_fixture,
                   "a moved cursor is written on the users' shared beat, within cursor_flush") {
   conn c{sys};
-  connect(c);
-  REQUIRE(c.session->take(6).size() == 6); // the replay: m8 and m9 in flight
-  probe->receive([](chat::cursor_atom, const std::string&, std::int64_t seq) { CHECK(seq == 7); },
-                 caf::after(5s) >> [] { FAIL("truncation cursor not persisted"); });
+  connect_replayed(c);
   // Ack well inside a beat (cursor_flush = 250 ms here): the write comes at
   // the beat's end, not a whole cursor_flush after the ack, so every user's
   // writes of that beat reach storage together.
   const auto flush = settings().cursor_flush.count();
-  while (chat::steady_ms() % flush < 100 || chat::steady_ms() % flush > 130)
+  for (auto in_beat = chat::steady_ms() % flush; in_beat < 100 || in_beat > 130;
+       in_beat = chat::steady_ms() % flush)
     std::this_thread::sleep_for(1ms);
   const auto acked_at = chat::steady_ms();
   probe->send(user, chat::ack_atom::value, chat::id_list{"m8", "m9"});
