@@ -13,7 +13,7 @@ import { clusterSection } from './report_cluster.mjs';
 import { fanoutPlot } from './report_plot.mjs';
 import { kindsSection } from './report_kinds.mjs';
 import { kindOf, latencyMedians, medianRun } from './report_pick.mjs';
-import { achievedPercent, slowBoxNote, targetRows } from './report_targets.mjs';
+import { achievedPercent, cpuSwingNote, slowBoxNote, targetRows } from './report_targets.mjs';
 import { tlsSection } from './report_tls.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -154,7 +154,7 @@ ${rows.join('\n')}
 function targetsSection() {
   const rows = targetRows(kindLines).map((t) =>
     `| ${t.metric} | ${t.must} | ${t.goal} | ${t.measured} | ${t.mustResult} | ${t.goalResult} |`);
-  const slow = slowBoxNote(kindLines);
+  const slow = [slowBoxNote(kindLines), cpuSwingNote(kindLines)].filter(Boolean).join('\n\n');
   return `## Targets
 
 Measured in this run, chat-actors unless the metric is a ratio to ws.

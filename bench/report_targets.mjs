@@ -120,3 +120,29 @@ export function slowBoxNote(lines) {
     `100k deliveries/s offered (it keeps up on a normal minute), so the latency rows measure the box ` +
     `as much as chat-actors. bench/profile.md has runs of both kinds.`;
 }
+
+// The ws baseline's CPU per million deliveries in the 1000 x 1 fan-out is
+// steady with each client kind on a normal hour (10-11 s with the Beast
+// client). When its own runs of a configuration spread by more than a
+// third, the box's speed swung while that configuration ran, and the
+// chat-actors CPU row of that kind (an absolute number, unlike the ratios)
+// swung with it: the report says so under the table, with both servers'
+// runs, so a reader can tell a slow spell from a regression. Empty when
+// every kind's baseline runs agree.
+export function cpuSwingNote(lines) {
+  const fan = (kind, target) => lines
+    .filter((l) => l.mode === 'fanout' && l.ok && kindOf(l) === kind && l.target === target
+      && l.clients === 1000 && l.messages === 1 && l.cpu_s_per_million > 0)
+    .map((l) => l.cpu_s_per_million); // in run order: the servers took turns
+  const notes = [...new Set(lines.map(kindOf))].flatMap((kind) => {
+    const raw = fan(kind, 'raw');
+    if (raw.length < 2 || Math.max(...raw) <= (4 / 3) * Math.min(...raw)) return [];
+    const chat = fan(kind, 'chat');
+    return [`with the ${kind} client the ws baseline's runs took ${raw.map((v) => num(v)).join(', ')} ` +
+      `and chat-actors' ${chat.map((v) => num(v)).join(', ') || 'none'}`];
+  });
+  if (!notes.length) return '';
+  return '**The box\'s speed swung during a fan-out configuration:** in the 1000 x 1 fan-out, ' +
+    `server CPU s per million deliveries in run order, ${notes.join('; ')}. The baseline's own spread is the box's, ` +
+    'so the chat-actors CPU row of that client carries it too (its median run stands in the table).';
+}
