@@ -154,7 +154,7 @@ ${rows.join('\n')}
 function targetsSection() {
   const rows = targetRows(kindLines).map((t) =>
     `| ${t.metric} | ${t.must} | ${t.goal} | ${t.measured} | ${t.mustResult} | ${t.goalResult} |`);
-  const slow = [slowBoxNote(kindLines), cpuSwingNote(kindLines)].filter(Boolean).join('\n\n');
+  const notes = [slowBoxNote(kindLines), cpuSwingNote(kindLines)].filter(Boolean).join('\n\n');
   return `## Targets
 
 Measured in this run, chat-actors unless the metric is a ratio to ws.
@@ -163,7 +163,7 @@ Measured in this run, chat-actors unless the metric is a ratio to ws.
 | metric | must | target | measured | must | target |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
-${slow ? `\n${slow}\n` : ''}`;
+${notes ? `\n${notes}\n` : ''}`;
 }
 
 function run(cmd, args) {

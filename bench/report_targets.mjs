@@ -134,7 +134,7 @@ export function cpuSwingNote(lines) {
     .filter((l) => l.mode === 'fanout' && l.ok && kindOf(l) === kind && l.target === target
       && l.clients === 1000 && l.messages === 1 && l.cpu_s_per_million > 0)
     .map((l) => l.cpu_s_per_million); // in run order: the servers took turns
-  const notes = [...new Set(lines.map(kindOf))].flatMap((kind) => {
+  const notes = kindsIn(lines).flatMap((kind) => {
     const raw = fan(kind, 'raw');
     if (raw.length < 2 || Math.max(...raw) <= (4 / 3) * Math.min(...raw)) return [];
     const chat = fan(kind, 'chat');
