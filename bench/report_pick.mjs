@@ -1,9 +1,10 @@
-// Which run stands for a configuration that bench/run repeats (fan-out and
-// latency): the median one, so one noisy minute on a shared box neither
+// Which run stands for a configuration that bench/run repeats (fan-out,
+// latency and durable sends): the median one, so one noisy minute on a shared box neither
 // makes nor breaks a row. Failed runs count as the worst.
 
 const rate = (l) => (l.ok ? l.deliveries_per_s ?? 0 : -1);
 const tail = (l) => (l.ok && Number.isFinite(l.p99_ms) ? l.p99_ms : Infinity);
+const confirmed = (l) => (l.ok ? l.confirmed_per_s ?? 0 : -1);
 
 // The middle of `runs` sorted by `score`; for an even count the lower of the
 // two middle ones, or the upper if `upper`. Undefined for none.
@@ -45,4 +46,11 @@ export function fanoutMedians(lines) {
 export function latencyMedians(lines) {
   return groups(lines, 'latency', (l) => `${l.target}/${kindOf(l)}/${l.clients}/${l.rate}`)
     .map(medianLatencyRun);
+}
+
+/// One run per (target, synchronous, clients, window) of the durable lines:
+/// the median by confirmed/s (the slower middle one for an even count).
+export function durableMedians(lines) {
+  return groups(lines, 'durable', (l) => `${l.target}/${l.synchronous}/${l.clients}/${l.window}`)
+    .map((runs) => middleBy(runs, confirmed));
 }

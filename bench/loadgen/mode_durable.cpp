@@ -1,8 +1,9 @@
 // durable (chat only): each of N clients sends into its own room and keeps
 // --window sends in flight, sending the next one as each `sent` arrives
 // ("sent" means committed to SQLite). Reports confirmations per second over
-// the measured seconds and the send-to-`sent` latency of the sends made in
-// them. The `synchronous` field is the server's setting as bench/run passed it.
+// the measured seconds, the send-to-`sent` latency of the sends made in
+// them, and the server's CPU per confirmation over them (--server-pid).
+// The `synchronous` field is the server's setting as bench/run passed it.
 #include "bench/loadgen/fleet.hpp"
 #include "bench/loadgen/modes.hpp"
 #include "bench/loadgen/stats.hpp"
@@ -95,7 +96,12 @@ bool run_durable(run_env& env) {
   counter.window_start = start + static_cast<std::int64_t>(opt.warmup * 1e9);
   counter.window_end = counter.window_start + static_cast<std::int64_t>(opt.seconds * 1e9);
   counter.start(f, rooms);
-  bool in_time = f.run_until([&] { return steady_ns() >= counter.window_end; }, env.deadline);
+  // The server's CPU over the measured seconds, read as the window opens and
+  // closes (the loop checks the clock after every batch of handlers).
+  bool in_time = f.run_until([&] { return steady_ns() >= counter.window_start; }, env.deadline);
+  const double cpu_start = in_time ? server_cpu(env) : -1;
+  in_time = in_time && f.run_until([&] { return steady_ns() >= counter.window_end; }, env.deadline);
+  const double cpu_end = in_time ? server_cpu(env) : -1;
   counter.sending = false;
   const auto drain_end = std::min(
     env.deadline,
@@ -113,6 +119,14 @@ bool run_durable(run_env& env) {
   env.out.set("confirm_p99_ms", counter.latency.quantile_ms(0.99));
   env.out.set("confirm_max_ms", counter.latency.max_ms());
   env.out.set("echoes", counter.echoes);
+  if (cpu_start >= 0 && cpu_end >= 0 && counter.window_confirmed > 0) {
+    env.out.set("server_cpu_s", cpu_end - cpu_start);
+    env.out.set("cpu_us_per_confirmed",
+                (cpu_end - cpu_start) * 1e6 / static_cast<double>(counter.window_confirmed));
+  } else {
+    env.out.set_null("server_cpu_s");
+    env.out.set_null("cpu_us_per_confirmed");
+  }
   report_fleet(env, f);
   if (!in_time)
     return fail_timeout(env);

@@ -136,6 +136,31 @@ test("--slow-readers is refused where it would not be measured", async () => {
   }
 });
 
+// Durable sends: the report judges the median of three runs and shows the
+// server's CPU per confirmed message, read over the measured seconds.
+test("durable: confirmations, and the server's CPU per confirmation over the window", async () => {
+  const { code, result, stderr } = await run("own", [
+    "--url", `ws://127.0.0.1:${server.port}`, "--server-pid", String(server.child.pid),
+    "--mode", "durable", "--clients", "5", "--window", "4", "--seconds", "1", "--warmup", "0.5",
+    "--timeout", "60",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.equal(result.ok, true);
+  assert.equal(result.unconfirmed, 0);
+  assert.ok(result.confirmed_per_s > 0);
+  assert.ok(result.server_cpu_s > 0, "the server worked while sends were confirmed");
+  // CPU over the window divided by the window's confirmations.
+  const perMessage = (result.server_cpu_s * 1e6) / (result.confirmed_per_s * result.seconds);
+  assert.ok(Math.abs(result.cpu_us_per_confirmed - perMessage) <= 0.01 * perMessage + 0.01,
+    `${result.cpu_us_per_confirmed} vs ${perMessage}`);
+  const without = await run("own", [
+    "--url", `ws://127.0.0.1:${server.port}`, "--mode", "durable", "--clients", "2", "--window", "2",
+    "--seconds", "0.5", "--warmup", "0.2", "--timeout", "60",
+  ]);
+  assert.equal(without.code, 0, without.stderr);
+  assert.equal(without.result.cpu_us_per_confirmed, null, "no --server-pid, no CPU figure");
+});
+
 // Idle mode's memory per connection. A cluster run passes every node's pid:
 // their RSS must be summed like their CPU, or a run over several nodes
 // would divide one node's growth by all nodes' connections. The same pid

@@ -1,10 +1,13 @@
 // Unit tests of bench/report_pick.mjs: which of the repeated runs the
 // performance report shows (fan-out: the median by deliveries/s per server
 // and size; latency: the median by p99 per server and rate; a failed run
-// counts as the worst).
+// counts as the worst; durable sends: the median by confirmed/s per
+// synchronous setting).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fanoutMedians, latencyMedians, medianLatencyRun, medianRun } from "../../bench/report_pick.mjs";
+import {
+  durableMedians, fanoutMedians, latencyMedians, medianLatencyRun, medianRun,
+} from "../../bench/report_pick.mjs";
 
 const run = (target, clients, rate, ok = true) => ({
   mode: "fanout", target, clients, messages: 1, ok, deliveries_per_s: rate,
@@ -54,4 +57,20 @@ test("latency: the median run by p99 per server and rate, the worse middle one f
     run("chat", 100, 3)]);
   assert.deepEqual(picked.map((l) => [l.target, l.rate, l.p99_ms]),
     [["chat", 500, 9], ["raw", 500, 5], ["chat", 2000, 13]]);
+});
+
+const dur = (synchronous, rate, ok = true) => ({
+  mode: "durable", target: "chat", synchronous, clients: 100, window: 32, ok, confirmed_per_s: rate,
+});
+
+test("durable: the median run by confirmed/s per synchronous setting, a failed run the slowest", () => {
+  assert.deepEqual(durableMedians([]), []);
+  const picked = durableMedians([
+    dur("normal", 70_000), dur("full", 73_900), dur("normal", 90_000), dur("full", 95_000),
+    dur("normal", 80_000), dur("full", 99_000, false), run("chat", 100, 3),
+  ]);
+  assert.deepEqual(picked.map((l) => [l.synchronous, l.confirmed_per_s]),
+    [["normal", 80_000], ["full", 73_900]]);
+  // Another window is another configuration.
+  assert.equal(durableMedians([dur("full", 1), { ...dur("full", 2), window: 8 }]).length, 2);
 });

@@ -4,7 +4,7 @@
 // baseline runs spread (the box's speed swung while it ran).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpuSwingNote, slowBoxNote } from "../../bench/report_targets.mjs";
+import { cpuSwingNote, slowBoxNote, targetRows } from "../../bench/report_targets.mjs";
 
 const lat = (target, rate, achieved, p99 = 5) => ({
   mode: "latency", target, clients: 200, rate, ok: true, p99_ms: p99,
@@ -43,4 +43,20 @@ test("a CPU swing note with both servers' runs, in run order, when the baseline'
   assert.match(note, /speed swung/);
   assert.match(note, /beast client the ws baseline's runs took 14\.19, 14\.84, 10\.05 and chat-actors' 3\.40, 3\.14, 1\.69/);
   assert.doesNotMatch(note, /node-ws/); // its baseline runs agree
+});
+
+const dur = (synchronous, rate, cpu) => ({
+  mode: "durable", target: "chat", synchronous, clients: 100, window: 32, ok: true,
+  confirmed_per_s: rate, confirm_p99_ms: 60, cpu_us_per_confirmed: cpu,
+});
+
+test("the durable target is judged on the median synchronous = full run", () => {
+  const durableRow = (lines) => targetRows(lines).find((r) => r.metric.startsWith("durably confirmed"));
+  assert.equal(durableRow([]).mustResult, "not run");
+  // One slow minute (55k) and one fast (101k) around a middle run of 80k.
+  const row = durableRow([dur("full", 55_000, 25), dur("normal", 120_000, 12),
+    dur("full", 101_000, 16), dur("full", 80_000, 19.2)]);
+  assert.match(row.measured, /^80000\/s .*19\.2 server CPU us each/);
+  assert.equal(row.mustResult, "pass");
+  assert.equal(row.goalResult, "**FAIL**");
 });
