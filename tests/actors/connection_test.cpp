@@ -168,7 +168,7 @@ TEST_CASE_FIXTURE(connection_fixture, "an expired token ends the connection with
 }
 
 TEST_CASE_FIXTURE(connection_fixture,
-                  "acks are answered once recorded, and bad acks are bad_request") {
+                  "acks with a ref are answered once recorded, and bad acks are bad_request") {
   auto a = connect("u1", "alice");
   auto b = connect("u2", "bob");
   say(0, {{"action", "join"}, {"target", "devroom"}});
@@ -191,6 +191,18 @@ TEST_CASE_FIXTURE(connection_fixture,
                    caf::after(5s) >> [] {});
   CHECK(cursor_written);
   CHECK(direct_deleted);
+  // Without a ref the ack is recorded and not answered: the next frame is
+  // the pong of the ping behind it.
+  say(1, {{"action", "send"}, {"target", "devroom"}, {"body", {{"n", 2}}}});
+  REQUIRE(a->next_of("message")["id"] == "m2");
+  say(0, {{"action", "ack"}, {"body", {{"ids", {"m2"}}}}});
+  say(0, {{"action", "ping"}, {"ref", "after"}});
+  CHECK(a->next() == json{{"type", "pong"}, {"ref", "after"}});
+  bool cursor_moved = false;
+  probe->receive([&](chat::cursor_atom, const std::string& room,
+                     std::int64_t seq) { cursor_moved = room == "devroom" && seq == 2; },
+                 caf::after(5s) >> [] {});
+  CHECK(cursor_moved);
   say(0, {{"action", "ack"}, {"body", {{"ids", "m1"}}}});
   CHECK(a->next()["code"] == "bad_request");
   say(0, {{"action", "ack"}, {"body", {{"ids", {1, 2}}}}});
