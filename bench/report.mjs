@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { clusterSection } from './report_cluster.mjs';
 import { fanoutPlot } from './report_plot.mjs';
 import { kindsSection } from './report_kinds.mjs';
-import { durableMedians, kindOf, latencyMedians, medianRun } from './report_pick.mjs';
+import { durableGroups, kindOf, latencyMedians, medianDurableRun, medianRun } from './report_pick.mjs';
 import { achievedPercent, cpuSwingNote, slowBoxNote, targetRows } from './report_targets.mjs';
 import { tlsSection } from './report_tls.mjs';
 
@@ -135,16 +135,16 @@ Memory per connection, ws / chat-actors: ${ratio(r?.rss_kib_per_conn, c?.rss_kib
 }
 
 function durableSection() {
-  const runs = byTarget('durable', 'chat');
-  if (!runs.length) return '';
-  const same = (a, b) => a.synchronous === b.synchronous && a.clients === b.clients && a.window === b.window;
-  const picked = durableMedians(runs);
-  const repeats = Math.max(...picked.map((l) => runs.filter((x) => same(x, l)).length));
-  const rows = picked.map((l) =>
-    `| ${l.synchronous}${failed(l)} | ${fmt(l.clients)} | ${fmt(l.window)} | ${fmt(l.confirmed_per_s)} `
-    + `| ${fmt(l.cpu_us_per_confirmed, 1)} | ${ms(l.confirm_p50_ms)} | ${ms(l.confirm_p99_ms)} `
-    + `| ${ms(l.confirm_max_ms)} | ${fmt(l.unconfirmed)} `
-    + `| ${runs.filter((x) => same(x, l)).map((x) => (x.ok ? fmt(x.confirmed_per_s) : 'failed')).join(', ')} |`);
+  const configs = durableGroups(byTarget('durable', 'chat'));
+  if (!configs.length) return '';
+  const repeats = Math.max(...configs.map((runs) => runs.length));
+  const rows = configs.map((runs) => {
+    const l = medianDurableRun(runs);
+    return `| ${l.synchronous}${failed(l)} | ${fmt(l.clients)} | ${fmt(l.window)} | ${fmt(l.confirmed_per_s)} `
+      + `| ${fmt(l.cpu_us_per_confirmed, 1)} | ${ms(l.confirm_p50_ms)} | ${ms(l.confirm_p99_ms)} `
+      + `| ${ms(l.confirm_max_ms)} | ${fmt(l.unconfirmed)} `
+      + `| ${runs.map((x) => (x.ok ? fmt(x.confirmed_per_s) : 'failed')).join(', ')} |`;
+  });
   return `## Durable sends
 
 Each client sends into its own room and keeps a window of sends in flight;

@@ -1,6 +1,6 @@
 // Which run stands for a configuration that bench/run repeats (fan-out,
-// latency and durable sends): the median one, so one noisy minute on a shared box neither
-// makes nor breaks a row. Failed runs count as the worst.
+// latency and durable sends): the median one, so one noisy minute on a
+// shared box neither makes nor breaks a row. Failed runs count as the worst.
 
 const rate = (l) => (l.ok ? l.deliveries_per_s ?? 0 : -1);
 const tail = (l) => (l.ok && Number.isFinite(l.p99_ms) ? l.p99_ms : Infinity);
@@ -48,9 +48,14 @@ export function latencyMedians(lines) {
     .map(medianLatencyRun);
 }
 
-/// One run per (target, synchronous, clients, window) of the durable lines:
-/// the median by confirmed/s (the slower middle one for an even count).
-export function durableMedians(lines) {
-  return groups(lines, 'durable', (l) => `${l.target}/${l.synchronous}/${l.clients}/${l.window}`)
-    .map((runs) => middleBy(runs, confirmed));
-}
+/// The durable lines grouped by (target, synchronous, clients, window), each
+/// group in run order.
+export const durableGroups = (lines) =>
+  groups(lines, 'durable', (l) => `${l.target}/${l.synchronous}/${l.clients}/${l.window}`);
+
+/// The median run of durable runs by confirmed/s (the slower middle one for
+/// an even count).
+export const medianDurableRun = (runs) => middleBy(runs, confirmed);
+
+/// One run per configuration of the durable lines: the median one.
+export const durableMedians = (lines) => durableGroups(lines).map(medianDurableRun);
