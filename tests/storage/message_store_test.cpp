@@ -22,6 +22,8 @@
 #include "store_fixture.hpp"
 #if !CHAT_TEST_PG
 #include <sqlite3.h>
+
+#include "tests/storage/sqlite_file.hpp"
 #endif
 
 using namespace chat;
@@ -76,65 +78,40 @@ TEST_CASE("opening a path that cannot hold a database fails with a message") {
   CHECK(error_text(store.error()).find("not-a-folder") != std::string::npos);
 }
 
-namespace {
-
-// Runs `sql` on the closed store's file, as another process would.
-void exec_on_file(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
-          == SQLITE_OK);
-  char* error = nullptr;
-  auto rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  CHECK_MESSAGE(rc == SQLITE_OK, (error ? error : ""));
-  sqlite3_free(error);
-  sqlite3_close(db);
-}
-
-std::int64_t count_on_file(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  auto n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
-}
-
-} // namespace
-
 // Message rows are never deleted, so plain rowids never repeat an id; a
 // table with AUTOINCREMENT rewrote sqlite_sequence on every INSERT for
 // nothing (bench/profile.md). Files made before keep their table as it is.
 TEST_CASE_FIXTURE(fixture, "message ids are plain row ids, and an older file's table is kept") {
+  const std::string with_autoincrement
+    = "SELECT count(*) FROM sqlite_master WHERE name = 'messages' AND sql LIKE '%AUTOINCREMENT%'";
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
   for (std::int64_t seq = 1; seq <= 3; ++seq)
     append(make_message("lobby", seq));
   stop();
-  CHECK(count_on_file(opts.path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"
-                                 " AND sql LIKE '%AUTOINCREMENT%'")
-        == 0);
-  CHECK(count_on_file(opts.path, "SELECT count(*) FROM sqlite_sequence WHERE name = 'messages'")
-        == 0);
+  {
+    auto db = open_db(opts.path);
+    CHECK(single_int(db, with_autoincrement) == 0);
+    CHECK(single_int(db, "SELECT count(*) FROM sqlite_sequence WHERE name = 'messages'") == 0);
+  }
 
   // A file from before: messages with AUTOINCREMENT, and its newest row
   // deleted by hand, so only sqlite_sequence still knows id 3 was used.
   std::filesystem::remove_all(std::filesystem::path(opts.path).parent_path());
-  std::filesystem::create_directories(std::filesystem::path(opts.path).parent_path());
-  exec_on_file(opts.path, "CREATE TABLE messages(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                          " room TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT, name TEXT,"
-                          " body TEXT, ts INTEGER, UNIQUE(room, seq));"
-                          "INSERT INTO messages(room, seq, body) VALUES"
-                          " ('lobby', 1, '{}'), ('lobby', 2, '{}'), ('lobby', 3, '{}');"
-                          "DELETE FROM messages WHERE id = 3;");
+  {
+    auto db = open_db(opts.path);
+    exec(db, "CREATE TABLE messages(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " room TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT, name TEXT,"
+             " body TEXT, ts INTEGER, UNIQUE(room, seq));"
+             "INSERT INTO messages(room, seq, body) VALUES"
+             " ('lobby', 1, '{}'), ('lobby', 2, '{}'), ('lobby', 3, '{}');"
+             "DELETE FROM messages WHERE id = 3;");
+  }
   start();
   CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("lobby")));
   CHECK(append(make_message("lobby", 3)).id == "m4");
   stop();
-  CHECK(count_on_file(opts.path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"
-                                 " AND sql LIKE '%AUTOINCREMENT%'")
-        == 1);
+  auto db = open_db(opts.path);
+  CHECK(single_int(db, with_autoincrement) == 1);
 }
 
 #endif

@@ -12,46 +12,11 @@
 #include "protocol/chat_error.hpp"
 #include "storage/sqlite_db.hpp"
 #include "storage/store_queries.hpp"
+#include "tests/storage/sqlite_file.hpp"
 #include "tests/storage/store_fixture.hpp"
 
 using namespace chat;
 using namespace chat::test;
-
-namespace {
-
-// The store's own wrappers (storage/sqlite_db.hpp), as a second process
-// would open the file: WAL, a busy timeout.
-sqlite_db open_db(const std::string& path) {
-  sqlite_db db;
-  auto err = db.open(path, false);
-  REQUIRE_MESSAGE(!err, error_text(err));
-  return db;
-}
-
-void exec(sqlite_db& db, const std::string& sql) {
-  auto err = db.exec(sql.c_str());
-  REQUIRE_MESSAGE(!err, sql, ": ", error_text(err));
-}
-
-// The first row of `sql`, read by `column`.
-template <class Column>
-auto single(sqlite_db& db, const std::string& sql, Column column) {
-  statement st;
-  REQUIRE(!st.prepare(db, sql.c_str()));
-  st.bind();
-  REQUIRE(st.next());
-  return column(st);
-}
-
-std::int64_t single_int(sqlite_db& db, const std::string& sql) {
-  return single(db, sql, [](const statement& st) { return st.int64_at(0); });
-}
-
-std::string single_text(sqlite_db& db, const std::string& sql) {
-  return single(db, sql, [](const statement& st) { return st.text_at(0); });
-}
-
-} // namespace
 
 TEST_SUITE("sqlite backup") {
 
