@@ -43,6 +43,11 @@ using room_pointer = room_impl::stateful_pointer<room_state>;
 struct room_state {
   room_record info; // `members` is moved into `members` below
   std::unordered_map<std::string, member> members;
+  // Whose user actor each monitored actor is, so a user actor's going is one
+  // lookup: a scan of the members per down message made a room whose
+  // members all went at once (a restart, a network cut) quadratic in its
+  // size. Entries go with their down message.
+  std::unordered_map<caf::actor_id, std::string> monitored;
   storage_actor storage;
   actor_settings settings;
   // Stored messages and presence not yet fanned out.
@@ -152,11 +157,25 @@ struct room_state {
         [self](caf::error&) { self->state.repairing = false; });
   }
 
-  void mark_online(room_pointer self, member& m, const user_actor& user) {
+  void mark_online(room_pointer self, const std::string& user_id, member& m,
+                   const user_actor& user) {
     if (user && m.user != user) {
       m.user = user;
+      monitored.insert_or_assign(user.id(), user_id);
       self->monitor(user);
     }
+  }
+
+  // The member whose user actor `source` was goes offline, unless a newer
+  // user actor of the same user has come online since.
+  void gone(const caf::actor_addr& source) {
+    auto found = monitored.find(source.id());
+    if (found == monitored.end())
+      return;
+    if (auto it = members.find(found->second);
+        it != members.end() && it->second.user && it->second.user.address() == source)
+      it->second.user = nullptr;
+    monitored.erase(found);
   }
 };
 
@@ -180,7 +199,7 @@ caf::expected<member_list> join(room_pointer self, const identity& who, const us
       self->send(user, joined_atom::value, st.info.name, st.info.last_seq);
     st.presence(self, "join", who, who.user_id); // the joiner has `joined`
   }
-  st.mark_online(self, it->second, user);
+  st.mark_online(self, it->first, it->second, user);
   return st.views();
 }
 
@@ -223,11 +242,7 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
   st.storage = std::move(storage);
   st.settings = settings;
   // A member's user actor stops when it retires.
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    for (auto& [id, m] : self->state.members)
-      if (m.user && m.user.address() == dm.source)
-        m.user = nullptr;
-  });
+  self->set_down_handler([self](const caf::down_msg& dm) { self->state.gone(dm.source); });
   return {
     [self](join_atom, const identity& who, const user_actor& user, const std::string& key,
            const std::string& ref) -> caf::result<member_list> {
@@ -271,7 +286,7 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
       auto& st = self->state;
       st.fan_out(self); // what came before, the user's replay brings
       if (auto it = st.members.find(user_id); it != st.members.end())
-        st.mark_online(self, it->second, user);
+        st.mark_online(self, it->first, it->second, user);
       return true; // from now on the user gets this room's messages live
     },
     [self](close_atom) {
@@ -290,7 +305,7 @@ room_impl::behavior_type room(room_pointer self, room_record rec, storage_actor 
         it = st.members.emplace(who.user_id, member{who.name, {}}).first;
         if (user)
           self->send(user, joined_atom::value, st.info.name, st.info.last_seq);
-        st.mark_online(self, it->second, user);
+        st.mark_online(self, it->first, it->second, user);
         st.presence(self, "join", who, who.user_id);
       } else if (!joined && it != st.members.end()) {
         st.fan_out(self);

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
@@ -84,6 +86,27 @@ chat::user_actor as_user(caf::scoped_actor& self) {
 
 chat::identity alice{"u1", "alice"};
 chat::identity bob{"u2", "bob"};
+
+// Polls the member list until `pred` holds for it (or a second passes).
+template <class Pred>
+chat::member_list members_when(room_fixture& f, caf::scoped_actor& self,
+                               const chat::room_actor& room, Pred pred) {
+  chat::member_list now;
+  for (int i = 0; i < 100; ++i) {
+    now = f.ask<chat::member_list>(self, room, chat::who_atom::value).first;
+    if (pred(now))
+      break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return now;
+}
+
+bool online(const chat::member_list& members, const std::string& user_id) {
+  for (const auto& m : members)
+    if (m.user_id == user_id)
+      return m.online;
+  return false;
+}
 
 } // namespace
 
@@ -240,6 +263,36 @@ TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops"
   auto [after, e3] = ask<chat::member_list>(a, room, chat::who_atom::value);
   REQUIRE(after.size() == 1);
   CHECK(after[0].online);
+}
+
+TEST_CASE_FIXTURE(room_fixture, "a stopped user actor takes only its own member offline") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  chat::identity carol{"u3", "carol"};
+  chat::user_actor alice_user = sys.spawn(chat::test::silent_user);
+  chat::user_actor bob_old = sys.spawn(chat::test::silent_user);
+  chat::user_actor carol_user = sys.spawn(chat::test::silent_user);
+  join(a, room, alice, alice_user, std::string{});
+  join(a, room, bob, bob_old, std::string{});
+  join(a, room, carol, carol_user, std::string{});
+  // Bob's user actor is replaced by a newer one before the old one's down
+  // message arrives (a retiring user actor and a new login racing).
+  chat::user_actor bob_new = sys.spawn(chat::test::silent_user);
+  CHECK(ask<bool>(a, room, chat::online_atom::value, bob.user_id, bob_new).first);
+  caf::anon_send_exit(bob_old, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(carol_user, caf::exit_reason::user_shutdown);
+  auto now = members_when(*this, a, room,
+                          [&](const chat::member_list& ms) { return !online(ms, carol.user_id); });
+  REQUIRE(now.size() == 3);
+  CHECK_FALSE(online(now, carol.user_id));
+  CHECK(online(now, alice.user_id));
+  CHECK(online(now, bob.user_id)); // the old actor's going is not the new one's
+  caf::anon_send_exit(bob_new, caf::exit_reason::user_shutdown);
+  now = members_when(*this, a, room,
+                     [&](const chat::member_list& ms) { return !online(ms, bob.user_id); });
+  CHECK_FALSE(online(now, bob.user_id));
+  CHECK(online(now, alice.user_id));
+  caf::anon_send_exit(alice_user, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE_FIXTURE(room_fixture, "a joining member's user actor learns the seq it starts after") {
