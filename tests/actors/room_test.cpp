@@ -295,6 +295,51 @@ TEST_CASE_FIXTURE(room_fixture, "a stopped user actor takes only its own member 
   caf::anon_send_exit(alice_user, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_FIXTURE(room_fixture, "the fan-out follows members joining, leaving and coming online") {
+  auto room = make_room();
+  caf::scoped_actor a{sys};
+  caf::scoped_actor b{sys};
+  caf::scoped_actor c{sys};
+  caf::scoped_actor d{sys};
+  chat::identity carol{"u3", "carol"};
+  chat::identity dave{"u4", "dave"};
+  auto post = [&] {
+    auto [msg, err]
+      = ask<chat::chat_message>(a, room, chat::post_atom::value, alice, std::string{"{}"});
+    CHECK_FALSE(err);
+  };
+  join(a, room, alice, as_user(a), std::string{});
+  join(b, room, bob, as_user(b), std::string{});
+  post(); // 1
+  ask<bool>(b, room, chat::leave_atom::value, bob.user_id);
+  post(); // 2
+  join(c, room, carol, as_user(c), std::string{});
+  post();                                                 // 3
+  join(d, room, dave, chat::user_actor{}, std::string{}); // a member, offline
+  post();                                                 // 4
+  CHECK(ask<bool>(d, room, chat::online_atom::value, dave.user_id, as_user(d)).first);
+  post(); // 5
+  // The message seqs each stand-in got, until nothing more comes.
+  auto seqs_of = [](caf::scoped_actor& user) {
+    std::vector<std::int64_t> out;
+    for (bool more = true; more;)
+      user->receive(
+        [&](chat::deliver_atom, const chat::delivery_batch& batch) {
+          for (const auto& x : *batch)
+            if (!x->id.empty())
+              out.push_back(x->seq);
+        },
+        [](chat::relay_atom, const caf::actor_addr&, const chat::frame_ptr&) {},
+        [](chat::joined_atom, const std::string&, std::int64_t) {},
+        [](chat::left_atom, const std::string&) {}, caf::after(300ms) >> [&] { more = false; });
+    return out;
+  };
+  CHECK(seqs_of(a) == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+  CHECK(seqs_of(b) == std::vector<std::int64_t>{1});
+  CHECK(seqs_of(c) == std::vector<std::int64_t>{3, 4, 5});
+  CHECK(seqs_of(d) == std::vector<std::int64_t>{5});
+}
+
 TEST_CASE_FIXTURE(room_fixture, "a joining member's user actor learns the seq it starts after") {
   auto room = make_room();
   caf::scoped_actor a{sys};
