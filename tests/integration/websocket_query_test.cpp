@@ -43,8 +43,8 @@ TEST_CASE_FIXTURE(ws_fixture, "the history action pages the newest 100 messages 
   CHECK((*page1)["messages"][4]["seq"].get<std::int64_t>() + 1 == msgs[0]["seq"]);
 }
 
-TEST_CASE_FIXTURE(ws_fixture,
-                  "rooms lists public rooms and private ones only to members, marking own rooms") {
+TEST_CASE_FIXTURE(
+  ws_fixture, "rooms lists public rooms and channels, private ones only to members, marking own") {
   auto ann = user("ann_rooms"), ben = user("ben_rooms");
   auto ca = open(ann), cb = open(ben);
   REQUIRE(ca.call(make_frame("join", "pub_room")));
@@ -64,6 +64,9 @@ TEST_CASE_FIXTURE(ws_fixture,
   CHECK(pub["member"] == false);
   CHECK(find(*seen_by_ben, "priv_room").is_null());
   CHECK(find(*seen_by_ben, "@ben_rooms")["member"] == true);
+  // Another user's channel is a public room: on offer, not a member.
+  CHECK(find(*seen_by_ben, "@ann_rooms")["member"] == false);
+  CHECK(find(*seen_by_ben, "@ann_rooms")["private"] == false);
   auto seen_by_ann = ca.call(make_frame("rooms"));
   REQUIRE(seen_by_ann);
   CHECK(find(*seen_by_ann, "priv_room")["private"] == true);
