@@ -207,8 +207,8 @@ directory_actor::behavior_type directory(directory_pointer self, storage_actor s
         self->send(it->second.actor, deliver_atom::value,
                    delivery_batch{std::make_shared<const std::vector<delivery_ptr>>(1, d)});
     },
-    [self](rooms_atom, const std::string& user_id) {
-      return self->delegate(self->state.storage, rooms_atom::value, user_id);
+    [self](rooms_atom, const std::string& user_id, std::int64_t offer) {
+      return self->delegate(self->state.storage, rooms_atom::value, user_id, offer);
     },
     [self](ack_atom, const std::string& user_id, cursor_list& cursors, id_list& ids) {
       // A user actor that is not running here waits for nothing.

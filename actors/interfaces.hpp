@@ -103,8 +103,9 @@ using directory_actor = caf::typed_actor<
   /// if the room is running (the room's answer); a room not running is not
   /// loaded for it (false): it learns its online members as it loads.
   caf::replies_to<online_atom, std::string, std::string, user_actor>::with<bool>,
-  /// (user_id): the rooms the user may see (from storage).
-  caf::replies_to<rooms_atom, std::string>::with<room_list>,
+  /// (user_id, offer): the rooms the user may see (from storage; offer as
+  /// in storage_api.hpp).
+  caf::replies_to<rooms_atom, std::string, std::int64_t>::with<room_list>,
   /// (to_user, delivery): a stored direct for the recipient's user actor,
   /// if it is online (offline, it is replayed from storage).
   caf::reacts_to<direct_atom, std::string, delivery_ptr>,

@@ -296,13 +296,15 @@ std::string history_json(const history_page& page) {
   return out;
 }
 
-std::string rooms_frame(const room_list& rooms, const std::string& ref) {
+std::string rooms_frame(const room_list& rooms, const std::string& ref, std::optional<bool> more) {
   auto arr = json::array();
   for (const auto& r : rooms)
     arr.push_back(
       {{"name", r.name}, {"members", r.members}, {"private", r.is_private}, {"member", r.member}});
   auto out = open_frame("rooms", ref);
   append_field(out, "rooms", arr);
+  if (more)
+    append_field(out, "more", *more);
   out += '}';
   return out;
 }

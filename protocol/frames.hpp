@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "protocol/chat_error.hpp"
@@ -36,7 +37,10 @@ std::string acked_frame(const std::string& ref, std::size_t count);
 std::string truncated_frame(const std::string& room, std::int64_t from_seq);
 std::string replayed_frame(std::size_t count);
 std::string history_frame(const history_page& page, const std::string& ref);
-std::string rooms_frame(const room_list& rooms, const std::string& ref);
+/// `more` is there when the client asked for an offer: whether rooms or
+/// channels on offer were left out.
+std::string rooms_frame(const room_list& rooms, const std::string& ref,
+                        std::optional<bool> more = std::nullopt);
 std::string members_frame(const std::string& room, const member_list& members,
                           const std::string& ref);
 std::string pong_frame(const std::string& ref);

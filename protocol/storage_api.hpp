@@ -43,8 +43,11 @@ using storage_actor = caf::typed_actor<
   /// (room, page, page_size): page 0 = the newest page_size messages,
   /// oldest first.
   caf::replies_to<history_atom, std::string, std::int64_t, std::int64_t>::with<history_page>,
-  /// Public rooms plus the private rooms the user belongs to, by name.
-  caf::replies_to<rooms_atom, std::string>::with<room_list>,
+  /// (user_id, offer), by name: offer < 0, every public room and channel
+  /// plus the private rooms the user belongs to; else the rooms it belongs
+  /// to plus at most `offer` public rooms and `offer` channels it is not in
+  /// (the first by name), so a client need not read every user's channel.
+  caf::replies_to<rooms_atom, std::string, std::int64_t>::with<room_list>,
   /// (user_id, cursors, backlog_max): the user's directs in id order, then
   /// one backlog per cursor owed something (in the cursors' order): the
   /// room's messages after the cursor, in seq order, cut to the newest

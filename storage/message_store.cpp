@@ -95,8 +95,8 @@ store_impl::behavior_type message_store(store_pointer self, const std::shared_pt
       -> caf::result<history_page> { return load_history(*self->state.db, room, page, page_size); },
     [self](since_atom, const std::string& room, std::int64_t after_seq, std::int64_t limit)
       -> caf::result<message_list> { return load_since(*self->state.db, room, after_seq, limit); },
-    [self](rooms_atom, const std::string& user_id) -> caf::result<room_list> {
-      return load_rooms(*self->state.db, user_id);
+    [self](rooms_atom, const std::string& user_id, std::int64_t offer) -> caf::result<room_list> {
+      return load_rooms(*self->state.db, user_id, offer);
     },
     [self](load_atom, cursor_atom, const std::string& user_id) -> caf::result<cursor_list> {
       return load_cursors(self->state.db->d, user_id);

@@ -127,8 +127,10 @@ caf::expected<message_list> pg_load_since(pg::connection& db, const std::string&
   return messages_of(*res, room);
 }
 
-caf::expected<room_list> pg_load_rooms(pg::connection& db, const std::string& user_id) {
-  auto res = read(db, "select_rooms", {user_id});
+caf::expected<room_list> pg_load_rooms(pg::connection& db, const std::string& user_id,
+                                       std::int64_t offer) {
+  auto res = offer < 0 ? read(db, "select_rooms", {user_id})
+                       : read(db, "select_room_offer", {user_id, std::to_string(offer)});
   if (!res)
     return std::move(res.error());
   room_list result;

@@ -45,7 +45,10 @@ caf::expected<std::optional<room_record>> pg_load_room(pg::connection& db, const
 caf::expected<history_page> pg_load_history(pg::connection& db, const std::string& room,
                                             std::int64_t page, std::int64_t page_size);
 
-caf::expected<room_list> pg_load_rooms(pg::connection& db, const std::string& user_id);
+/// As load_rooms (store_queries.hpp): every room when `offer` < 0, else
+/// the user's own and at most `offer` public rooms and `offer` channels.
+caf::expected<room_list> pg_load_rooms(pg::connection& db, const std::string& user_id,
+                                       std::int64_t offer);
 
 caf::expected<message_list> pg_load_since(pg::connection& db, const std::string& room,
                                           std::int64_t after_seq, std::int64_t limit);

@@ -135,6 +135,21 @@ const std::pair<const char*, const char*> statements[] = {
    " FROM rooms r WHERE NOT r.is_private OR EXISTS"
    " (SELECT 1 FROM members m WHERE m.room = r.name AND m.user_id = $1)"
    " ORDER BY r.name COLLATE \"C\""},
+  // As SQLite's (store_schema.cpp): the user's rooms, then the first $2
+  // public rooms and $2 channels it is not in, members counted only for
+  // the rooms listed.
+  {"select_room_offer",
+   "SELECT o.name, o.is_private, (SELECT count(*) FROM members m WHERE m.room = o.name),"
+   " o.mine FROM ("
+   " SELECT r.name, r.is_private, true AS mine FROM members my"
+   " JOIN rooms r ON r.name = my.room WHERE my.user_id = $1"
+   " UNION ALL (SELECT name, is_private, false FROM rooms r WHERE NOT is_private"
+   " AND left(name, 1) <> '@' AND NOT EXISTS (SELECT 1 FROM members m"
+   " WHERE m.room = r.name AND m.user_id = $1) ORDER BY name COLLATE \"C\" LIMIT $2)"
+   " UNION ALL (SELECT name, is_private, false FROM rooms r WHERE NOT is_private"
+   " AND left(name, 1) = '@' AND NOT EXISTS (SELECT 1 FROM members m"
+   " WHERE m.room = r.name AND m.user_id = $1) ORDER BY name COLLATE \"C\" LIMIT $2)"
+   ") o ORDER BY o.name COLLATE \"C\""},
   {"select_cursors", "SELECT room, acked_seq, acked_above FROM members"
                      " WHERE user_id = $1 ORDER BY room COLLATE \"C\""},
   {"select_directs", "SELECT id, from_user, from_name, body, ts FROM directs"

@@ -87,8 +87,9 @@ pg_store(pg_store_pointer self, const std::shared_ptr<pg::connection>& db, store
       return read<message_list>(
         self, [&](pg::connection& db) { return pg_load_since(db, room, after_seq, limit); });
     },
-    [self](rooms_atom, const std::string& user_id) {
-      return read<room_list>(self, [&](pg::connection& db) { return pg_load_rooms(db, user_id); });
+    [self](rooms_atom, const std::string& user_id, std::int64_t offer) {
+      return read<room_list>(self,
+                             [&](pg::connection& db) { return pg_load_rooms(db, user_id, offer); });
     },
     [self](load_atom, cursor_atom, const std::string& user_id) {
       return read<cursor_list>(self,

@@ -213,8 +213,9 @@ caf::expected<message_list> load_since(store_db& db, const std::string& room,
   return rows;
 }
 
-caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id) {
-  auto& st = db.q.select_rooms.bind(user_id);
+caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id, std::int64_t offer) {
+  auto& st
+    = offer < 0 ? db.q.select_rooms.bind(user_id) : db.q.select_room_offer.bind(user_id, offer);
   reset_guard guard{st};
   room_list result;
   while (st.next())

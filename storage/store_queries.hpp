@@ -27,7 +27,7 @@ struct store_queries {
   statement insert_room, insert_member, delete_member, insert_message, select_last_seq;
   statement select_users, select_tokens, select_room, select_members;
   statement select_user_by_name, select_token;
-  statement select_history, select_since, select_rooms;
+  statement select_history, select_since, select_rooms, select_room_offer;
 };
 
 /// The connection and its statements (declared in this order so the
@@ -86,7 +86,10 @@ caf::expected<std::optional<room_record>> load_room(store_db& db, const std::str
 caf::expected<history_page> load_history(store_db& db, const std::string& room, std::int64_t page,
                                          std::int64_t page_size);
 
-caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id);
+/// The rooms `user_id` may see, by name (storage_api.hpp: rooms_atom):
+/// every one when `offer` < 0, else the user's own and at most `offer`
+/// public rooms and `offer` channels it is not in.
+caf::expected<room_list> load_rooms(store_db& db, const std::string& user_id, std::int64_t offer);
 
 /// The room's messages after `after_seq`, in seq order, at most `limit`.
 caf::expected<message_list> load_since(store_db& db, const std::string& room,

@@ -113,6 +113,29 @@ caf::error open_store(store_db& db, const std::string& path, bool synchronous_fu
                         " WHERE room = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3"},
     {&q.select_since, "SELECT id, seq, user_id, name, body, ts FROM messages"
                       " WHERE room = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"},
+    // The user's rooms and the first ?2 public rooms and ?2 channels it is
+    // not in, each kind read from its own range of the name index ("@"
+    // sorts after the digits, '-' and '.' and before the letters and '_',
+    // so channels are the names in ['@', 'A')): members are counted for
+    // the rooms listed, not for every room there is.
+    {&q.select_room_offer,
+     "SELECT o.name, o.is_private, (SELECT COUNT(*) FROM members m WHERE m.room = o.name),"
+     " o.mine FROM ("
+     " SELECT r.name AS name, r.is_private AS is_private, 1 AS mine FROM members my"
+     " JOIN rooms r ON r.name = my.room WHERE my.user_id = ?1"
+     " UNION ALL SELECT * FROM ("
+     " SELECT * FROM (SELECT name, is_private, 0 FROM rooms r WHERE name < '@'"
+     " AND is_private = 0 AND NOT EXISTS (SELECT 1 FROM members m"
+     " WHERE m.room = r.name AND m.user_id = ?1) ORDER BY name LIMIT ?2)"
+     " UNION ALL SELECT * FROM (SELECT name, is_private, 0 FROM rooms r WHERE name >= 'A'"
+     " AND is_private = 0 AND NOT EXISTS (SELECT 1 FROM members m"
+     " WHERE m.room = r.name AND m.user_id = ?1) ORDER BY name LIMIT ?2)"
+     " ORDER BY 1 LIMIT ?2)"
+     " UNION ALL SELECT * FROM (SELECT name, is_private, 0 FROM rooms r"
+     " WHERE name >= '@' AND name < 'A' AND is_private = 0 AND NOT EXISTS"
+     " (SELECT 1 FROM members m WHERE m.room = r.name AND m.user_id = ?1)"
+     " ORDER BY name LIMIT ?2)"
+     ") o ORDER BY o.name"},
     {&q.select_rooms, "SELECT r.name, r.is_private, (SELECT COUNT(*) FROM members m"
                       " WHERE m.room = r.name), EXISTS (SELECT 1 FROM members m"
                       " WHERE m.room = r.name AND m.user_id = ?1) AS mine"

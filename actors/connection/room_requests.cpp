@@ -57,6 +57,32 @@ caf::expected<join_options> read_join_options(const nlohmann::json& body) {
   return opts;
 }
 
+// The most public rooms (and channels) on offer one `rooms` frame may ask
+// for: a page of a list, not a way around the offer.
+constexpr std::uint64_t offer_max = 1000;
+
+// Keeps the asker's rooms and the first `offer` rooms and channels on offer
+// (the list is by name); true when some on offer were left out.
+bool trim_offer(room_list& rooms, std::int64_t offer) {
+  std::int64_t rooms_seen = 0, channels_seen = 0;
+  bool more = false;
+  auto out = rooms.begin();
+  for (auto& r : rooms) {
+    if (!r.member) {
+      auto& seen = r.name.front() == '@' ? channels_seen : rooms_seen;
+      if (++seen > offer) {
+        more = true;
+        continue;
+      }
+    }
+    if (&*out != &r)
+      *out = std::move(r);
+    ++out;
+  }
+  rooms.erase(out, rooms.end());
+  return more;
+}
+
 } // namespace
 
 void on_join(connection_pointer self, client_request& req) {
@@ -159,11 +185,26 @@ void on_who(connection_pointer self, client_request& req) {
 
 void on_rooms(connection_pointer self, client_request& req) {
   auto& st = self->state;
+  std::int64_t offer = -1; // no offer asked: every room
+  if (req.body.is_object() && req.body.contains("offer")) {
+    const auto& o = req.body["offer"];
+    if (!o.is_number_unsigned() || o.get<std::uint64_t>() > offer_max) {
+      st.send_error(chat_errc::bad_request, "offer must be a number 0..1000", req.ref);
+      return;
+    }
+    offer = o.get<std::int64_t>();
+  }
+  // One more of each kind than offered tells whether there are more.
   self
     ->request(st.params.directory, st.params.settings->request_timeout, rooms_atom::value,
-              st.params.grant.who.user_id)
+              st.params.grant.who.user_id, offer < 0 ? offer : offer + 1)
     .then(
-      [self, ref = req.ref](const room_list& rooms) { self->state.send(rooms_frame(rooms, ref)); },
+      [self, ref = req.ref, offer](room_list& rooms) {
+        std::optional<bool> more;
+        if (offer >= 0)
+          more = trim_offer(rooms, offer);
+        self->state.send(rooms_frame(rooms, ref, more));
+      },
       [self, ref = req.ref](const caf::error& err) { self->state.send_error(err, ref); });
 }
 

@@ -74,6 +74,58 @@ TEST_CASE_FIXTURE(
   CHECK(find(*seen_by_ann, "pub_room")["member"] == true);
 }
 
+TEST_CASE_FIXTURE(ws_fixture,
+                  "rooms with an offer lists the asker's rooms and a page of the others") {
+  auto ann = user("ann_offer"), ben = user("ben_offer"), cat = user("cat_offer");
+  auto ca = open(ann), cb = open(ben);
+  for (const char* name : {"offer_a", "offer_b", "offer_c"})
+    REQUIRE(cb.call(make_frame("join", name)));
+  REQUIRE(ca.call(make_frame("join", "offer_b")));
+  REQUIRE(ca.call(make_frame("join", "offer_mine", {{"private", true}})));
+  // Rooms and channels on offer (not the asker's); the asker's own, all.
+  auto count = [](const json& reply, bool member, bool channel) {
+    int n = 0;
+    for (const auto& r : reply["rooms"])
+      if (r["member"] == member && (r["name"].get<std::string>().front() == '@') == channel)
+        ++n;
+    return n;
+  };
+  auto listed = [](const json& reply, const std::string& name) {
+    for (const auto& r : reply["rooms"])
+      if (r["name"] == name)
+        return true;
+    return false;
+  };
+  auto none = ca.call(make_frame("rooms", "", {{"offer", 0}}));
+  REQUIRE(none);
+  CHECK((*none)["type"] == "rooms");
+  CHECK((*none)["more"] == true); // ben's rooms and channel, cat's channel
+  CHECK(count(*none, false, false) == 0);
+  CHECK(count(*none, false, true) == 0);
+  for (const char* mine : {"@ann_offer", "offer_b", "offer_mine"})
+    CHECK_MESSAGE(listed(*none, mine), mine);
+  CHECK(count(*none, true, false) + count(*none, true, true) == 3);
+  auto one = ca.call(make_frame("rooms", "", {{"offer", 1}}));
+  REQUIRE(one);
+  CHECK((*one)["more"] == true);
+  CHECK(count(*one, false, false) == 1);
+  CHECK(count(*one, false, true) == 1);
+  CHECK(count(*one, true, false) + count(*one, true, true) == 3);
+  // Without an offer: every room, and no `more`.
+  auto all = ca.call(make_frame("rooms"));
+  REQUIRE(all);
+  CHECK_FALSE(all->contains("more"));
+  for (const char* name : {"offer_a", "offer_c", "@ben_offer", "@cat_offer"})
+    CHECK_MESSAGE(listed(*all, name), name);
+  // An offer is a number 0..1000.
+  for (const json& bad : {json(-1), json(1001), json("5"), json(1.5)}) {
+    auto err = ca.call(make_frame("rooms", "", {{"offer", bad}}));
+    REQUIRE(err);
+    CHECK((*err)["type"] == "error");
+    CHECK((*err)["code"] == "bad_request");
+  }
+}
+
 TEST_CASE_FIXTURE(ws_fixture, "who lists the members with their online state") {
   auto ann = user("ann_who"), ben = user("ben_who");
   auto ca = open(ann);

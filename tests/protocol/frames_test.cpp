@@ -81,6 +81,9 @@ TEST_CASE("welcome, joined, presence, left, members and rooms frames") {
   auto rooms = parsed(chat::rooms_frame({{"devroom", 2, false, true}}, ""));
   CHECK(rooms["rooms"][0]
         == json{{"name", "devroom"}, {"members", 2}, {"private", false}, {"member", true}});
+  CHECK_FALSE(rooms.contains("more")); // only an offer's reply says
+  CHECK(parsed(chat::rooms_frame({}, "", true))["more"] == true);
+  CHECK(parsed(chat::rooms_frame({}, "", false))["more"] == false);
 }
 
 TEST_CASE("history frames and the HTTP history body list messages oldest first") {

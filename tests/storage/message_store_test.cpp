@@ -31,6 +31,8 @@ using namespace chat::test;
 
 namespace {
 
+constexpr std::int64_t every_room = -1; // rooms_atom without an offer
+
 std::vector<std::string> names_of(const room_list& rooms) {
   std::vector<std::string> result;
   for (auto& room : rooms)
@@ -301,7 +303,7 @@ TEST_CASE_FIXTURE(fixture, "the room list hides private rooms from non-members")
   caf::anon_send(store, member_atom::value, std::string{"secret"}, std::string{"u1"}, true);
   caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u1"}, true);
   caf::anon_send(store, member_atom::value, std::string{"lobby"}, std::string{"u2"}, true);
-  auto for_member = ask<room_list>(rooms_atom::value, std::string{"u1"});
+  auto for_member = ask<room_list>(rooms_atom::value, std::string{"u1"}, every_room);
   CHECK(names_of(for_member) == std::vector<std::string>{"attic", "lobby", "secret"});
   CHECK(for_member[1].members == 2);
   CHECK_FALSE(for_member[1].is_private);
@@ -310,10 +312,44 @@ TEST_CASE_FIXTURE(fixture, "the room list hides private rooms from non-members")
   CHECK_FALSE(for_member[0].member);
   CHECK(for_member[1].member);
   CHECK(for_member[2].member);
-  auto for_other = ask<room_list>(rooms_atom::value, std::string{"u3"});
+  auto for_other = ask<room_list>(rooms_atom::value, std::string{"u3"}, every_room);
   CHECK(names_of(for_other) == std::vector<std::string>{"attic", "lobby"});
   CHECK(for_other[0].members == 0);
   CHECK_FALSE(for_other[1].member);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "an offer lists the user's rooms and the first rooms and channels it is not in") {
+  // "9lives" sorts before the channels ("@..."), the other rooms after them.
+  for (const char* name : {"beta", "9lives", "alpha", "gamma", "@ann", "@bob", "@cat"})
+    CHECK(ask<bool>(create_atom::value, room_atom::value, make_room(name)));
+  CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("secret", true)));
+  CHECK(ask<bool>(create_atom::value, room_atom::value, make_room("hidden", true)));
+  for (const char* room : {"gamma", "secret", "@ann"})
+    caf::anon_send(store, member_atom::value, std::string{room}, std::string{"u1"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"gamma"}, std::string{"u2"}, true);
+  caf::anon_send(store, member_atom::value, std::string{"alpha"}, std::string{"u2"}, true);
+  auto offer
+    = [&](std::int64_t n) { return ask<room_list>(rooms_atom::value, std::string{"u1"}, n); };
+  CHECK(names_of(offer(0)) == std::vector<std::string>{"@ann", "gamma", "secret"});
+  CHECK(names_of(offer(1))
+        == std::vector<std::string>{"9lives", "@ann", "@bob", "gamma", "secret"});
+  auto two = offer(2);
+  CHECK(names_of(two)
+        == std::vector<std::string>{"9lives", "@ann", "@bob", "@cat", "alpha", "gamma", "secret"});
+  for (const auto& r : two) {
+    bool mine = r.name == "@ann" || r.name == "gamma" || r.name == "secret";
+    CHECK_MESSAGE(r.member == mine, r.name);
+    CHECK_MESSAGE(r.is_private == (r.name == "secret"), r.name);
+    CHECK_MESSAGE(r.members == (r.name == "gamma" ? 2 : mine || r.name == "alpha" ? 1 : 0), r.name);
+  }
+  // Never another's private room, however much is offered; every room
+  // there is when the offer covers them all.
+  CHECK(names_of(offer(100))
+        == std::vector<std::string>{"9lives", "@ann", "@bob", "@cat", "alpha", "beta", "gamma",
+                                    "secret"});
+  CHECK(names_of(offer(100))
+        == names_of(ask<room_list>(rooms_atom::value, std::string{"u1"}, every_room)));
 }
 
 TEST_CASE_FIXTURE(fixture, "everything survives closing the actor system and reopening the file") {

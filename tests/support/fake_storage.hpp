@@ -68,7 +68,8 @@ inline storage_actor spawn_fake_storage(caf::actor_system& sys, fake_storage_con
       [](history_atom, const std::string& room, std::int64_t page, std::int64_t) {
         return history_page{room, page, {}, false};
       },
-      [st](rooms_atom, const std::string& user_id) {
+      // Every room, whatever the offer: the connection trims an offer's list.
+      [st](rooms_atom, const std::string& user_id, std::int64_t /*offer*/) {
         room_list out;
         for (const auto& [name, rec] : st->rooms) {
           auto mine = std::any_of(rec.members.begin(), rec.members.end(),

@@ -48,7 +48,7 @@ inline directory_actor::behavior_type directory_of(directory_actor::pointer,
       return user;
     },
     [](online_atom, const std::string&, const std::string&, const user_actor&) { return false; },
-    [](rooms_atom, const std::string&) { return room_list{}; },
+    [](rooms_atom, const std::string&, std::int64_t) { return room_list{}; },
     [](direct_atom, const std::string&, const delivery_ptr&) {},
     [](idle_atom, const std::string&, std::uint64_t) {},
     [](stored_atom, const room_event_ptr&) {},

@@ -45,6 +45,9 @@ test("the room list splits own rooms from rooms on offer", () => {
   ]);
   assert.deepEqual(store.sidebar().rooms.map((c) => c.name), ["@ann", "zoo"]);
   assert.deepEqual(store.publicRooms.map((r) => r.name), ["attic"]);
+  assert.equal(store.moreOnOffer, false);
+  store.applyRoomList([{ name: "attic", members: 2, private: false, member: false }], true);
+  assert.equal(store.moreOnOffer, true); // the reply's `more`: the sidebar says so
   assert.equal(store.get("room:zoo").name, "zoo");
   assert.equal(store.get("dm:nobody"), null);
 });

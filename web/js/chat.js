@@ -10,7 +10,7 @@ import { api, socketUrl } from "./api.js";
 import { ChatSocket } from "./socket.js";
 import { Store } from "./conversations.js";
 import { renderMembers, renderMessages } from "./render.js";
-import { renderSidebar } from "./sidebar.js";
+import { OFFER_MAX, renderSidebar } from "./sidebar.js";
 import { plainError, USER_NAME } from "./format.js";
 import { bindControls } from "./controls.js";
 
@@ -134,8 +134,10 @@ export class Chat {
 
   async refreshRooms() {
     try {
-      const reply = await this.socket.request("rooms");
-      this.store.applyRoomList(reply.rooms);
+      // The user's rooms and a page of the others: a server with thousands
+      // of users has thousands of channels, and the sidebar shows 30.
+      const reply = await this.socket.request("rooms", undefined, { offer: OFFER_MAX });
+      this.store.applyRoomList(reply.rooms, reply.more === true);
       this.draw();
     } catch { /* offline: the next welcome asks again */ }
   }

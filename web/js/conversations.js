@@ -72,6 +72,7 @@ export class Store {
     this.rooms = new Map(); // rooms the user is in
     this.dms = new Map();
     this.publicRooms = []; // from `rooms`: ones the user is not in
+    this.moreOnOffer = false; // `rooms` left some out (its `more`)
     this.current = null; // a conversation key
   }
 
@@ -93,7 +94,8 @@ export class Store {
   }
 
   /** Applies a `rooms` reply: own rooms join the sidebar, others are offers. */
-  applyRoomList(list) {
+  applyRoomList(list, more = false) {
+    this.moreOnOffer = more;
     this.publicRooms = [];
     for (const r of list) {
       if (r.member) this.room(r.name).info = r;

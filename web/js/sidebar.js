@@ -4,7 +4,9 @@
 
 import { el } from "./render.js";
 
-const OFFER_MAX = 30; // rooms (and channels) on offer shown in the sidebar
+// Rooms (and channels) on offer shown in the sidebar: chat.js asks the
+// server for this many of each (`rooms` with an offer).
+export const OFFER_MAX = 30;
 
 function convItem(conv, current, label) {
   const li = el("li", { class: conv.key === current ? "active" : "", "data-key": conv.key },
@@ -25,12 +27,13 @@ export function renderSidebar(store, dom) {
     el("span", { class: "name", text: r.name }),
     el("span", { class: "count", text: `${r.members}`, title: "members" }),
     el("button", { type: "button", class: "join small", "data-room": r.name, text: "Join" }));
-  const rest = (n) => el("li", { class: "muted", text: `…and ${n} more: join by name below` });
   const items = [];
   for (const list of [store.publicRooms.filter((r) => !r.name.startsWith("@")),
     store.publicRooms.filter((r) => r.name.startsWith("@"))]) {
     items.push(...list.slice(0, OFFER_MAX).map(offer));
-    if (list.length > OFFER_MAX) items.push(rest(list.length - OFFER_MAX));
+  }
+  if (store.moreOnOffer) {
+    items.push(el("li", { class: "muted", text: "…and more: join by name below" }));
   }
   if (!items.length) items.push(el("li", { class: "muted", text: "no other public rooms" }));
   dom.publicRooms.replaceChildren(...items);
