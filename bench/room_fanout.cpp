@@ -41,7 +41,7 @@ struct options {
 };
 
 // An online member's user actor: counts the room messages delivered to it.
-chat::user_actor::behavior_type counting_user(counter got) {
+chat::user_actor::behavior_type counting_user(const counter& got) {
   return {
     [](chat::connect_atom, const chat::connection_actor&, const chat::session_ptr&) {},
     [got](chat::deliver_atom, const chat::delivery_batch& batch) {
