@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -21,8 +20,6 @@
 #include "protocol/chat_error.hpp"
 #include "store_fixture.hpp"
 #if !CHAT_TEST_PG
-#include <sqlite3.h>
-
 #include "tests/storage/sqlite_file.hpp"
 #endif
 
@@ -48,21 +45,13 @@ TEST_SUITE("storage") {
 
 TEST_CASE_FIXTURE(fixture, "opening a fresh file creates its folder and the schema") {
   CHECK(std::filesystem::exists(opts.path));
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(opts.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db,
-                             "SELECT name FROM sqlite_master WHERE type = "
-                             "'table' ORDER BY name",
-                             -1, &st, nullptr)
-          == SQLITE_OK);
-  std::set<std::string> tables;
-  while (sqlite3_step(st) == SQLITE_ROW)
-    tables.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  for (auto name : {"users", "tokens", "rooms", "members", "messages", "directs"})
-    CHECK_MESSAGE(tables.count(name) == 1, "missing table " << name);
+  auto db = open_db(opts.path);
+  for (std::string name : {"users", "tokens", "rooms", "members", "messages", "directs"})
+    CHECK_MESSAGE(single_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                                 " AND name = '"
+                                   + name + "'")
+                    == 1,
+                  "missing table " << name);
   CHECK(ask<user_list>(load_atom::value, users_atom::value).empty());
 }
 

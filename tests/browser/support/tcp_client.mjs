@@ -54,7 +54,7 @@ export class TcpClient {
     if (target !== undefined) frame.target = target;
     if (body !== undefined) frame.body = body;
     this.write(frame);
-    return this.waitFor((f) => f.ref === ref && f.type !== "acked");
+    return this.waitFor((f) => f.ref === ref);
   }
 
   waitFor(pred, timeoutMs = 10000) {
