@@ -234,6 +234,35 @@ TEST_CASE_FIXTURE(connection_fixture, "a dm is stored, confirmed and delivered t
   CHECK(a->next_of("error")["code"] == "bad_request");
 }
 
+TEST_CASE_FIXTURE(
+  connection_fixture,
+  "rooms with an offer keeps the asker's rooms and says whether others were left out") {
+  auto a = connect("u1", "alice");
+  auto b = connect("u2", "bob");
+  for (const char* name : {"zoo", "attic"}) {
+    say(1, {{"action", "join"}, {"target", name}});
+    b->next_of("joined");
+  }
+  say(0, {{"action", "join"}, {"target", "devroom"}});
+  a->next_of("joined");
+  // The fake storage answers every room, as a storage that ignored the
+  // offer would: the connection trims to the offer itself.
+  auto names = [](const json& reply) {
+    std::vector<std::string> out;
+    for (const auto& r : reply["rooms"])
+      out.push_back(r["name"]);
+    return out;
+  };
+  say(0, {{"action", "rooms"}, {"body", {{"offer", 1}}}, {"ref", "r1"}});
+  auto one = a->next_of("rooms");
+  CHECK(names(one) == std::vector<std::string>{"attic", "devroom"});
+  CHECK(one["more"] == true);
+  say(0, {{"action", "rooms"}, {"body", {{"offer", 2}}}, {"ref", "r2"}});
+  auto two = a->next_of("rooms");
+  CHECK(names(two) == std::vector<std::string>{"attic", "devroom", "zoo"});
+  CHECK(two["more"] == false);
+}
+
 TEST_CASE_FIXTURE(connection_fixture, "two connections of one user both get room traffic") {
   auto a1 = connect("u1", "alice");
   auto a2 = connect("u1", "alice");

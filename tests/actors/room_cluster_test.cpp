@@ -16,6 +16,7 @@
 
 #include "protocol/atoms.hpp"
 #include "tests/support/fake_storage.hpp"
+#include "tests/support/user_probe.hpp"
 
 using namespace std::chrono_literals;
 
@@ -68,16 +69,8 @@ struct cluster_room_fixture {
   std::vector<std::int64_t> delivered(std::size_t want, std::chrono::milliseconds wait = 5s) {
     std::vector<std::int64_t> seqs;
     auto deadline = std::chrono::steady_clock::now() + wait;
-    while (seqs.size() < want && std::chrono::steady_clock::now() < deadline) {
-      alice->receive(
-        [&](chat::deliver_atom, const chat::delivery_batch& batch) {
-          for (const auto& d : *batch)
-            if (!d->id.empty())
-              seqs.push_back(d->seq);
-        },
-        [](chat::relay_atom, const caf::actor_addr&, const chat::frame_ptr&) {},
-        [](chat::joined_atom, const std::string&, std::int64_t) {}, caf::after(wait / 10) >> [] {});
-    }
+    while (seqs.size() < want && std::chrono::steady_clock::now() < deadline)
+      chat::test::receive_delivery(alice, seqs, wait / 10);
     return seqs;
   }
 

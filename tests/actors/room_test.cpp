@@ -15,6 +15,7 @@
 #include "protocol/chat_error.hpp"
 #include "tests/support/fake_storage.hpp"
 #include "tests/support/stub_actors.hpp"
+#include "tests/support/user_probe.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -54,6 +55,21 @@ struct room_fixture {
                                   std::string{"7"}); // a ref is JSON text
   }
 
+  // The member list once `pred` holds for it (a user actor's going reaches
+  // the room as a down message, some time after it stopped), or after a
+  // second, whatever it is then.
+  template <class Pred>
+  chat::member_list members_when(caf::scoped_actor& self, const chat::room_actor& room, Pred pred) {
+    chat::member_list now;
+    for (int i = 0; i < 100; ++i) {
+      now = ask<chat::member_list>(self, room, chat::who_atom::value).first;
+      if (pred(now))
+        break;
+      std::this_thread::sleep_for(10ms);
+    }
+    return now;
+  }
+
   // The next frame delivered to `user` (a scoped actor standing in for the
   // user actor of `who`), skipping what that user actor would skip: its own
   // join's presence.
@@ -86,20 +102,6 @@ chat::user_actor as_user(caf::scoped_actor& self) {
 
 chat::identity alice{"u1", "alice"};
 chat::identity bob{"u2", "bob"};
-
-// Polls the member list until `pred` holds for it (or a second passes).
-template <class Pred>
-chat::member_list members_when(room_fixture& f, caf::scoped_actor& self,
-                               const chat::room_actor& room, Pred pred) {
-  chat::member_list now;
-  for (int i = 0; i < 100; ++i) {
-    now = f.ask<chat::member_list>(self, room, chat::who_atom::value).first;
-    if (pred(now))
-      break;
-    std::this_thread::sleep_for(10ms);
-  }
-  return now;
-}
 
 bool online(const chat::member_list& members, const std::string& user_id) {
   for (const auto& m : members)
@@ -248,15 +250,10 @@ TEST_CASE_FIXTURE(room_fixture, "members go offline when their user actor stops"
   REQUIRE(before.size() == 1);
   CHECK(before[0].online);
   caf::anon_send_exit(user, caf::exit_reason::user_shutdown);
-  bool offline = false;
-  for (int i = 0; i < 100 && !offline; ++i) {
-    auto [now, e2] = ask<chat::member_list>(a, room, chat::who_atom::value);
-    REQUIRE(now.size() == 1);
-    offline = !now[0].online;
-    if (!offline)
-      std::this_thread::sleep_for(10ms);
-  }
-  CHECK(offline);
+  auto now = members_when(
+    a, room, [](const chat::member_list& ms) { return ms.size() == 1 && !ms[0].online; });
+  REQUIRE(now.size() == 1);
+  CHECK_FALSE(now[0].online);
   // Coming back online (what a new user actor does, through the directory).
   auto [online, e4] = ask<bool>(a, room, chat::online_atom::value, bob.user_id, as_user(a));
   CHECK(online);
@@ -281,15 +278,15 @@ TEST_CASE_FIXTURE(room_fixture, "a stopped user actor takes only its own member 
   CHECK(ask<bool>(a, room, chat::online_atom::value, bob.user_id, bob_new).first);
   caf::anon_send_exit(bob_old, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(carol_user, caf::exit_reason::user_shutdown);
-  auto now = members_when(*this, a, room,
+  auto now = members_when(a, room,
                           [&](const chat::member_list& ms) { return !online(ms, carol.user_id); });
   REQUIRE(now.size() == 3);
   CHECK_FALSE(online(now, carol.user_id));
   CHECK(online(now, alice.user_id));
   CHECK(online(now, bob.user_id)); // the old actor's going is not the new one's
   caf::anon_send_exit(bob_new, caf::exit_reason::user_shutdown);
-  now = members_when(*this, a, room,
-                     [&](const chat::member_list& ms) { return !online(ms, bob.user_id); });
+  now
+    = members_when(a, room, [&](const chat::member_list& ms) { return !online(ms, bob.user_id); });
   CHECK_FALSE(online(now, bob.user_id));
   CHECK(online(now, alice.user_id));
   caf::anon_send_exit(alice_user, caf::exit_reason::user_shutdown);
@@ -322,16 +319,8 @@ TEST_CASE_FIXTURE(room_fixture, "the fan-out follows members joining, leaving an
   // The message seqs each stand-in got, until nothing more comes.
   auto seqs_of = [](caf::scoped_actor& user) {
     std::vector<std::int64_t> out;
-    for (bool more = true; more;)
-      user->receive(
-        [&](chat::deliver_atom, const chat::delivery_batch& batch) {
-          for (const auto& x : *batch)
-            if (!x->id.empty())
-              out.push_back(x->seq);
-        },
-        [](chat::relay_atom, const caf::actor_addr&, const chat::frame_ptr&) {},
-        [](chat::joined_atom, const std::string&, std::int64_t) {},
-        [](chat::left_atom, const std::string&) {}, caf::after(300ms) >> [&] { more = false; });
+    while (chat::test::receive_delivery(user, out, 300ms)) {
+    }
     return out;
   };
   CHECK(seqs_of(a) == std::vector<std::int64_t>{1, 2, 3, 4, 5});

@@ -14,6 +14,18 @@
 using namespace chat::test;
 using json = nlohmann::json;
 
+namespace {
+
+// The entry for room `name` in a `rooms` reply; null when it is not listed.
+json find_room(const json& reply, const std::string& name) {
+  for (const auto& r : reply["rooms"])
+    if (r.value("name", "") == name)
+      return r;
+  return json();
+}
+
+} // namespace
+
 TEST_SUITE("websocket queries") {
 
 TEST_CASE_FIXTURE(ws_fixture, "the history action pages the newest 100 messages oldest first") {
@@ -49,29 +61,23 @@ TEST_CASE_FIXTURE(
   auto ca = open(ann), cb = open(ben);
   REQUIRE(ca.call(make_frame("join", "pub_room")));
   REQUIRE(ca.call(make_frame("join", "priv_room", {{"private", true}})));
-  auto find = [](json rooms, const std::string& name) {
-    for (auto& r : rooms["rooms"])
-      if (r.value("name", "") == name)
-        return r;
-    return json();
-  };
   auto seen_by_ben = cb.call(make_frame("rooms"));
   REQUIRE(seen_by_ben);
   CHECK((*seen_by_ben)["type"] == "rooms");
-  auto pub = find(*seen_by_ben, "pub_room");
+  auto pub = find_room(*seen_by_ben, "pub_room");
   CHECK(pub["members"] == 1);
   CHECK(pub["private"] == false);
   CHECK(pub["member"] == false);
-  CHECK(find(*seen_by_ben, "priv_room").is_null());
-  CHECK(find(*seen_by_ben, "@ben_rooms")["member"] == true);
+  CHECK(find_room(*seen_by_ben, "priv_room").is_null());
+  CHECK(find_room(*seen_by_ben, "@ben_rooms")["member"] == true);
   // Another user's channel is a public room: on offer, not a member.
-  CHECK(find(*seen_by_ben, "@ann_rooms")["member"] == false);
-  CHECK(find(*seen_by_ben, "@ann_rooms")["private"] == false);
+  CHECK(find_room(*seen_by_ben, "@ann_rooms")["member"] == false);
+  CHECK(find_room(*seen_by_ben, "@ann_rooms")["private"] == false);
   auto seen_by_ann = ca.call(make_frame("rooms"));
   REQUIRE(seen_by_ann);
-  CHECK(find(*seen_by_ann, "priv_room")["private"] == true);
-  CHECK(find(*seen_by_ann, "priv_room")["member"] == true);
-  CHECK(find(*seen_by_ann, "pub_room")["member"] == true);
+  CHECK(find_room(*seen_by_ann, "priv_room")["private"] == true);
+  CHECK(find_room(*seen_by_ann, "priv_room")["member"] == true);
+  CHECK(find_room(*seen_by_ann, "pub_room")["member"] == true);
 }
 
 TEST_CASE_FIXTURE(ws_fixture,
@@ -90,12 +96,8 @@ TEST_CASE_FIXTURE(ws_fixture,
         ++n;
     return n;
   };
-  auto listed = [](const json& reply, const std::string& name) {
-    for (const auto& r : reply["rooms"])
-      if (r["name"] == name)
-        return true;
-    return false;
-  };
+  auto listed
+    = [](const json& reply, const std::string& name) { return !find_room(reply, name).is_null(); };
   auto none = ca.call(make_frame("rooms", "", {{"offer", 0}}));
   REQUIRE(none);
   CHECK((*none)["type"] == "rooms");
