@@ -150,4 +150,17 @@ using registry_actor = caf::typed_actor<
   /// here, and its watchers told `revoked`.
   caf::reacts_to<revoked_atom, std::string>>;
 
+/// What the persist beat ticks: a user actor's cursor write (its
+/// `persist_atom` handler writes the cursors moved since the last one).
+using persist_target = caf::typed_actor<caf::reacts_to<persist_atom>>;
+
+/// One per server (actors/persist_beat.hpp, spawned by the directory): the
+/// users' cursor writes on one shared beat.
+using persist_beat_actor = caf::typed_actor<
+  /// (user): tick it at the next multiple of cursor_flush on the steady
+  /// clock (user actors, each at most once per beat).
+  caf::reacts_to<persist_atom, persist_target>,
+  /// Server shutdown (directory).
+  caf::reacts_to<close_atom>>;
+
 } // namespace chat

@@ -16,7 +16,9 @@
 
 namespace chat {
 
+/// `beat`: the server's persist beat (actors/persist_beat.hpp), which says
+/// when to write the cursors acks moved.
 user_actor spawn_user(caf::actor_system& sys, identity who, directory_actor directory,
-                      storage_actor storage, shared_settings settings);
+                      storage_actor storage, shared_settings settings, persist_beat_actor beat);
 
 } // namespace chat

@@ -34,15 +34,15 @@ void note_changes(user_state& st, const ack_ledger::ack_result& changes) {
     st.dirty_rooms.insert(c.room);
 }
 
-// Moved cursors wait for the persist timer, and so does the memory of an
-// emptied in-flight table (kept for the next deliveries meanwhile); without
-// a timer both go at once. Every user's timer is due on the same beat, the
-// next multiple of cursor_flush on the steady clock, not cursor_flush after
-// its own first ack: with a thousand users acking, their timers reach CAF's
-// workers together (one wake-up from the clock thread, not one per user)
-// and their cursor writes reach the storage actor together, in one batch
-// (bench/profile.md, issue 18's sixth pass). A cursor still waits at most
-// cursor_flush.
+// Moved cursors wait for the persist beat's tick, and so does the memory of
+// an emptied in-flight table (kept for the next deliveries meanwhile);
+// without a beat (cursor_flush 0) both go at once. Every user is ticked on
+// the same beat, the next multiple of cursor_flush on the steady clock, not
+// cursor_flush after its own first ack: with a thousand users acking, their
+// cursor writes reach the storage actor together, in one batch
+// (bench/profile.md, issue 18's sixth pass). The beat is one actor for the
+// server, not a timer per user: each timer set wakes CAF's clock thread
+// (twelfth pass). A cursor still waits at most cursor_flush.
 void arm_persist(user_pointer self) {
   auto& st = self->state;
   if (st.settings->cursor_flush.count() == 0) {
@@ -53,14 +53,12 @@ void arm_persist(user_pointer self) {
   if (st.persist_armed || (st.dirty_rooms.empty() && !st.ledger.holds_spare()))
     return;
   st.persist_armed = true;
-  auto period = st.settings->cursor_flush.count();
-  self->delayed_send(self, std::chrono::milliseconds{period - steady_ms() % period},
-                     persist_atom::value);
+  self->send(st.beat, persist_atom::value, persist_target{self});
 }
 
 } // namespace
 
-void on_persist_timer(user_pointer self) {
+void on_persist_tick(user_pointer self) {
   self->state.persist_armed = false;
   write_cursors(self);
   self->state.ledger.release_spare();

@@ -49,12 +49,14 @@ void go_online(user_pointer self, const cursor_list& cursors) {
 }
 
 user_impl::behavior_type user(user_pointer self, identity who, directory_actor directory,
-                              storage_actor storage, shared_settings settings) {
+                              storage_actor storage, shared_settings settings,
+                              persist_beat_actor beat) {
   auto& st = self->state;
   st.who = std::move(who);
   st.directory = std::move(directory);
   st.storage = std::move(storage);
   st.settings = std::move(settings);
+  st.beat = std::move(beat);
   st.rooms_pending = 1; // until the cursors are loaded
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& connections = self->state.connections;
@@ -134,7 +136,7 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
         self->send(c.actor, close_atom::value);
       self->quit();
     },
-    [self](persist_atom) { on_persist_timer(self); },
+    [self](persist_atom) { on_persist_tick(self); },
     [self](deadline_atom) {
       self->state.deadline_armed = false;
       check_idle(self);
@@ -145,9 +147,9 @@ user_impl::behavior_type user(user_pointer self, identity who, directory_actor d
 } // namespace
 
 user_actor spawn_user(caf::actor_system& sys, identity who, directory_actor directory,
-                      storage_actor storage, shared_settings settings) {
+                      storage_actor storage, shared_settings settings, persist_beat_actor beat) {
   return sys.spawn(user, std::move(who), std::move(directory), std::move(storage),
-                   std::move(settings));
+                   std::move(settings), std::move(beat));
 }
 
 } // namespace chat

@@ -31,7 +31,8 @@
 
 namespace chat::user_detail {
 
-/// The user actor's interface plus the timers it sends itself.
+/// The user actor's interface plus the persist beat's tick and the timer it
+/// sends itself.
 using user_impl = user_actor::extend<caf::reacts_to<persist_atom>, caf::reacts_to<deadline_atom>>;
 
 /// A frame held back from a connection whose replay is still out: one that
@@ -90,6 +91,7 @@ struct user_state {
   directory_actor directory;
   storage_actor storage;
   shared_settings settings;
+  persist_beat_actor beat; // says when moved cursors are written
   metrics::live_count alive{metrics::get().users};
   std::int64_t unacked_reported = 0; // this user's share of the unacked gauge
   std::set<std::string> dirty_rooms; // cursors moved since the last write
@@ -119,9 +121,9 @@ void start_replay(user_pointer self, const connection_actor& connection);
 
 // retirement.cpp
 void persist(user_pointer self, const ack_ledger::ack_result& changes);
-/// The persist timer: writes moved cursors and frees emptied in-flight
+/// The persist beat's tick: writes moved cursors and frees emptied in-flight
 /// tables' memory.
-void on_persist_timer(user_pointer self);
+void on_persist_tick(user_pointer self);
 caf::typed_response_promise<bool> persist_now(user_pointer self,
                                               const ack_ledger::ack_result& changes);
 void report_presence(user_pointer self, bool online);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/directory.hpp"
+#include "actors/persist_beat.hpp"
 #include "common/clock.hpp"
 #include "fake_session.hpp"
 #include "protocol/atoms.hpp"
@@ -78,13 +79,15 @@ struct basic_user_fixture {
   chat::storage_actor storage = chat::test::spawn_fake_storage(sys, owing(caf::actor{probe}));
   chat::directory_actor directory = chat::spawn_directory(
     sys, storage, std::make_shared<const chat::actor_settings>(settings(Cluster)));
+  chat::persist_beat_actor beat = chat::spawn_persist_beat(sys, settings(Cluster).cursor_flush);
   chat::user_actor user
     = chat::spawn_user(sys, {"u1", "alice"}, directory, storage,
-                       std::make_shared<const chat::actor_settings>(settings(Cluster)));
+                       std::make_shared<const chat::actor_settings>(settings(Cluster)), beat);
 
   ~basic_user_fixture() {
     caf::anon_send(user, chat::close_atom::value);
     caf::anon_send(directory, chat::close_atom::value);
+    caf::anon_send(beat, chat::close_atom::value);
     caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
   }
 
