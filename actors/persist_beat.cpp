@@ -34,8 +34,7 @@ beat_impl::behavior_type persist_beat(beat_pointer self, std::chrono::millisecon
         return;
       st.armed = true;
       auto p = period.count();
-      self->delayed_send(self, std::chrono::milliseconds{p - steady_ms() % p},
-                         persist_atom::value);
+      self->delayed_send(self, std::chrono::milliseconds{p - steady_ms() % p}, persist_atom::value);
     },
     [self](persist_atom) {
       auto& st = self->state;
