@@ -101,6 +101,8 @@ std::string format_frame(const json& frame) {
     for (auto& r : array_of(frame, "rooms"))
       if (r.is_object())
         line += " " + str(r, "name") + " (" + std::to_string(number_of(r, "members")) + ")";
+    if (flag_of(frame, "more"))
+      line += " ... (more: /rooms all)";
     return line;
   }
   if (type == "history") {

@@ -21,6 +21,10 @@ using error_code = boost::system::error_code;
 
 namespace {
 
+// How many public rooms, and how many channels, `/rooms` lists besides the
+// user's own (the web client's sidebar shows as many).
+constexpr int rooms_offer = 30;
+
 json frame(const std::string& action, const std::string& target = "", json body = nullptr,
            json ref = nullptr) {
   json f{{"action", action}};
@@ -247,7 +251,12 @@ struct app {
     } else if (cmd == "/who") {
       conn->send(frame("who", current, nullptr, request_ref()));
     } else if (cmd == "/rooms") {
-      conn->send(frame("rooms", "", nullptr, request_ref()));
+      // A page of the rooms on offer (a server lists a channel per account);
+      // "/rooms all" asks for every one.
+      if (!rest.empty() && rest != "all")
+        return print("! usage: /rooms [all]");
+      conn->send(frame("rooms", "", rest == "all" ? json(nullptr) : json{{"offer", rooms_offer}},
+                       request_ref()));
     } else if (cmd == "/history") {
       int page = 0;
       try {
@@ -267,7 +276,7 @@ struct app {
           finish(0);
       });
     } else {
-      print("! commands: /join ROOM, /leave, /dm NAME TEXT, /who, /rooms, /history [PAGE], "
+      print("! commands: /join ROOM, /leave, /dm NAME TEXT, /who, /rooms [all], /history [PAGE], "
             "/quit, //text sends /text");
     }
   }

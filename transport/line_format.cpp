@@ -6,7 +6,11 @@ namespace {
 
 using json = nlohmann::json;
 
-const char* const commands = "/join ROOM, /dm NAME TEXT, /who, /rooms, /history, /quit";
+const char* const commands = "/join ROOM, /dm NAME TEXT, /who, /rooms [all], /history, /quit";
+
+// How many public rooms, and how many channels, /rooms lists besides the
+// user's own: a server lists a channel per account.
+constexpr int rooms_offer = 30;
 
 // A string field, or "" when missing or not a string.
 std::string str(const json& j, const char* key) {
@@ -97,8 +101,12 @@ line_command parse_line(const std::string& line) {
   }
   if (name == "who")
     return {kind::who, {}, {}};
-  if (name == "rooms")
-    return {kind::rooms, {}, {}};
+  if (name == "rooms") {
+    auto which = first_word(rest).value_or("");
+    if (!which.empty() && which != "all")
+      return bad("usage: /rooms [all]");
+    return {kind::rooms, which, {}};
+  }
   if (name == "history")
     return {kind::history, {}, {}};
   if (name == "quit")
@@ -112,7 +120,10 @@ json command_frame(const line_command& cmd, const std::string& room) {
     case kind::say: return {{"action", "send"}, {"target", room}, {"body", {{"text", cmd.text}}}};
     case kind::join: return {{"action", "join"}, {"target", cmd.arg}};
     case kind::who: return {{"action", "who"}, {"target", room}};
-    case kind::rooms: return {{"action", "rooms"}};
+    case kind::rooms: // a page of what is on offer, unless all were asked for
+      if (cmd.arg == "all")
+        return {{"action", "rooms"}};
+      return {{"action", "rooms"}, {"body", {{"offer", rooms_offer}}}};
     case kind::history: return {{"action", "history"}, {"target", room}, {"body", {{"page", 0}}}};
     case kind::dm: // by name: the connection resolves "@name"
       return {{"action", "dm"}, {"target", "@" + cmd.arg}, {"body", {{"text", cmd.text}}}};
@@ -145,6 +156,8 @@ std::optional<std::string> format_frame(const json& frame) {
     if (auto rooms = frame.find("rooms"); rooms != frame.end() && rooms->is_array())
       for (const auto& r : *rooms)
         out += " " + str(r, "name") + " (" + std::to_string(r.value("members", 0)) + ")";
+    if (auto more = frame.find("more"); more != frame.end() && more->is_boolean() && *more)
+      out += " ... (more: /rooms all)";
     return out;
   }
   if (type == "history") {

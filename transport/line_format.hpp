@@ -16,12 +16,13 @@ namespace chat {
 struct line_command {
   enum class kind { say, join, dm, who, rooms, history, quit, bad };
   kind what = kind::bad;
-  std::string arg;  // join: the room; dm: the user name
+  std::string arg;  // join: the room; dm: the user name; rooms: "all" or empty
   std::string text; // say, dm: the text; bad: what is wrong
 };
 
-/// Plain text is `say`; "/join ROOM", "/dm NAME TEXT", "/who", "/rooms",
-/// "/history", "/quit" are commands; "//text" says "/text". Anything else
+/// Plain text is `say`; "/join ROOM", "/dm NAME TEXT", "/who", "/rooms
+/// [all]" (without "all": a page of the rooms on offer), "/history", "/quit"
+/// are commands; "//text" says "/text". Anything else
 /// starting with "/" is `bad`.
 line_command parse_line(const std::string& line);
 

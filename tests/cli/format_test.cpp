@@ -51,6 +51,9 @@ TEST_CASE("well-formed frames become the lines a user reads") {
         == "* r: a* b");
   CHECK(format_frame(json::parse(R"({"type":"rooms","rooms":[{"name":"r","members":3}]})"))
         == "* rooms: r (3)");
+  CHECK(format_frame(json::parse(R"({"type":"rooms","rooms":[{"name":"r","members":3}],
+                                     "more":true})"))
+        == "* rooms: r (3) ... (more: /rooms all)");
   CHECK(format_frame(json::parse(R"({"type":"presence","room":"r","event":"join",
                                      "user":{"name":"a"}})"))
         == "* a joined r");

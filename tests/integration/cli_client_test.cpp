@@ -338,6 +338,10 @@ TEST_CASE("interactive: a typed line goes to the joined room, /quit exits 0") {
   REQUIRE(direct);
   CHECK((*direct)["body"]["text"] == "psst by name");
   CHECK((*direct)["from"]["name"] == "alice");
+  cli.write_line("/rooms"); // a page of what is on offer, its own rooms in it
+  CHECK(cli.wait_output("devroom (2)"));
+  cli.write_line("/rooms some");
+  CHECK(cli.wait_output("! usage: /rooms [all]"));
   cli.write_line("/quit");
   CHECK(cli.wait_exit() == 0);
 }

@@ -152,6 +152,11 @@ TEST_CASE("/who lists the current room and /join changes it") {
   auto rooms = wait_line(t, [](const std::string& l) { return starts_with(l, "rooms:"); });
   REQUIRE(rooms);
   CHECK(rooms->find("second (2)") != std::string::npos);
+  REQUIRE(t.send_raw("/rooms all\n")); // every room, not a page of them
+  auto all = wait_line(t, [](const std::string& l) { return starts_with(l, "rooms:"); });
+  REQUIRE(all);
+  CHECK(all->find("second (2)") != std::string::npos);
+  CHECK(all->find("more:") == std::string::npos);
 }
 
 TEST_CASE("a wrong password gets an error line and the connection is closed") {

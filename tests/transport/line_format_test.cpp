@@ -36,6 +36,8 @@ TEST_CASE("plain lines are said, commands are parsed") {
   CHECK(chat::parse_line("/nope").what == line_command::kind::bad);
   CHECK(chat::parse_line("/join").what == line_command::kind::bad);
   CHECK(chat::parse_line("/dm bob").what == line_command::kind::bad);
+  CHECK(chat::parse_line("/rooms all").arg == "all");
+  CHECK(chat::parse_line("/rooms some").what == line_command::kind::bad);
 }
 
 TEST_CASE("commands become the frames a client would send") {
@@ -48,6 +50,11 @@ TEST_CASE("commands become the frames a client would send") {
   CHECK(chat::command_frame(chat::parse_line("/join x"), "dev")["target"] == "x");
   auto dm = chat::command_frame(chat::parse_line("/dm bob psst there"), "dev");
   CHECK(dm == json{{"action", "dm"}, {"target", "@bob"}, {"body", {{"text", "psst there"}}}});
+  // A page of the rooms on offer (a channel per account); every room only
+  // when asked for.
+  auto rooms = chat::command_frame(chat::parse_line("/rooms"), "dev");
+  CHECK(rooms == json{{"action", "rooms"}, {"body", {{"offer", 30}}}});
+  CHECK(chat::command_frame(chat::parse_line("/rooms all"), "dev") == json{{"action", "rooms"}});
 }
 
 TEST_CASE("frames read as lines") {
@@ -71,6 +78,10 @@ TEST_CASE("frames read as lines") {
     == "dev: al*, bo");
   CHECK(shown(R"({"type":"rooms","rooms":[{"name":"a","members":2},{"name":"b","members":1}]})")
         == "rooms: a (2) b (1)");
+  CHECK(shown(R"({"type":"rooms","rooms":[{"name":"a","members":2}],"more":true})")
+        == "rooms: a (2) ... (more: /rooms all)");
+  CHECK(shown(R"({"type":"rooms","rooms":[{"name":"a","members":2}],"more":false})")
+        == "rooms: a (2)");
   CHECK(shown(R"({"type":"error","code":"room_full","message":"the room is full"})")
         == "! room_full: the room is full");
   CHECK(shown(R"({"type":"pong"})") == "pong");
