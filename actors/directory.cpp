@@ -35,7 +35,7 @@ struct user_entry {
 struct directory_state {
   storage_actor storage;
   shared_settings settings; // handed to every user actor
-  persist_beat_actor beat;  // likewise (none with cursor_flush 0: cursors are written at once)
+  persist_beat_actor beat;  // likewise
   std::unordered_map<std::string, room_actor> rooms;
   std::unordered_map<std::string, std::vector<room_waiter>> loading;
   std::unordered_map<std::string, user_entry> users;
@@ -165,8 +165,7 @@ directory_actor::behavior_type directory(directory_pointer self, storage_actor s
                                          shared_settings settings) {
   self->state.storage = std::move(storage);
   self->state.settings = std::move(settings);
-  if (auto period = self->state.settings->cursor_flush; period.count() > 0)
-    self->state.beat = spawn_persist_beat(self->system(), period);
+  self->state.beat = spawn_persist_beat(self->system(), self->state.settings->cursor_flush);
   return {
     [self](room_atom, const std::string& name, bool create, join_options& opts) {
       return find_room(self, name, create, opts);
@@ -246,8 +245,7 @@ directory_actor::behavior_type directory(directory_pointer self, storage_actor s
         self->send(entry.actor, close_atom::value);
       for (auto& [name, room] : self->state.rooms)
         self->send(room, close_atom::value);
-      if (self->state.beat)
-        self->send(self->state.beat, close_atom::value);
+      self->send(self->state.beat, close_atom::value);
       self->quit();
     },
   };

@@ -23,11 +23,12 @@ struct actor_settings {
   /// connect.
   std::chrono::milliseconds ack_timeout{std::chrono::seconds{defaults::ack_timeout_s}};
   /// How long a user actor gathers acks before it writes the cursors they
-  /// moved (0: at once). Clients ack in batches many times a second; one
-  /// cursor write per room and interval instead of one per ack frame keeps
-  /// that traffic off the storage thread. A crash forgets at most this much
-  /// of the acks: those messages are replayed (clients dedupe by id). Each
-  /// flush costs a timer and a storage write per user: at 250 ms, 1,000
+  /// moved (> 0; no config key sets it). Clients ack in batches many times
+  /// a second; one cursor write per room and interval instead of one per
+  /// ack frame keeps that traffic off the storage thread. A crash forgets
+  /// at most this much of the acks: those messages are replayed (clients
+  /// dedupe by id). Each flush costs a storage write per user (and, before
+  /// the persist beat, a timer per user): at 250 ms, 1,000
   /// users acking made 4,000 of each per second however few messages
   /// flowed, a cost per second that slow-reading clients turned into a
   /// cost per delivery (bench/profile.md, "Clients that read slowly").

@@ -35,9 +35,8 @@ void note_changes(user_state& st, const ack_ledger::ack_result& changes) {
 }
 
 // Moved cursors wait for the persist beat's tick, and so does the memory of
-// an emptied in-flight table (kept for the next deliveries meanwhile);
-// without a beat (cursor_flush 0) both go at once. Every user is ticked on
-// the same beat, the next multiple of cursor_flush on the steady clock, not
+// an emptied in-flight table (kept for the next deliveries meanwhile).
+// Every user is ticked on the same beat, the next multiple of cursor_flush on the steady clock, not
 // cursor_flush after its own first ack: with a thousand users acking, their
 // cursor writes reach the storage actor together, in one batch
 // (bench/profile.md, issue 18's sixth pass). The beat is one actor for the
@@ -45,11 +44,6 @@ void note_changes(user_state& st, const ack_ledger::ack_result& changes) {
 // (twelfth pass). A cursor still waits at most cursor_flush.
 void arm_persist(user_pointer self) {
   auto& st = self->state;
-  if (st.settings->cursor_flush.count() == 0) {
-    write_cursors(self);
-    st.ledger.release_spare();
-    return;
-  }
   if (st.persist_armed || (st.dirty_rooms.empty() && !st.ledger.holds_spare()))
     return;
   st.persist_armed = true;
